@@ -1,0 +1,78 @@
+package bench
+
+import (
+	"testing"
+	"time"
+)
+
+func TestScheduleAt(t *testing.T) {
+	tests := []struct {
+		name             string
+		rate             float64
+		producers, index int
+		i                uint64
+		want             int64
+	}{
+		{"first message at start", 1000, 1, 0, 0, 0},
+		{"1000/s is one per ms", 1000, 1, 0, 7, 7 * int64(time.Millisecond)},
+		{"second of two producers is offset by one step", 1000, 2, 1, 0, int64(time.Millisecond)},
+		{"two producers each send every 2 steps", 1000, 2, 1, 3, 7 * int64(time.Millisecond)},
+		{"fractional rate", 0.5, 1, 0, 2, 4 * int64(time.Second)},
+		{"high rate keeps nanosecond steps", 3e6, 1, 0, 3, 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NewSchedule(tt.rate, tt.producers, tt.index).At(tt.i); got != tt.want {
+				t.Errorf("At(%d) = %d, want %d", tt.i, got, tt.want)
+			}
+		})
+	}
+}
+
+// The producers of one run together owe exactly rate × time messages, evenly spaced.
+func TestScheduleProducersInterleave(t *testing.T) {
+	const rate, producers = 3000.0, 3
+	end := int64(2 * time.Second)
+	var total uint64
+	seen := map[int64]bool{}
+	for j := range producers {
+		s := NewSchedule(rate, producers, j)
+		n := s.Count(end)
+		total += n
+		for i := range n {
+			at := s.At(i)
+			if at >= end {
+				t.Fatalf("producer %d message %d at %d is not before %d", j, i, at, end)
+			}
+			seen[at] = true
+		}
+		if s.At(n) < end {
+			t.Fatalf("producer %d: Count(%d) = %d, but message %d is due at %d", j, end, n, n, s.At(n))
+		}
+	}
+	if total != 6000 {
+		t.Errorf("producers owe %d messages in 2 s at 3000/s, want 6000", total)
+	}
+	if len(seen) != 6000 {
+		t.Errorf("%d distinct send times, want 6000 (producers collide)", len(seen))
+	}
+}
+
+func TestScheduleCount(t *testing.T) {
+	s := NewSchedule(1000, 1, 0) // 0, 1ms, 2ms, ...
+	for _, tt := range []struct {
+		t    int64
+		want uint64
+	}{
+		{0, 0},
+		{1, 1},
+		{int64(time.Millisecond), 1},
+		{int64(time.Millisecond) + 1, 2},
+		{int64(time.Second), 1000},
+		{-5, 0},
+	} {
+		if got := s.Count(tt.t); got != tt.want {
+			t.Errorf("Count(%d) = %d, want %d", tt.t, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+// Package drivers defines what the engine asks of a broker client: create and remove
+// the topology, produce with acknowledgements, consume. Each broker API lives in a
+// package of its own (drivers/kafka, drivers/loopback, …); the engine only sees these
+// interfaces, so it never names a broker.
+package drivers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Topology is what a driver creates before a run and removes after it: a Kafka topic,
+// a Kinesis stream.
+type Topology struct {
+	// Name of the topic or stream.
+	Name string
+	// Partitions is the partition count (shards on Kinesis).
+	Partitions int
+	// Replication is the replication factor, where the broker has one.
+	Replication int
+	// Retention is how long the broker keeps messages: 0 leaves the broker's default,
+	// a negative value asks for no time limit.
+	Retention time.Duration
+}
+
+// Message is one message on its way to the broker. The engine owns it: a driver reads
+// Key, Value and Partition, and must not touch the message after it has called the
+// producer's AckFunc for it.
+type Message struct {
+	// Key is the partition key; empty means none.
+	Key []byte
+	// Value is the payload, starting with the engine's envelope.
+	Value []byte
+	// Partition asks for one partition (or shard, by index); -1 lets the driver's
+	// partitioner decide from the key.
+	Partition int32
+
+	// Bookkeeping of the engine; drivers leave it alone.
+	Seq      uint64
+	Intended int64
+	Sent     int64
+}
+
+// AckFunc is called once per message sent, when the broker has acknowledged it (err nil)
+// or the driver has given up on it. For one producer, calls are never concurrent.
+type AckFunc func(m *Message, err error)
+
+// Producer sends messages to the topology. Send may block when the client's buffer is
+// full (that shows up as schedule lag); it never reports errors itself: every message
+// given to Send gets exactly one call of the AckFunc.
+type Producer interface {
+	Send(ctx context.Context, m *Message)
+	// Flush waits until every message sent so far has been acknowledged or failed.
+	Flush(ctx context.Context) error
+	// Close fails whatever is still unacknowledged and returns after the last call of
+	// the AckFunc.
+	Close()
+}
+
+// DeliverFunc is called for each message received, with its value and the partition
+// (or shard index) it came from. The value is only valid during the call. For one
+// consumer, calls are never concurrent.
+type DeliverFunc func(value []byte, partition int32)
+
+// Consumer reads messages from the topology.
+type Consumer interface {
+	// WaitReady returns once the consumer will see every message produced from now on
+	// (partitions assigned, iterators positioned).
+	WaitReady(ctx context.Context) error
+	// Poll blocks until some messages arrive, calls fn for each, and returns. It returns
+	// ctx.Err() once ctx is done.
+	Poll(ctx context.Context, fn DeliverFunc) error
+	Close()
+}
+
+// BrokerInfo says what answered at the other end.
+type BrokerInfo struct {
+	// Product is the broker's name, e.g. "Apache Kafka".
+	Product string `json:"product"`
+	// Version as the broker reports it, or as far as it can be inferred.
+	Version string `json:"version"`
+}
+
+// Driver is one connection to one broker, for one run.
+type Driver interface {
+	// Broker describes the broker that answers.
+	Broker(ctx context.Context) (BrokerInfo, error)
+	// Setup creates the topology; Teardown deletes it.
+	Setup(ctx context.Context) error
+	Teardown(ctx context.Context) error
+	// NewProducer starts producer number id; ack is called for each message it sends.
+	NewProducer(ctx context.Context, id int, ack AckFunc) (Producer, error)
+	// NewConsumer starts consumer number id.
+	NewConsumer(ctx context.Context, id int) (Consumer, error)
+	// Close releases what the driver holds (not the topology).
+	Close()
+}
+
+// Settings is a driver's block of a scenario (for example `kafka:`), decoded onto a
+// value that already holds every default. It is written into the result as it is, so
+// it must marshal to JSON and must not hold secrets.
+type Settings interface {
+	// Validate calls report for each field that is out of range, naming the field by
+	// its YAML key.
+	Validate(report func(field, msg string))
+}
+
+// Config is what a driver is opened with.
+type Config struct {
+	// Address is where the broker is: bootstrap servers, an endpoint.
+	Address string
+	// Settings is the scenario's block for this driver (from the driver's NewSettings).
+	Settings Settings
+	// Topology is what the run uses.
+	Topology Topology
+}
+
+// Registration describes one driver.
+type Registration struct {
+	// Name is the driver's name and the key of its settings block in a scenario.
+	Name string
+	// NewSettings returns the driver's settings with every default filled in.
+	NewSettings func() Settings
+	// Open connects to a broker.
+	Open func(ctx context.Context, cfg Config) (Driver, error)
+}
+
+// Registry holds the drivers a program knows, by name.
+type Registry struct {
+	byName map[string]Registration
+}
+
+// NewRegistry returns a registry of the given drivers.
+func NewRegistry(regs ...Registration) *Registry {
+	r := &Registry{byName: make(map[string]Registration, len(regs))}
+	for _, reg := range regs {
+		if _, dup := r.byName[reg.Name]; dup {
+			panic("drivers: " + reg.Name + " registered twice")
+		}
+		r.byName[reg.Name] = reg
+	}
+	return r
+}
+
+// Lookup returns the driver called name.
+func (r *Registry) Lookup(name string) (Registration, error) {
+	reg, ok := r.byName[name]
+	if !ok {
+		return Registration{}, fmt.Errorf("unknown driver %q (known: %s)", name, strings.Join(r.Names(), ", "))
+	}
+	return reg, nil
+}
+
+// Names lists the registered drivers in order.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.byName))
+	for n := range r.byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// RawSettings is a settings block read back from a result file, kept as the JSON it was
+// written as: a report has no need to know every driver's settings type.
+type RawSettings []byte
+
+// Validate accepts anything: the block was validated when the run was made.
+func (RawSettings) Validate(func(field, msg string)) {}
+
+// MarshalJSON writes the block as it was read.
+func (r RawSettings) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	return r, nil
+}
