@@ -1,0 +1,892 @@
+package bench
+
+import (
+	"bytes"
+	"encoding"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+
+	"streambench/drivers"
+)
+
+// maxScenarioSize bounds what Parse reads: a scenario is a screenful of YAML, so
+// anything much larger is the wrong file.
+const maxScenarioSize = 1 << 20
+
+// Limits of the scenario fields, checked by Load and by Validate.
+const (
+	maxDuration    = 24 * time.Hour
+	maxWarmup      = time.Hour
+	minDrain       = time.Second
+	maxDrain       = 10 * time.Minute
+	maxPartitions  = 10_000
+	maxReplication = 100
+	maxMessageSize = 100 << 20
+	maxClients     = 1024
+	maxMaxInFlight = 1_000_000
+)
+
+// FieldError is one problem in a scenario. Line and Column are 1-based and 0 when the
+// problem has no place in the file (a missing field, a command-line override).
+type FieldError struct {
+	File         string
+	Line, Column int
+	// Field is the path of the field, e.g. "workload.rate" or "targets[1]"; empty for
+	// problems of the file as a whole.
+	Field string
+	Msg   string
+}
+
+// Error formats the problem as "file:line:col: field: msg", leaving out what is unknown.
+func (e FieldError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
+	}
+	for _, s := range []string{e.Field, e.Msg} {
+		if s == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// Errors is every problem found in one scenario, ordered by line, then column.
+type Errors []FieldError
+
+// Error gives one problem a line.
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap lets errors.As reach each FieldError.
+func (es Errors) Unwrap() []error {
+	errs := make([]error, len(es))
+	for i, e := range es {
+		errs[i] = e
+	}
+	return errs
+}
+
+// Load reads and validates a scenario file. knownTargets are the target names the
+// program can run. On failure the error is an Errors listing every problem of the file.
+func Load(path string, reg *drivers.Registry, knownTargets []string) (Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("read scenario: %w", err)
+	}
+	return Parse(path, data, reg, knownTargets)
+}
+
+// Parse reads and validates a scenario held in data; file names it in messages. Every
+// field not in data keeps the default of NewScenario(reg).
+func Parse(file string, data []byte, reg *drivers.Registry, knownTargets []string) (Scenario, error) {
+	if reg == nil {
+		reg = drivers.NewRegistry()
+	}
+	s := NewScenario(reg)
+	s.File = file
+	d := &decoder{file: file, pos: map[string]position{}, failed: map[string]bool{}}
+	if d.decode(data, &s) {
+		s.check(knownTargets, func(path, msg string) {
+			if d.failedAt(path) {
+				// The value did not decode; its error is already in the list.
+				return
+			}
+			p := d.lookup(path)
+			d.errs = append(d.errs, FieldError{File: file, Line: p.line, Column: p.col, Field: path, Msg: msg})
+		})
+	}
+	if len(d.errs) > 0 {
+		sort.SliceStable(d.errs, func(i, j int) bool {
+			a, b := d.errs[i], d.errs[j]
+			if a.Line != b.Line {
+				return a.Line < b.Line
+			}
+			return a.Column < b.Column
+		})
+		return Scenario{}, d.errs
+	}
+	return s, nil
+}
+
+// Validate checks a scenario after command-line overrides were applied. Problems name
+// the field by its path and carry no position; the error is an Errors.
+func (s *Scenario) Validate(knownTargets []string) error {
+	var errs Errors
+	s.check(knownTargets, func(path, msg string) {
+		errs = append(errs, FieldError{Field: path, Msg: msg})
+	})
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// check holds the rules shared by Parse and Validate: it calls report for every field
+// out of range, naming the field by its path.
+func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
+	switch {
+	case s.Name == "":
+		report("name", "required: a short name, used as a directory name for results")
+	case !safeName(s.Name):
+		report("name", fmt.Sprintf("%q is not safe as a directory name: use letters, digits, '-', '_' and '.', not starting with '.'", s.Name))
+	}
+
+	if len(s.Targets) == 0 {
+		report("targets", "required: at least one target, e.g. [kafka]")
+	}
+	first := map[string]int{}
+	for i, t := range s.Targets {
+		path := fmt.Sprintf("targets[%d]", i)
+		if j, dup := first[t]; dup {
+			report(path, fmt.Sprintf("duplicate target %q (also targets[%d])", t, j))
+			continue
+		}
+		first[t] = i
+		if !slices.Contains(knownTargets, t) {
+			report(path, unknownTarget(t, knownTargets))
+		}
+	}
+
+	if d := s.Duration.D(); d <= 0 || d > maxDuration {
+		report("duration", "must be more than 0 and at most 24h")
+	}
+	if d := s.Warmup.D(); d < 0 || d > maxWarmup {
+		report("warmup", "must be from 0 to 1h")
+	}
+	if d := s.Drain.D(); d < minDrain || d > maxDrain {
+		report("drain", "must be from 1s to 10m")
+	}
+
+	t := &s.Topology
+	checkRange(report, "topology.partitions", t.Partitions, 1, maxPartitions, "")
+	checkRange(report, "topology.replication", t.Replication, 1, maxReplication, "")
+	if !t.Retention.Unlimited && t.Retention.Time < 0 {
+		report("topology.retention", "must be a positive duration, default or unlimited")
+	}
+
+	w := &s.Workload
+	checkRange(report, "workload.message_size", w.MessageSize, EnvelopeSize, maxMessageSize,
+		fmt.Sprintf(" (at least the %d-byte envelope, at most 100 MiB)", EnvelopeSize))
+	if r := w.Rate; !r.Max && !(r.PerSecond > 0 && r.PerSecond <= 1e9) {
+		report("workload.rate", "must be max or a number of messages per second above 0 and at most 1e9")
+	}
+	checkRange(report, "workload.producers", w.Producers, 1, maxClients, "")
+	checkRange(report, "workload.consumers", w.Consumers, 1, maxClients, "")
+	switch k := w.Keys; k.Mode {
+	case KeysNone, KeysRoundRobin, KeysRandom:
+	case KeysFixed:
+		checkRange(report, "workload.keys", k.Count, 1, 10_000_000, " keys")
+	default:
+		report("workload.keys", fmt.Sprintf("must be none, round-robin, random or a key count, not %q", k.Mode))
+	}
+	switch w.Payload {
+	case PayloadRandom, PayloadZeros, PayloadText:
+	default:
+		report("workload.payload", fmt.Sprintf("must be random, zeros or text, not %q", w.Payload))
+	}
+	checkRange(report, "workload.max_in_flight", w.MaxInFlight, 1, maxMaxInFlight, "")
+
+	names := make([]string, 0, len(s.Drivers))
+	for name := range s.Drivers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if settings := s.Drivers[name]; settings != nil {
+			settings.Validate(func(field, msg string) { report(name+"."+field, msg) })
+		}
+	}
+}
+
+func checkRange(report func(path, msg string), path string, v, lo, hi int, note string) {
+	if v < lo || v > hi {
+		report(path, fmt.Sprintf("must be from %d to %d%s, not %d", lo, hi, note, v))
+	}
+}
+
+// safeName says whether name can be a directory name on any common file system.
+func safeName(name string) bool {
+	if name == "" || name[0] == '.' {
+		return false
+	}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case r == '-', r == '_', r == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func unknownTarget(t string, known []string) string {
+	if s := suggest(t, known); s != "" {
+		return fmt.Sprintf("unknown target %q (did you mean %q?)", t, s)
+	}
+	if len(known) == 0 {
+		return fmt.Sprintf("unknown target %q (no targets are known)", t)
+	}
+	sorted := slices.Sorted(slices.Values(known))
+	return fmt.Sprintf("unknown target %q (known: %s)", t, strings.Join(sorted, ", "))
+}
+
+// position is a place in the file, 1-based; the zero value means none.
+type position struct{ line, col int }
+
+func posOf(n ast.Node) position {
+	if n == nil {
+		return position{}
+	}
+	tk := n.GetToken()
+	if tk == nil || tk.Position == nil {
+		return position{}
+	}
+	return position{tk.Position.Line, tk.Position.Column}
+}
+
+// decoder walks the YAML tree onto a Scenario, collecting every problem instead of
+// stopping at the first, and remembering where each field was written so that the
+// rules in check can point at it.
+type decoder struct {
+	file string
+	errs Errors
+	// pos is where each field path was written: the value for scalars and lists, the
+	// key for mappings and missing values.
+	pos map[string]position
+	// failed holds the paths whose value did not decode; check's reports on them (and
+	// below them) would only repeat the problem.
+	failed map[string]bool
+}
+
+func (d *decoder) errorAt(p position, path, msg string) {
+	d.errs = append(d.errs, FieldError{File: d.file, Line: p.line, Column: p.col, Field: path, Msg: msg})
+}
+
+// fail reports a value that could not be decoded.
+func (d *decoder) fail(n ast.Node, path, msg string) {
+	d.failed[path] = true
+	d.errorAt(posOf(n), path, msg)
+}
+
+func (d *decoder) failedAt(path string) bool {
+	for {
+		if d.failed[path] {
+			return true
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return false
+		}
+		path = path[:i]
+	}
+}
+
+// lookup finds where path was written, or failing that the nearest enclosing field
+// (so a driver's complaint about a default it kept points at its block).
+func (d *decoder) lookup(path string) position {
+	for {
+		if p, ok := d.pos[path]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return position{}
+		}
+		path = path[:i]
+	}
+}
+
+// decode parses data onto s. It reports false when there is no usable document, so the
+// field rules would only add noise.
+func (d *decoder) decode(data []byte, s *Scenario) bool {
+	if len(data) > maxScenarioSize {
+		d.errorAt(position{}, "", fmt.Sprintf("%d bytes is too large for a scenario (at most %d)", len(data), maxScenarioSize))
+		return false
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte-order mark some editors add
+	if p, msg := checkText(data); msg != "" {
+		d.errorAt(p, "", msg)
+		return false
+	}
+	file, err := parseYAML(data)
+	if err != nil {
+		var ye interface {
+			GetToken() *token.Token
+			GetMessage() string
+		}
+		if errors.As(err, &ye) {
+			var p position
+			if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+				p = position{tk.Position.Line, tk.Position.Column}
+			}
+			msg := ye.GetMessage()
+			if strings.Contains(msg, "'\t'") {
+				msg = "tab character: YAML is indented with spaces only"
+			}
+			d.errorAt(p, "", "YAML: "+msg)
+		} else {
+			d.errorAt(position{}, "", "YAML: "+err.Error())
+		}
+		return false
+	}
+
+	var body ast.Node
+	for _, doc := range file.Docs {
+		switch {
+		case doc == nil || doc.Body == nil:
+		case body == nil:
+			body = doc.Body
+		default:
+			p := posOf(doc.Body)
+			if doc.Start != nil && doc.Start.Position != nil {
+				p = position{doc.Start.Position.Line, doc.Start.Position.Column}
+			}
+			d.errorAt(p, "", "a scenario file holds one YAML document; this is a second one")
+		}
+	}
+	if body == nil {
+		d.errorAt(position{}, "", "empty scenario: name and targets are required")
+		return false
+	}
+	if _, ok := mappingValues(body); !ok {
+		d.errorAt(posOf(body), "", fmt.Sprintf("a scenario is a mapping of fields (name: …, targets: …), not %s", describe(body)))
+		return false
+	}
+
+	fields := structFields(reflect.ValueOf(s).Elem())
+	for name, settings := range s.Drivers {
+		if v := reflect.ValueOf(settings); v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct {
+			fields[name] = v.Elem()
+		}
+	}
+	d.mapping("", body, fields)
+	return true
+}
+
+// parseYAML runs the parser, turning a panic on hostile input into an error: a scenario
+// loader must answer every file with a message.
+func parseYAML(data []byte) (file *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			file, err = nil, fmt.Errorf("the parser failed on this input (%v)", r)
+		}
+	}()
+	// Duplicates are allowed here only so that decoding goes on: mapping reports them
+	// itself, together with every other problem.
+	return parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+}
+
+// checkText finds the first byte that cannot be in a YAML text file: invalid UTF-8 or a
+// control character. The parser takes such bytes as part of a plain string, so a binary
+// file would otherwise be reported as a misshapen scenario.
+func checkText(data []byte) (position, string) {
+	p := position{1, 1}
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return p, fmt.Sprintf("invalid UTF-8 (byte 0x%02x): a scenario must be a YAML text file", data[0])
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
+			return p, fmt.Sprintf("control character U+%04X: a scenario must be a YAML text file", r)
+		}
+		if r == '\n' {
+			p.line, p.col = p.line+1, 1
+		} else {
+			p.col++
+		}
+		data = data[size:]
+	}
+	return position{}, ""
+}
+
+// mappingValues returns the entries of a mapping node.
+func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		return n.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{n}, true
+	}
+	return nil, false
+}
+
+// structFields maps the YAML keys of a struct's exported fields to the fields.
+func structFields(v reflect.Value) map[string]reflect.Value {
+	fields := map[string]reflect.Value{}
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = v.Field(i)
+	}
+	return fields
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// mapping decodes a mapping node onto fields, keyed by YAML key.
+func (d *decoder) mapping(path string, n ast.Node, fields map[string]reflect.Value) {
+	values, _ := mappingValues(n)
+	seen := map[string]position{}
+	for _, mv := range values {
+		if mv == nil {
+			continue
+		}
+		name, ok := d.key(path, mv.Key)
+		if !ok {
+			continue
+		}
+		keyPos := posOf(mv.Key)
+		fieldPath := join(path, name)
+		if first, dup := seen[name]; dup {
+			d.errorAt(keyPos, fieldPath, fmt.Sprintf("duplicate key (first given at line %d)", first.line))
+		} else {
+			seen[name] = keyPos
+		}
+		field, known := fields[name]
+		if !known {
+			d.errorAt(keyPos, fieldPath, unknownField(name, fields))
+			continue
+		}
+		d.pos[fieldPath] = keyPos
+		if p := posOf(mv.Value); p.line > 0 && !isMapping(mv.Value) && !isNull(mv.Value) {
+			d.pos[fieldPath] = p
+		}
+		d.value(fieldPath, mv.Value, field)
+	}
+}
+
+// key returns a mapping key's name; false for keys that are not plain names.
+func (d *decoder) key(path string, k ast.MapKeyNode) (string, bool) {
+	var n ast.Node = k
+	if a, ok := n.(*ast.AnchorNode); ok {
+		d.errorAt(posOf(a), path, anchorMsg(a))
+		n = a.Value
+	}
+	switch k := n.(type) {
+	case *ast.StringNode:
+		return k.Value, true
+	case *ast.MergeKeyNode:
+		d.errorAt(posOf(k), path, "merge keys (<<) are not supported: write the fields out in full")
+	case *ast.AliasNode:
+		d.errorAt(posOf(k), path, aliasMsg(k))
+	case *ast.MappingKeyNode:
+		d.errorAt(posOf(k), path, "complex keys (?) are not supported: write name: value")
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.NullNode, *ast.InfinityNode, *ast.NanNode:
+		return k.GetToken().Value, true
+	default:
+		d.errorAt(posOf(n), path, fmt.Sprintf("a key must be a plain name, not %s", describe(n)))
+	}
+	return "", false
+}
+
+func anchorMsg(a *ast.AnchorNode) string {
+	name := ""
+	if a.Name != nil {
+		name = a.Name.String()
+	}
+	return fmt.Sprintf("anchors (&%s) are not supported: write every value out in full", name)
+}
+
+func aliasMsg(a *ast.AliasNode) string {
+	name := ""
+	if a.Value != nil {
+		name = a.Value.String()
+	}
+	return fmt.Sprintf("aliases (*%s) are not supported: write the value out in full", name)
+}
+
+func unknownField(name string, fields map[string]reflect.Value) string {
+	known := make([]string, 0, len(fields))
+	for k := range fields {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	if s := suggest(name, known); s != "" {
+		return fmt.Sprintf("unknown field (did you mean %q?)", s)
+	}
+	return fmt.Sprintf("unknown field (known: %s)", strings.Join(known, ", "))
+}
+
+func isMapping(n ast.Node) bool {
+	_, ok := mappingValues(n)
+	return ok
+}
+
+func isNull(n ast.Node) bool {
+	_, ok := n.(*ast.NullNode)
+	return n == nil || ok
+}
+
+var textType = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+// scalarDecoder returns the function that reads a value of type t from one YAML scalar,
+// for the value types of the scenario (and drivers.Duration in driver blocks); nil for
+// other types.
+func scalarDecoder(t reflect.Type) func(ast.Node) (any, error) {
+	switch t {
+	case reflect.TypeFor[Duration]():
+		return decodeDuration
+	case reflect.TypeFor[Retention]():
+		return decodeRetention
+	case reflect.TypeFor[Rate]():
+		return decodeRate
+	case reflect.TypeFor[Keys]():
+		return decodeKeys
+	}
+	return nil
+}
+
+// value decodes node n onto v, a settable value, reporting any problem under path.
+func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
+	switch a := n.(type) {
+	case *ast.AnchorNode:
+		d.errorAt(posOf(a), path, anchorMsg(a))
+		n = a.Value
+	case *ast.AliasNode:
+		d.fail(a, path, aliasMsg(a))
+		return
+	case *ast.TagNode:
+		tag := ""
+		if a.Start != nil {
+			tag = a.Start.Value
+		}
+		d.fail(a, path, fmt.Sprintf("tags (%s) are not supported: write the plain value", tag))
+		return
+	}
+
+	decodeScalar := scalarDecoder(v.Type())
+	if isNull(n) {
+		if v.Kind() == reflect.Struct && decodeScalar == nil {
+			return // an empty block keeps every default
+		}
+		msg := "missing value"
+		if !v.IsZero() {
+			msg += fmt.Sprintf(" (leave the line out to keep the default, %v)", v.Interface())
+		}
+		// An empty value has no text to point at; its key does.
+		d.failed[path] = true
+		d.errorAt(d.lookup(path), path, msg)
+		return
+	}
+
+	if decodeScalar != nil {
+		x, err := decodeScalar(n)
+		if err != nil {
+			d.fail(n, path, err.Error())
+			return
+		}
+		v.Set(reflect.ValueOf(x))
+		return
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(textType) {
+		text, ok := scalarText(n)
+		if !ok {
+			d.fail(n, path, fmt.Sprintf("want a single value, not %s", describe(n)))
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(text)); err != nil {
+			d.fail(n, path, err.Error())
+		}
+		return
+	}
+
+	switch v.Kind() {
+	case reflect.Struct:
+		if !isMapping(n) {
+			d.fail(n, path, fmt.Sprintf("want a mapping of fields, not %s", describe(n)))
+			return
+		}
+		d.mapping(path, n, structFields(v))
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		if !v.IsNil() {
+			p.Elem().Set(v.Elem())
+		}
+		d.value(path, n, p.Elem())
+		v.Set(p)
+	case reflect.Slice:
+		seq, ok := n.(*ast.SequenceNode)
+		if !ok {
+			msg := fmt.Sprintf("want a list, not %s", describe(n))
+			if text, ok := scalarText(n); ok {
+				msg += fmt.Sprintf(" (write [%s])", text)
+			}
+			d.fail(n, path, msg)
+			return
+		}
+		list := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
+		for i, elem := range seq.Values {
+			elemPath := fmt.Sprintf("%s[%d]", path, i)
+			if p := posOf(elem); p.line > 0 {
+				d.pos[elemPath] = p
+			}
+			d.value(elemPath, elem, list.Index(i))
+		}
+		v.Set(list)
+	case reflect.String:
+		text, ok := scalarText(n)
+		if !ok {
+			d.fail(n, path, fmt.Sprintf("want a string, not %s", describe(n)))
+			return
+		}
+		v.SetString(text)
+	case reflect.Bool:
+		b, ok := n.(*ast.BoolNode)
+		if !ok {
+			d.fail(n, path, fmt.Sprintf("want true or false, not %s", describe(n)))
+			return
+		}
+		v.SetBool(b.Value)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		i, ok := n.(*ast.IntegerNode)
+		if !ok {
+			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", describe(n)))
+			return
+		}
+		x, ok := intValue(i)
+		if !ok || v.OverflowInt(x) {
+			d.fail(n, path, fmt.Sprintf("%s is out of range", i.GetToken().Value))
+			return
+		}
+		v.SetInt(x)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		i, ok := n.(*ast.IntegerNode)
+		if !ok {
+			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", describe(n)))
+			return
+		}
+		var x uint64
+		switch iv := i.Value.(type) {
+		case uint64:
+			x = iv
+		case int64:
+			if iv < 0 {
+				d.fail(n, path, fmt.Sprintf("must not be negative, not %d", iv))
+				return
+			}
+			x = uint64(iv)
+		}
+		if v.OverflowUint(x) {
+			d.fail(n, path, fmt.Sprintf("%s is out of range", i.GetToken().Value))
+			return
+		}
+		v.SetUint(x)
+	case reflect.Float32, reflect.Float64:
+		x, ok := numberValue(n)
+		if !ok {
+			d.fail(n, path, fmt.Sprintf("want a number, not %s", describe(n)))
+			return
+		}
+		v.SetFloat(x)
+	default:
+		// A driver's settings type uses a kind this loader does not know: a bug of the
+		// program, not of the file, but said here rather than by a panic.
+		d.fail(n, path, fmt.Sprintf("cannot decode into Go type %s", v.Type()))
+	}
+}
+
+func decodeDuration(n ast.Node) (any, error) {
+	switch n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode:
+		return nil, fmt.Errorf("a duration needs a unit, e.g. 30s, 500ms, 2h or 7d, not the bare number %s", n.GetToken().Value)
+	}
+	text, ok := stringValue(n)
+	if !ok {
+		return nil, fmt.Errorf("want a duration with a unit, e.g. 30s, 500ms, 2h or 7d, not %s", describe(n))
+	}
+	x, err := ParseDuration(text)
+	return Duration(x), err
+}
+
+func decodeRetention(n ast.Node) (any, error) {
+	text, ok := stringValue(n)
+	if !ok {
+		return nil, fmt.Errorf("want default, unlimited or a duration with a unit, e.g. 7d, not %s", describe(n))
+	}
+	return ParseRetention(text)
+}
+
+func decodeRate(n ast.Node) (any, error) {
+	text, ok := stringValue(n) // "max", and numbers the parser keeps as strings ("1e3")
+	if x, isNumber := numberValue(n); isNumber {
+		text, ok = strconv.FormatFloat(x, 'g', -1, 64), true
+	}
+	if !ok {
+		return nil, fmt.Errorf("want max or a number of messages per second, not %s", describe(n))
+	}
+	return ParseRate(text)
+}
+
+func decodeKeys(n ast.Node) (any, error) {
+	text, ok := stringValue(n)
+	if i, isInt := n.(*ast.IntegerNode); isInt {
+		text, ok = i.GetToken().Value, true
+		if x, fits := intValue(i); fits {
+			text = strconv.FormatInt(x, 10) // 1_000 as ParseKeys reads it
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("want none, round-robin, random or a key count, not %s", describe(n))
+	}
+	return ParseKeys(text)
+}
+
+// stringValue is the text of a string node, quoted or not, or of a block literal.
+func stringValue(n ast.Node) (string, bool) {
+	switch n := n.(type) {
+	case *ast.StringNode:
+		return n.Value, true
+	case *ast.LiteralNode:
+		if n.Value == nil {
+			return "", true
+		}
+		return n.Value.Value, true
+	}
+	return "", false
+}
+
+// scalarText is the text of any scalar, as written: `acks: 1` gives a string field "1".
+func scalarText(n ast.Node) (string, bool) {
+	if s, ok := stringValue(n); ok {
+		return s, true
+	}
+	switch n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
+		if tk := n.GetToken(); tk != nil {
+			return tk.Value, true
+		}
+	}
+	return "", false
+}
+
+func intValue(n *ast.IntegerNode) (int64, bool) {
+	switch x := n.Value.(type) {
+	case int64:
+		return x, true
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x), true
+		}
+	}
+	return 0, false
+}
+
+func numberValue(n ast.Node) (float64, bool) {
+	switch n := n.(type) {
+	case *ast.IntegerNode:
+		switch x := n.Value.(type) {
+		case int64:
+			return float64(x), true
+		case uint64:
+			return float64(x), true
+		}
+	case *ast.FloatNode:
+		return n.Value, true
+	}
+	return 0, false
+}
+
+// describe names what a node is, for "want X, not Y" messages.
+func describe(n ast.Node) string {
+	if s, ok := stringValue(n); ok {
+		return fmt.Sprintf("the string %q", s)
+	}
+	switch n := n.(type) {
+	case nil, *ast.NullNode:
+		return "an empty value"
+	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
+		return "the number " + n.GetToken().Value
+	case *ast.BoolNode:
+		return "the boolean " + n.GetToken().Value
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return "a mapping"
+	}
+	return "a " + strings.ToLower(n.Type().String())
+}
+
+// suggest returns the candidate nearest to name when it is near enough to be a slip of
+// the keyboard, or "".
+func suggest(name string, candidates []string) string {
+	norm := func(s string) string {
+		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
+	}
+	best, bestDist := "", math.MaxInt
+	for _, c := range candidates {
+		if norm(c) == norm(name) {
+			return c
+		}
+		dist := editDistance(strings.ToLower(name), c)
+		limit := 2
+		if utf8.RuneCountInString(c) >= 10 {
+			limit = 3
+		}
+		if dist <= limit && 2*dist < utf8.RuneCountInString(c) && dist < bestDist {
+			best, bestDist = c, dist
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,479 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"streambench/drivers"
+)
+
+// testKafka stands in for a driver's settings block: flat fields of each kind, a
+// cross-field rule, and a nested block holding a drivers.Duration.
+type testKafka struct {
+	Acks          string           `yaml:"acks" json:"acks"`
+	Idempotence   bool             `yaml:"idempotence" json:"idempotence"`
+	Linger        drivers.Duration `yaml:"linger" json:"linger"`
+	BatchMaxBytes int              `yaml:"batch_max_bytes" json:"batch_max_bytes"`
+	Fetch         testFetch        `yaml:"fetch" json:"fetch"`
+}
+
+type testFetch struct {
+	MaxWait  drivers.Duration `yaml:"max_wait" json:"max_wait"`
+	MinBytes int              `yaml:"min_bytes" json:"min_bytes"`
+}
+
+func newTestKafka() *testKafka {
+	return &testKafka{
+		Acks:          "all",
+		Idempotence:   true,
+		Linger:        drivers.Duration(5 * time.Millisecond),
+		BatchMaxBytes: 16384,
+		Fetch:         testFetch{MaxWait: drivers.Duration(500 * time.Millisecond), MinBytes: 1},
+	}
+}
+
+func (s *testKafka) Validate(report func(field, msg string)) {
+	switch s.Acks {
+	case "all", "1", "0":
+	default:
+		report("acks", fmt.Sprintf("must be all, 1 or 0, not %q", s.Acks))
+	}
+	if s.Idempotence && s.Acks != "all" {
+		report("idempotence", "needs acks: all")
+	}
+	if s.BatchMaxBytes < 1 {
+		report("batch_max_bytes", "must be at least 1")
+	}
+	if d := s.Fetch.MaxWait.D(); d < 0 || d > time.Minute {
+		report("fetch.max_wait", "must be from 0 to 1m")
+	}
+}
+
+// testOther is a second driver's block, to show that blocks stay apart.
+type testOther struct {
+	Endpoint string `yaml:"endpoint" json:"endpoint"`
+	Retries  int    `yaml:"retries" json:"retries"`
+}
+
+func newTestOther() *testOther { return &testOther{Endpoint: "default", Retries: 3} }
+
+func (s *testOther) Validate(report func(field, msg string)) {
+	if s.Retries < 0 {
+		report("retries", "must not be negative")
+	}
+}
+
+func testRegistry() *drivers.Registry {
+	return drivers.NewRegistry(
+		drivers.Registration{Name: "kafka", NewSettings: func() drivers.Settings { return newTestKafka() }},
+		drivers.Registration{Name: "other", NewSettings: func() drivers.Settings { return newTestOther() }},
+		drivers.Registration{Name: "loopback"}, // no settings block
+	)
+}
+
+var testTargets = []string{"kafka", "kinesis", "loopback"}
+
+const dir = "testdata/scenarios/"
+
+func TestLoadGood(t *testing.T) {
+	reg := testRegistry()
+	tests := []struct {
+		file string
+		want func(s *Scenario)
+	}{
+		{"good-minimal.yaml", func(s *Scenario) {
+			s.Name = "minimal"
+			s.Targets = []string{"kafka"}
+		}},
+		{"good-full.yaml", func(s *Scenario) {
+			s.Name = "full-test_1.0"
+			s.Description = "Every field written out."
+			s.Targets = []string{"kafka", "loopback"}
+			s.Duration = Duration(2 * time.Minute)
+			s.Warmup = Duration(10 * time.Second)
+			s.Drain = Duration(time.Minute)
+			s.Topology = Topology{Partitions: 12, Replication: 3, Retention: Retention{Time: 7 * 24 * time.Hour}}
+			s.Workload = Workload{
+				MessageSize: 1024,
+				Rate:        Rate{Max: true},
+				Producers:   4,
+				Consumers:   8,
+				Keys:        Keys{Mode: KeysFixed, Count: 100},
+				Payload:     PayloadText,
+				MaxInFlight: 500,
+			}
+			s.Drivers["kafka"] = &testKafka{
+				Acks:          "1",
+				Idempotence:   false,
+				Linger:        drivers.Duration(10 * time.Millisecond),
+				BatchMaxBytes: 1_000_000,
+				Fetch:         testFetch{MaxWait: drivers.Duration(5 * time.Millisecond), MinBytes: 1024},
+			}
+			s.Drivers["other"] = &testOther{Endpoint: "http://localhost:4566", Retries: 0}
+		}},
+		{"good-variants.yaml", func(s *Scenario) {
+			s.Name = "variants"
+			s.Description = "Two lines\nof description.\n"
+			s.Targets = []string{"kinesis", "kafka"}
+			s.Topology.Retention = Retention{Unlimited: true}
+			s.Workload.Rate = Rate{PerSecond: 2500}
+			s.Workload.Keys = Keys{Mode: KeysRoundRobin}
+			s.Workload.Payload = PayloadZeros
+			// Only linger changes; the rest of the block keeps its defaults.
+			s.Drivers["kafka"].(*testKafka).Linger = 0
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got, err := Load(dir+tt.file, reg, testTargets)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			want := NewScenario(reg)
+			want.File = dir + tt.file
+			tt.want(&want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Load:\n got %+v\nwant %+v", got, want)
+				for name := range want.Drivers {
+					t.Logf("%s: got %+v, want %+v", name, got.Drivers[name], want.Drivers[name])
+				}
+			}
+			if err := got.Validate(testTargets); err != nil {
+				t.Errorf("Validate after Load: %v", err)
+			}
+		})
+	}
+}
+
+// TestLoadDefaults checks field by field that a file with only name and targets gets
+// the Default constants (which scenarios/README.md repeats) and each driver's defaults.
+func TestLoadDefaults(t *testing.T) {
+	s, err := Load(dir+"good-minimal.yaml", testRegistry(), testTargets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.Workload
+	checks := []struct {
+		field     string
+		got, want any
+	}{
+		{"description", s.Description, ""},
+		{"duration", s.Duration.D(), DefaultDuration},
+		{"warmup", s.Warmup.D(), DefaultWarmup},
+		{"drain", s.Drain.D(), DefaultDrain},
+		{"topology.partitions", s.Topology.Partitions, DefaultPartitions},
+		{"topology.replication", s.Topology.Replication, DefaultReplication},
+		{"topology.retention", s.Topology.Retention.String(), "default"},
+		{"workload.message_size", w.MessageSize, DefaultMessageSize},
+		{"workload.rate", w.Rate, Rate{PerSecond: DefaultRate}},
+		{"workload.producers", w.Producers, DefaultProducers},
+		{"workload.consumers", w.Consumers, DefaultConsumers},
+		{"workload.keys", w.Keys.String(), "none"},
+		{"workload.payload", w.Payload, PayloadRandom},
+		{"workload.max_in_flight", w.MaxInFlight, DefaultMaxInFlight},
+		{"kafka", s.Drivers["kafka"], newTestKafka()},
+		{"other", s.Drivers["other"], newTestOther()},
+		{"loopback", s.Drivers["loopback"], nil},
+	}
+	for _, c := range checks {
+		if c.want == nil {
+			if c.got != nil && !reflect.ValueOf(c.got).IsZero() {
+				t.Errorf("%s = %v, want none", c.field, c.got)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.field, c.got, c.want)
+		}
+	}
+}
+
+func TestLoadBad(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // without the "testdata/scenarios/" prefix
+	}{
+		{"bad-misspelt.yaml", []string{
+			`bad-misspelt.yaml:4:3: workload.mesage_size: unknown field (did you mean "message_size"?)`,
+		}},
+		{"bad-type.yaml", []string{
+			`bad-type.yaml:4:15: topology.partitions: want a whole number, not the string "four"`,
+		}},
+		{"bad-range.yaml", []string{
+			`bad-range.yaml:4:14: workload.producers: must be from 1 to 1024, not 0`,
+		}},
+		{"bad-target.yaml", []string{
+			`bad-target.yaml:2:18: targets[1]: unknown target "kafak" (did you mean "kafka"?)`,
+			`bad-target.yaml:2:25: targets[2]: unknown target "rabbitmq" (known: kafka, kinesis, loopback)`,
+			`bad-target.yaml:2:35: targets[3]: duplicate target "kafka" (also targets[0])`,
+		}},
+		{"bad-duplicate.yaml", []string{
+			`bad-duplicate.yaml:4:1: duration: duplicate key (first given at line 3)`,
+		}},
+		{"bad-alias.yaml", []string{
+			`bad-alias.yaml:4:15: topology.partitions: anchors (&p) are not supported: write every value out in full`,
+			`bad-alias.yaml:6:14: workload.producers: aliases (*p) are not supported: write the value out in full`,
+		}},
+		{"bad-merge.yaml", []string{
+			`bad-merge.yaml:3:8: kafka: anchors (&base) are not supported: write every value out in full`,
+			`bad-merge.yaml:6:3: other: merge keys (<<) are not supported: write the fields out in full`,
+		}},
+		{"bad-tab.yaml", []string{
+			`bad-tab.yaml:4:1: YAML: tab character: YAML is indented with spaces only`,
+		}},
+		{"bad-indent.yaml", []string{
+			`bad-indent.yaml:4:2: YAML: value is not allowed in this context`,
+		}},
+		{"bad-empty.yaml", []string{
+			`bad-empty.yaml: empty scenario: name and targets are required`,
+		}},
+		{"bad-comments-only.yaml", []string{
+			`bad-comments-only.yaml: empty scenario: name and targets are required`,
+		}},
+		{"bad-missing.yaml", []string{
+			`bad-missing.yaml: name: required: a short name, used as a directory name for results`,
+			`bad-missing.yaml: targets: required: at least one target, e.g. [kafka]`,
+		}},
+		{"bad-three.yaml", []string{
+			`bad-three.yaml:1:7: name: "three errors" is not safe as a directory name: use letters, digits, '-', '_' and '.', not starting with '.'`,
+			`bad-three.yaml:3:11: duration: a duration needs a unit, e.g. 30s, 500ms, 2h or 7d, not the bare number 30`,
+			`bad-three.yaml:5:12: workload.payload: must be random, zeros or text, not "lorem"`,
+		}},
+		{"bad-driver.yaml", []string{
+			// idempotence is not in the file: the block's key stands for it.
+			`bad-driver.yaml:3:1: kafka.idempotence: needs acks: all`,
+			`bad-driver.yaml:5:3: kafka.lingr: unknown field (did you mean "linger"?)`,
+			`bad-driver.yaml:7:15: kafka.fetch.max_wait: must be from 0 to 1m`,
+			`bad-driver.yaml:8:16: kafka.fetch.min_bytes: want a whole number, not the string "many"`,
+		}},
+		{"bad-empty-value.yaml", []string{
+			`bad-empty-value.yaml:3:1: duration: missing value (leave the line out to keep the default, 30s)`,
+			`bad-empty-value.yaml:6:3: workload.rate: missing value (leave the line out to keep the default, 1000)`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			_, err := Load(dir+tt.file, testRegistry(), testTargets)
+			checkErrors(t, err, dir, tt.want)
+		})
+	}
+}
+
+func TestParseBad(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want []string
+	}{
+		{"binary", "\x00\x01\x02\xff\xfe", []string{
+			`s.yaml:1:1: control character U+0000: a scenario must be a YAML text file`,
+		}},
+		{"invalid UTF-8", "name: caf\xe9\ntargets: [kafka]\n", []string{
+			`s.yaml:1:10: invalid UTF-8 (byte 0xe9): a scenario must be a YAML text file`,
+		}},
+		{"list", "- kafka\n- kinesis\n", []string{
+			`s.yaml:1:1: a scenario is a mapping of fields (name: …, targets: …), not a list`,
+		}},
+		{"scalar", "hello\n", []string{
+			`s.yaml:1:1: a scenario is a mapping of fields (name: …, targets: …), not the string "hello"`,
+		}},
+		{"two documents", "name: a\ntargets: [kafka]\n---\nname: b\n", []string{
+			`s.yaml:3:1: a scenario file holds one YAML document; this is a second one`,
+		}},
+		{"unclosed list", "name: a\ntargets: [kafka\n", []string{
+			`s.yaml:2:10: YAML: sequence end token ']' not found`,
+		}},
+		{"tag", "name: !!str 5\ntargets: [kafka]\n", []string{
+			`s.yaml:1:7: name: tags (!!str) are not supported: write the plain value`,
+		}},
+		{"targets as a string", "name: a\ntargets: kafka\n", []string{
+			`s.yaml:2:10: targets: want a list, not the string "kafka" (write [kafka])`,
+		}},
+		{"block as a string", "name: a\ntargets: [kafka]\nworkload: fast\n", []string{
+			`s.yaml:3:11: workload: want a mapping of fields, not the string "fast"`,
+		}},
+		{"bool", "name: a\ntargets: [kafka]\nkafka:\n  idempotence: yes\n", []string{
+			`s.yaml:4:16: kafka.idempotence: want true or false, not the string "yes"`,
+		}},
+		{"huge integer", "name: a\ntargets: [kafka]\nworkload:\n  producers: 99999999999999999999\n", []string{
+			`s.yaml:4:14: workload.producers: want a whole number, not the string "99999999999999999999"`,
+		}},
+		{"float for an integer", "name: a\ntargets: [kafka]\ntopology:\n  partitions: 1.5\n", []string{
+			`s.yaml:4:15: topology.partitions: want a whole number, not the number 1.5`,
+		}},
+		{"bad values", strings.Join([]string{
+			"name: .hidden",
+			"targets: []",
+			"duration: 25h",
+			"warmup: -1s",
+			"drain: 500ms",
+			"topology: {partitions: 10001, replication: 0, retention: forever}",
+			"workload:",
+			"  message_size: 23",
+			"  rate: 0",
+			"  consumers: 1025",
+			"  keys: some",
+			"  max_in_flight: 0",
+			"unknown: 1",
+			"",
+		}, "\n"), []string{
+			`s.yaml:1:7: name: ".hidden" is not safe as a directory name: use letters, digits, '-', '_' and '.', not starting with '.'`,
+			`s.yaml:2:10: targets: required: at least one target, e.g. [kafka]`,
+			`s.yaml:3:11: duration: must be more than 0 and at most 24h`,
+			`s.yaml:4:9: warmup: must be from 0 to 1h`,
+			`s.yaml:5:8: drain: must be from 1s to 10m`,
+			`s.yaml:6:24: topology.partitions: must be from 1 to 10000, not 10001`,
+			`s.yaml:6:44: topology.replication: must be from 1 to 100, not 0`,
+			`s.yaml:6:58: topology.retention: invalid duration "forever": want a number with a unit, e.g. 30s, 500ms, 2h or 7d (or default, unlimited)`,
+			`s.yaml:8:17: workload.message_size: must be from 24 to 104857600 (at least the 24-byte envelope, at most 100 MiB), not 23`,
+			`s.yaml:9:9: workload.rate: rate must be max or a number of messages per second above 0 and at most 1e9, not "0"`,
+			`s.yaml:10:14: workload.consumers: must be from 1 to 1024, not 1025`,
+			`s.yaml:11:9: workload.keys: keys must be none, round-robin, random or a key count from 1 to 10000000, not "some"`,
+			`s.yaml:12:18: workload.max_in_flight: must be from 1 to 1000000, not 0`,
+			`s.yaml:13:1: unknown: unknown field (known: description, drain, duration, kafka, name, other, targets, topology, warmup, workload)`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("s.yaml", []byte(tt.data), testRegistry(), testTargets)
+			checkErrors(t, err, "", tt.want)
+		})
+	}
+}
+
+// checkErrors compares err, which must be an Errors, line by line with prefix+want.
+func checkErrors(t *testing.T, err error, prefix string, want []string) {
+	t.Helper()
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("error = %v (%T), want Errors", err, err)
+	}
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != len(errs) {
+		t.Errorf("Error() has %d lines for %d errors", len(got), len(errs))
+	}
+	for i := range want {
+		want[i] = prefix + want[i]
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestValidate(t *testing.T) {
+	reg := testRegistry()
+	s := NewScenario(reg)
+	s.Name = "ok"
+	s.Targets = []string{"kafka"}
+	if err := s.Validate(testTargets); err != nil {
+		t.Fatalf("Validate of a valid scenario: %v", err)
+	}
+
+	// As after command-line overrides: problems have a field but no file or position.
+	s.Targets = []string{"kafak"}
+	s.Duration = 0
+	s.Warmup = Duration(2 * time.Hour)
+	s.Workload.Rate = Rate{PerSecond: -1}
+	s.Drivers["kafka"].(*testKafka).Acks = "2"
+	err := s.Validate(testTargets)
+	checkErrors(t, err, "", []string{
+		`targets[0]: unknown target "kafak" (did you mean "kafka"?)`,
+		`duration: must be more than 0 and at most 24h`,
+		`warmup: must be from 0 to 1h`,
+		`workload.rate: must be max or a number of messages per second above 0 and at most 1e9`,
+		`kafka.acks: must be all, 1 or 0, not "2"`,
+		`kafka.idempotence: needs acks: all`,
+	})
+	var fe FieldError
+	if !errors.As(err, &fe) || fe.Field != "targets[0]" || fe.Line != 0 {
+		t.Errorf("errors.As(FieldError) = %+v", fe)
+	}
+}
+
+func TestFieldError(t *testing.T) {
+	tests := []struct {
+		e    FieldError
+		want string
+	}{
+		{FieldError{File: "a.yaml", Line: 3, Column: 7, Field: "workload.rate", Msg: "bad"}, "a.yaml:3:7: workload.rate: bad"},
+		{FieldError{File: "a.yaml", Field: "name", Msg: "required"}, "a.yaml: name: required"},
+		{FieldError{File: "a.yaml", Line: 1, Column: 1, Msg: "YAML: oops"}, "a.yaml:1:1: YAML: oops"},
+		{FieldError{Field: "duration", Msg: "bad"}, "duration: bad"},
+	}
+	for _, tt := range tests {
+		if got := tt.e.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	known := []string{"message_size", "max_in_flight", "rate", "producers", "consumers", "keys", "payload"}
+	tests := map[string]string{
+		"mesage_size":  "message_size",
+		"messageSize":  "message_size",
+		"MESSAGE-SIZE": "message_size",
+		"rat":          "rate",
+		"producer":     "producers",
+		"consumer":     "consumers",
+		"payloads":     "payload",
+		"size":         "",
+		"throughput":   "",
+		"":             "",
+	}
+	for name, want := range tests {
+		if got := suggest(name, known); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestScenarioFiles loads the scenarios shipped in scenarios/ that need no driver
+// block (the test registry only imitates the real drivers).
+func TestScenarioFiles(t *testing.T) {
+	for _, name := range []string{"small-msgs.yaml"} {
+		path := filepath.Join("..", "scenarios", name)
+		if _, err := Load(path, testRegistry(), testTargets); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+}
+
+// FuzzParse checks that no input makes Parse panic, that every failure is an Errors
+// naming the file, and that what Parse accepts, Validate accepts too.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(dir + "*.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("a: [x, {y: *z}]\n? k\n: v\n"))
+	reg := testRegistry()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("f.yaml", data, reg, testTargets)
+		if err == nil {
+			if err := s.Validate(testTargets); err != nil {
+				t.Fatalf("Parse accepted what Validate rejects: %v", err)
+			}
+			return
+		}
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) == 0 {
+			t.Fatalf("error %v (%T) is not a non-empty Errors", err, err)
+		}
+		for _, e := range errs {
+			if e.File != "f.yaml" || e.Msg == "" {
+				t.Fatalf("bad FieldError %+v", e)
+			}
+		}
+	})
+}
