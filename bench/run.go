@@ -1,0 +1,721 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"streambench/drivers"
+)
+
+// Phase is the part of a run a moment belongs to.
+type Phase string
+
+// The phases of a run, in order.
+const (
+	PhaseWarmup  Phase = "warmup"
+	PhaseMeasure Phase = "measure"
+	PhaseDrain   Phase = "drain"
+)
+
+// Options are how one run is carried out.
+type Options struct {
+	// Interrupt, when closed, stops the load early (a first Ctrl-C); the run still
+	// drains, for at most the scenario's drain time, and reports what it measured.
+	// Cancelling the context given to Run instead stops everything at once.
+	Interrupt <-chan struct{}
+	// Keep leaves the topic or stream in place after the run.
+	Keep bool
+	// ReadyTimeout bounds the wait for the consumers to be ready; default 60 s.
+	ReadyTimeout time.Duration
+	// Progress, when set, is called once a second from the run's ticker.
+	Progress func(Progress)
+	// Logf, when set, is told what the run is doing.
+	Logf func(format string, args ...any)
+}
+
+// Progress is a snapshot of a run in progress.
+type Progress struct {
+	Phase   Phase
+	Elapsed time.Duration // since the first send
+	Total   time.Duration // warm-up plus duration
+	// Sent and Received count messages so far.
+	Sent, Received int64
+	// SentRate and ReceivedRate are messages per second over the last second.
+	SentRate, ReceivedRate float64
+	// P99 is the end-to-end 99th percentile of the measured part so far (0 before it).
+	P99 time.Duration
+}
+
+// Counts account for every message of a run, warm-up and drain included.
+type Counts struct {
+	// Requested is what the schedule asked for until the load stopped (open loop), or
+	// what was sent (closed loop).
+	Requested int64 `json:"requested"`
+	Sent      int64 `json:"sent"`
+	Acked     int64 `json:"acked"`
+	// SendErrors are messages whose send failed.
+	SendErrors int64 `json:"send_errors"`
+	// NotSent are messages the schedule asked for that the producers never sent because
+	// they fell behind.
+	NotSent    int64 `json:"not_sent"`
+	Received   int64 `json:"received"`
+	Lost       int64 `json:"lost"`
+	Duplicated int64 `json:"duplicated"`
+	Reordered  int64 `json:"reordered"`
+	// Unacknowledged are messages received although their send was not acknowledged.
+	Unacknowledged int64 `json:"unacknowledged"`
+	// Foreign are messages on the topic that this run did not send.
+	Foreign int64 `json:"foreign"`
+}
+
+// Interval is one second of a run.
+type Interval struct {
+	// Start is the interval's start in seconds since the first send; warm-up comes first.
+	Start   float64 `json:"start_s"`
+	Seconds float64 `json:"length_s"`
+	Phase   Phase   `json:"phase"`
+	// Messages sent, acknowledged, failed and received (first deliveries) in the interval.
+	Sent       int64 `json:"sent"`
+	Acked      int64 `json:"acked"`
+	SendErrors int64 `json:"send_errors"`
+	Received   int64 `json:"received"`
+	// Latencies of the messages acknowledged and received in the interval, in µs.
+	PublishP50 float64 `json:"publish_p50_us"`
+	PublishP99 float64 `json:"publish_p99_us"`
+	E2EP50     float64 `json:"end_to_end_p50_us"`
+	E2EP99     float64 `json:"end_to_end_p99_us"`
+}
+
+// ErrorCount is one kind of error seen during a run.
+type ErrorCount struct {
+	Where string `json:"where"`
+	Count int64  `json:"count"`
+	First string `json:"first"`
+}
+
+// Measurements are what a run measured.
+type Measurements struct {
+	StartedAt, EndedAt time.Time
+	// Interrupted is set when the load was stopped before the scenario's end.
+	Interrupted bool
+	// MeasuredSeconds is the length of the measured window (shorter when interrupted).
+	MeasuredSeconds float64
+	Counts          Counts
+	// Sends and receipts during the measured window, for throughput.
+	SentInWindow, ReceivedInWindow int64
+	// Latency histograms in nanoseconds of the messages meant to be sent in the
+	// measured window: publish (ack − intended), end-to-end (receipt − intended),
+	// service (ack − actual send) and send lag (actual − intended send; open loop only).
+	Publish, EndToEnd, Service, SendLag *hdrhistogram.Histogram
+	// CPUSeconds is the CPU time the whole bench process used from the first send to the
+	// end of the drain: producers, consumers, recording and the clients' own work.
+	CPUSeconds float64
+	// Clamped counts latencies above an hour, recorded as an hour.
+	Clamped   int64
+	Intervals []Interval
+	Errors    []ErrorCount
+}
+
+// run is the state shared by one run's goroutines.
+type run struct {
+	s       *Scenario
+	id      uint32
+	t0      time.Time
+	open    bool
+	measure int64 // start of the measured window, ns since t0
+	loadEnd int64 // end of the load, ns since t0
+
+	stop     chan struct{} // closed when the load stops
+	stopOnce sync.Once
+	stopAt   atomic.Int64
+	stopped  atomic.Bool // the load was stopped early
+}
+
+func (r *run) now() int64 { return int64(time.Since(r.t0)) }
+
+func (r *run) stopLoad(early bool) {
+	r.stopOnce.Do(func() {
+		r.stopAt.Store(min(r.now(), r.loadEnd))
+		r.stopped.Store(early)
+		close(r.stop)
+	})
+}
+
+func (r *run) phase(at int64) Phase {
+	switch {
+	case at < r.measure:
+		return PhaseWarmup
+	case at < r.loadEnd:
+		return PhaseMeasure
+	}
+	return PhaseDrain
+}
+
+// Run sets up the topology, runs the scenario's load through d and measures it, then
+// removes the topology (unless opts.Keep). It returns measurements whenever the load
+// started, even with an error (a broker that went away mid-run), so that what was
+// measured can still be written.
+func Run(ctx context.Context, s *Scenario, d drivers.Driver, opts Options) (*Measurements, error) {
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	readyTimeout := opts.ReadyTimeout
+	if readyTimeout == 0 {
+		readyTimeout = time.Minute
+	}
+	if err := d.Setup(ctx); err != nil {
+		return nil, fmt.Errorf("setting up the topology: %w", err)
+	}
+	m, err := load(ctx, s, d, opts, logf, readyTimeout)
+	if !opts.Keep {
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if terr := d.Teardown(tctx); terr != nil {
+			logf("removing the topology: %v", terr)
+			if m != nil {
+				m.Errors = append(m.Errors, ErrorCount{Where: "teardown", Count: 1, First: terr.Error()})
+			}
+		}
+		cancel()
+	}
+	return m, err
+}
+
+func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf func(string, ...any), readyTimeout time.Duration) (*Measurements, error) {
+	r := &run{
+		s:       s,
+		id:      rand.Uint32(),
+		open:    !s.Workload.Rate.Max,
+		measure: int64(s.Warmup.D()),
+		loadEnd: int64(s.Warmup.D() + s.Duration.D()),
+		stop:    make(chan struct{}),
+	}
+
+	// Consumers first, so they see every message.
+	cctx, cancelConsumers := context.WithCancel(ctx)
+	defer cancelConsumers()
+	consumers := make([]*consumer, 0, s.Workload.Consumers)
+	defer func() {
+		for _, c := range consumers {
+			c.c.Close()
+		}
+	}()
+	for i := range s.Workload.Consumers {
+		c, err := d.NewConsumer(ctx, i)
+		if err != nil {
+			return nil, fmt.Errorf("starting consumer %d: %w", i, err)
+		}
+		consumers = append(consumers, newConsumer(r, c))
+	}
+	rctx, cancelReady := context.WithTimeout(ctx, readyTimeout)
+	for i, c := range consumers {
+		if err := c.c.WaitReady(rctx); err != nil {
+			cancelReady()
+			return nil, fmt.Errorf("waiting for consumer %d to be ready: %w", i, err)
+		}
+	}
+	cancelReady()
+
+	producers := make([]*producer, 0, s.Workload.Producers)
+	producersClosed := false
+	closeProducers := func() {
+		if producersClosed {
+			return
+		}
+		producersClosed = true
+		for _, p := range producers {
+			p.p.Close()
+		}
+	}
+	defer closeProducers()
+	for i := range s.Workload.Producers {
+		p := newProducer(r, i)
+		dp, err := d.NewProducer(ctx, i, p.ack)
+		if err != nil {
+			return nil, fmt.Errorf("starting producer %d: %w", i, err)
+		}
+		p.p = dp
+		producers = append(producers, p)
+	}
+
+	cpu0 := processCPU()
+	m := &Measurements{StartedAt: time.Now()}
+	r.t0 = m.StartedAt
+	logf("load started: %s warm-up, then %s measured", s.Warmup, s.Duration)
+
+	var consumersDone sync.WaitGroup
+	for _, c := range consumers {
+		consumersDone.Add(1)
+		go func() { defer consumersDone.Done(); c.loop(cctx) }()
+	}
+	tk := newTicker(r, producers, consumers, opts.Progress)
+	tickerDone := make(chan struct{})
+	go func() { defer close(tickerDone); tk.loop() }()
+
+	// The load stops at its end, at an interrupt, or when ctx is cancelled.
+	go func() {
+		t := time.NewTimer(time.Duration(r.loadEnd))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			r.stopLoad(false)
+		case <-opts.Interrupt:
+			r.stopLoad(true)
+		case <-ctx.Done():
+			r.stopLoad(true)
+		case <-r.stop:
+		}
+	}()
+
+	// Producers send until the load stops. Their context outlives the load: a record
+	// still lingering in a client's buffer must not be failed because the load ended.
+	drainCtx, cancelDrain := context.WithCancel(ctx)
+	defer cancelDrain()
+	var producersDone sync.WaitGroup
+	for _, p := range producers {
+		producersDone.Add(1)
+		go func() { defer producersDone.Done(); p.loop(drainCtx) }()
+	}
+	// A producer blocked in Send (a broker gone away, a full buffer) is released when the
+	// drain time after the load's end runs out.
+	<-r.stop
+	drainDeadline := time.AfterFunc(s.Drain.D(), cancelDrain)
+	defer drainDeadline.Stop()
+	producersDone.Wait()
+	logf("load stopped; draining for up to %s", s.Drain)
+
+	var errs []error
+	for i, p := range producers {
+		if err := p.p.Flush(drainCtx); err != nil {
+			errs = append(errs, fmt.Errorf("flushing producer %d: %w", i, err))
+			break
+		}
+	}
+	waitDelivered(drainCtx, producers, consumers)
+	// Close fails whatever is still unacknowledged, so every ack has been counted once
+	// it returns.
+	closeProducers()
+	cancelConsumers()
+	consumersDone.Wait()
+	close(tk.done)
+	<-tickerDone
+	m.EndedAt = time.Now()
+	m.CPUSeconds = (processCPU() - cpu0).Seconds()
+
+	m.Interrupted = r.stopped.Load()
+	stopAt := r.stopAt.Load()
+	m.MeasuredSeconds = max(0, float64(stopAt-r.measure)/1e9)
+	m.Intervals = tk.intervals
+	collect(m, r, producers, consumers, stopAt)
+	if ctx.Err() != nil {
+		errs = append(errs, fmt.Errorf("run aborted: %w", context.Cause(ctx)))
+	}
+	return m, errors.Join(errs...)
+}
+
+// waitDelivered waits until the consumers have received as many messages as the
+// producers had acknowledged, or until ctx is done.
+func waitDelivered(ctx context.Context, producers []*producer, consumers []*consumer) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		var acked, received int64
+		for _, p := range producers {
+			acked += p.acked.load()
+		}
+		for _, c := range consumers {
+			received += c.received.load()
+		}
+		if received >= acked {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// collect merges the goroutines' totals into m once they have all stopped.
+func collect(m *Measurements, r *run, producers []*producer, consumers []*consumer, stopAt int64) {
+	m.Publish, m.EndToEnd, m.Service, m.SendLag = NewHistogram(), NewHistogram(), NewHistogram(), NewHistogram()
+	acked := make([]bitset, len(producers))
+	trackers := make([]*tracker, len(consumers))
+	var sendErrs ErrorCount
+	sendErrs.Where = "send"
+	for i, p := range producers {
+		c := &m.Counts
+		c.Sent += p.sent.load()
+		c.Acked += p.acked.load()
+		c.SendErrors += p.failed.load()
+		if r.open {
+			c.Requested += int64(p.sched.Count(stopAt))
+		} else {
+			c.Requested += p.sent.load()
+		}
+		m.SentInWindow += p.sentInWindow
+		m.Publish.Merge(p.publish)
+		m.Service.Merge(p.service)
+		m.SendLag.Merge(p.sendLag)
+		m.Clamped += p.clamped
+		acked[i] = p.ackedSet
+		sendErrs.Count += p.failed.load()
+		if sendErrs.First == "" {
+			sendErrs.First = p.firstErr
+		}
+	}
+	m.Counts.NotSent = max(0, m.Counts.Requested-m.Counts.Sent)
+	var pollErrs = ErrorCount{Where: "consume"}
+	var malformed = ErrorCount{Where: "malformed message", First: "a message on the topic does not start with a bench envelope"}
+	for i, c := range consumers {
+		trackers[i] = &c.t
+		m.EndToEnd.Merge(c.e2e)
+		m.ReceivedInWindow += c.inWindow
+		m.Clamped += c.clamped
+		m.Counts.Foreign += c.foreign
+		malformed.Count += c.malformed
+		pollErrs.Count += c.pollErrors
+		if pollErrs.First == "" {
+			pollErrs.First = c.firstErr
+		}
+	}
+	m.Counts.Foreign += malformed.Count
+	in := reconcile(acked, trackers)
+	m.Counts.Received = in.Received
+	m.Counts.Lost = in.Lost
+	m.Counts.Duplicated = in.Duplicated
+	m.Counts.Reordered = in.Reordered
+	m.Counts.Unacknowledged = in.Unacknowledged
+	for _, e := range []ErrorCount{sendErrs, pollErrs, malformed} {
+		if e.Count > 0 {
+			m.Errors = append(m.Errors, e)
+		}
+	}
+}
+
+// producer is one producer's goroutine (sending) and its ack callback.
+type producer struct {
+	r     *run
+	id    int
+	p     drivers.Producer
+	sched Schedule
+	free  chan *drivers.Message
+	rng   *rand.Rand
+
+	// owned by the sending goroutine
+	sendLag      *hdrhistogram.Histogram
+	sentInWindow int64
+	sent         counter
+
+	// owned by the ack callback (never concurrent, per the driver contract)
+	acked, failed    counter
+	publishWin       *window
+	publish, service *hdrhistogram.Histogram
+	ackedSet         bitset
+	firstErr         string
+	clamped          int64
+}
+
+func newProducer(r *run, id int) *producer {
+	w := r.s.Workload
+	p := &producer{
+		r:          r,
+		id:         id,
+		rng:        rand.New(rand.NewPCG(uint64(r.id), uint64(id))),
+		sendLag:    NewHistogram(),
+		publishWin: newWindow(),
+		publish:    NewHistogram(),
+		service:    NewHistogram(),
+	}
+	if r.open {
+		p.sched = NewSchedule(w.Rate.PerSecond, w.Producers, id)
+		p.free = make(chan *drivers.Message, 4096)
+		if n := p.sched.Count(r.loadEnd); n < 1<<30 {
+			p.ackedSet = make(bitset, n/64+1)
+		}
+	} else {
+		// closed loop: the free list holds the in-flight budget
+		p.free = make(chan *drivers.Message, w.MaxInFlight)
+		for range w.MaxInFlight {
+			p.free <- p.newMessage()
+		}
+	}
+	return p
+}
+
+func (p *producer) newMessage() *drivers.Message {
+	m := &drivers.Message{
+		Key:   make([]byte, 0, 20),
+		Value: make([]byte, p.r.s.Workload.MessageSize),
+	}
+	fillPayload(m.Value[EnvelopeSize:], p.r.s.Workload.Payload, p.rng)
+	return m
+}
+
+func (p *producer) ack(m *drivers.Message, err error) {
+	now := p.r.now()
+	if err != nil {
+		p.failed.add(1)
+		if p.firstErr == "" {
+			p.firstErr = err.Error()
+		}
+	} else {
+		p.acked.add(1)
+		p.ackedSet.set(m.Seq)
+		lat := now - m.Intended
+		p.publishWin.record(lat)
+		if m.Intended >= p.r.measure {
+			if record(p.publish, lat) {
+				p.clamped++
+			}
+			record(p.service, now-m.Sent)
+		}
+	}
+	select {
+	case p.free <- m:
+	default: // open loop with more in flight than the free list holds
+	}
+}
+
+func (p *producer) loop(ctx context.Context) {
+	r := p.r
+	s := r.s
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	nProducers := uint64(s.Workload.Producers)
+	partitions := uint64(s.Topology.Partitions)
+	for i := uint64(0); ; i++ {
+		var m *drivers.Message
+		var intended int64
+		if r.open {
+			intended = p.sched.At(i)
+			if intended >= r.loadEnd {
+				return
+			}
+			if wait := intended - r.now(); wait > 0 {
+				timer.Reset(time.Duration(wait))
+				select {
+				case <-timer.C:
+				case <-r.stop:
+					timer.Stop()
+					return
+				}
+			}
+			select {
+			case <-r.stop:
+				return
+			case m = <-p.free:
+			default:
+				m = p.newMessage()
+			}
+		} else {
+			select {
+			case <-r.stop:
+				return
+			case m = <-p.free:
+			}
+			intended = r.now()
+		}
+		m.Seq = i
+		m.Intended = intended
+		Envelope{Run: r.id, Producer: uint16(p.id), Seq: i, Intended: intended}.Put(m.Value)
+		m.Partition = -1
+		switch s.Workload.Keys.Mode {
+		case KeysNone:
+			m.Key = m.Key[:0]
+		case KeysRoundRobin:
+			m.Key = m.Key[:0]
+			m.Partition = int32((i*nProducers + uint64(p.id)) % partitions)
+		case KeysRandom:
+			m.Key = strconv.AppendUint(m.Key[:0], p.rng.Uint64(), 36)
+		case KeysFixed:
+			m.Key = strconv.AppendInt(append(m.Key[:0], "key-"...), int64(p.rng.IntN(s.Workload.Keys.Count)), 10)
+		}
+		m.Sent = r.now()
+		if m.Sent >= r.measure && m.Sent < r.loadEnd {
+			p.sentInWindow++
+		}
+		if r.open && intended >= r.measure {
+			record(p.sendLag, m.Sent-intended)
+		}
+		p.sent.add(1)
+		p.p.Send(ctx, m)
+	}
+}
+
+// consumer is one consumer's goroutine.
+type consumer struct {
+	r       *run
+	c       drivers.Consumer
+	t       tracker
+	deliver drivers.DeliverFunc
+
+	received counter // first deliveries
+	e2eWin   *window
+	e2e      *hdrhistogram.Histogram
+	inWindow int64
+	clamped  int64
+
+	foreign, malformed int64
+	pollErrors         int64
+	firstErr           string
+}
+
+func newConsumer(r *run, c drivers.Consumer) *consumer {
+	cs := &consumer{r: r, c: c, e2eWin: newWindow(), e2e: NewHistogram()}
+	cs.deliver = cs.onDelivery
+	return cs
+}
+
+func (c *consumer) onDelivery(v []byte, partition int32) {
+	now := c.r.now()
+	env, err := ReadEnvelope(v)
+	if err != nil {
+		c.malformed++
+		return
+	}
+	if env.Run != c.r.id {
+		c.foreign++
+		return
+	}
+	if !c.t.observe(env.Producer, env.Seq, partition) {
+		return
+	}
+	c.received.add(1)
+	if now >= c.r.measure && now < c.r.loadEnd {
+		c.inWindow++
+	}
+	lat := now - env.Intended
+	c.e2eWin.record(lat)
+	if env.Intended >= c.r.measure {
+		if record(c.e2e, lat) {
+			c.clamped++
+		}
+	}
+}
+
+func (c *consumer) loop(ctx context.Context) {
+	for {
+		err := c.c.Poll(ctx, c.deliver)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			c.pollErrors++
+			if c.firstErr == "" {
+				c.firstErr = err.Error()
+			}
+			// a failing poll returns at once; don't spin on it
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// ticker closes an interval every second: it sums the counters, takes the windows'
+// histograms, and reports progress.
+type ticker struct {
+	r         *run
+	producers []*producer
+	consumers []*consumer
+	progress  func(Progress)
+	done      chan struct{}
+
+	publish, e2e, e2eSoFar *hdrhistogram.Histogram
+	last                   [4]int64 // sent, acked, failed, received at the last tick
+	lastAt                 int64
+	intervals              []Interval
+}
+
+func newTicker(r *run, ps []*producer, cs []*consumer, progress func(Progress)) *ticker {
+	return &ticker{
+		r: r, producers: ps, consumers: cs, progress: progress, done: make(chan struct{}),
+		publish: NewHistogram(), e2e: NewHistogram(), e2eSoFar: NewHistogram(),
+	}
+}
+
+func (t *ticker) loop() {
+	tk := time.NewTicker(time.Second)
+	defer tk.Stop()
+	for {
+		select {
+		case <-tk.C:
+			t.tick()
+		case <-t.done:
+			t.tick()
+			return
+		}
+	}
+}
+
+func (t *ticker) tick() {
+	now := t.r.now()
+	if now <= t.lastAt {
+		return
+	}
+	var cur [4]int64
+	for _, p := range t.producers {
+		cur[0] += p.sent.load()
+		cur[1] += p.acked.load()
+		cur[2] += p.failed.load()
+		p.publishWin.drainInto(t.publish)
+	}
+	for _, c := range t.consumers {
+		cur[3] += c.received.load()
+		c.e2eWin.drainInto(t.e2e)
+	}
+	length := float64(now-t.lastAt) / 1e9
+	phase := t.r.phase(t.lastAt)
+	iv := Interval{
+		Start:      float64(t.lastAt) / 1e9,
+		Seconds:    length,
+		Phase:      phase,
+		Sent:       cur[0] - t.last[0],
+		Acked:      cur[1] - t.last[1],
+		SendErrors: cur[2] - t.last[2],
+		Received:   cur[3] - t.last[3],
+		PublishP50: quantileUs(t.publish, 50),
+		PublishP99: quantileUs(t.publish, 99),
+		E2EP50:     quantileUs(t.e2e, 50),
+		E2EP99:     quantileUs(t.e2e, 99),
+	}
+	t.intervals = append(t.intervals, iv)
+	if phase != PhaseWarmup {
+		t.e2eSoFar.Merge(t.e2e)
+	}
+	t.publish.Reset()
+	t.e2e.Reset()
+	t.last, t.lastAt = cur, now
+	if t.progress != nil {
+		t.progress(Progress{
+			Phase:        t.r.phase(now),
+			Elapsed:      time.Duration(now),
+			Total:        time.Duration(t.r.loadEnd),
+			Sent:         cur[0],
+			Received:     cur[3],
+			SentRate:     float64(iv.Sent) / length,
+			ReceivedRate: float64(iv.Received) / length,
+			P99:          time.Duration(t.e2eSoFar.ValueAtQuantile(99)),
+		})
+	}
+}
+
+// quantileUs is h's q-th percentile in microseconds, 0 for an empty histogram.
+func quantileUs(h *hdrhistogram.Histogram, q float64) float64 {
+	if h.TotalCount() == 0 {
+		return 0
+	}
+	return float64(h.ValueAtQuantile(q)) / 1e3
+}
