@@ -1,0 +1,588 @@
+package brokers
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// parseProperties reads the simple key=value lines serverProperties writes.
+func parseProperties(t *testing.T, s string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Fatalf("line without '=': %q", line)
+		}
+		if _, dup := m[k]; dup {
+			t.Fatalf("duplicate key %q", k)
+		}
+		m[k] = v
+	}
+	return m
+}
+
+func TestServerProperties(t *testing.T) {
+	got, err := serverProperties(19092, 19093, "/data/kraft-logs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := parseProperties(t, got)
+	want := map[string]string{
+		"process.roles":                            "broker,controller",
+		"node.id":                                  "1",
+		"controller.quorum.bootstrap.servers":      "127.0.0.1:19093",
+		"listeners":                                "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093",
+		"advertised.listeners":                     "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093",
+		"controller.listener.names":                "CONTROLLER",
+		"inter.broker.listener.name":               "PLAINTEXT",
+		"listener.security.protocol.map":           "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+		"log.dirs":                                 "/data/kraft-logs",
+		"offsets.topic.replication.factor":         "1",
+		"transaction.state.log.replication.factor": "1",
+		"transaction.state.log.min.isr":            "1",
+		"group.initial.rebalance.delay.ms":         "0",
+	}
+	for k, v := range want {
+		if props[k] != v {
+			t.Errorf("%s = %q, want %q", k, props[k], v)
+		}
+	}
+	// format --standalone refuses a static voter list.
+	if _, ok := props["controller.quorum.voters"]; ok {
+		t.Error("controller.quorum.voters set; format --standalone needs it absent")
+	}
+
+	if _, err := serverProperties(1, 2, "/tmp/a\nb"); err == nil {
+		t.Error("log dir with a newline accepted")
+	}
+}
+
+func TestEscapeProperty(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/plain/path", "/plain/path"},
+		{`C:\data`, `C:\\data`},
+		{" lead", `\ lead`},
+		{"in side", "in side"},
+		{"/home/zoë", `/home/zo\u00eb`},
+		{"/tmp/😀", `/tmp/\ud83d\ude00`},
+		{"a=b:c", "a=b:c"},
+	}
+	for _, tt := range tests {
+		if got := escapeProperty(tt.in); got != tt.want {
+			t.Errorf("escapeProperty(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNewClusterID(t *testing.T) {
+	for range 200 {
+		id, err := newClusterID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(id)
+		if err != nil || len(raw) != 16 {
+			t.Fatalf("cluster id %q: %d bytes, %v", id, len(raw), err)
+		}
+		if id[0] == '-' {
+			t.Fatalf("cluster id %q starts with '-'", id)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	t.Setenv(EnvCacheDir, "/cache")
+	t.Setenv(EnvStateDir, "")
+	c, err := KafkaOptions{}.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.version != "4.1.2" || c.port != 9092 || c.controllerPort != 9093 || c.heapMB != 1024 ||
+		c.startTimeout != 90*time.Second || c.cacheDir != "/cache" || c.stateDir != "/cache/state" ||
+		c.versionDir() != "/cache/kafka-4.1.2" {
+		t.Errorf("defaults = %+v", c)
+	}
+	t.Setenv(EnvStateDir, "/state")
+	if c, _ := (KafkaOptions{}).resolve(); c.stateDir != "/state" {
+		t.Errorf("state dir with %s set = %q", EnvStateDir, c.stateDir)
+	}
+	if c, _ := (KafkaOptions{CacheDir: "/x", StateDir: "/y"}).resolve(); c.cacheDir != "/x" || c.stateDir != "/y" {
+		t.Errorf("explicit dirs = %q, %q", c.cacheDir, c.stateDir)
+	}
+
+	bad := []struct {
+		name string
+		o    KafkaOptions
+		want string
+	}{
+		{"version", KafkaOptions{Version: "3.9.0"}, `version "3.9.0" is not supported`},
+		{"heap too big", KafkaOptions{HeapMB: 4096}, "heap 4096 MiB"},
+		{"heap too small", KafkaOptions{HeapMB: 64}, "heap 64 MiB"},
+		{"port range", KafkaOptions{Port: 70000}, "port 70000"},
+		{"same ports", KafkaOptions{Port: 9000, ControllerPort: 9000}, "both 9000"},
+		{"timeout", KafkaOptions{StartTimeout: -time.Second}, "negative"},
+	}
+	for _, tt := range bad {
+		_, err := tt.o.resolve()
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want it to mention %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestChoosePortsTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	taken := l.Addr().(*net.TCPAddr).Port
+	free, err := freePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := KafkaOptions{Port: taken, ControllerPort: free[0], CacheDir: t.TempDir()}.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.choosePorts()
+	if err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(taken)+" ") {
+		t.Errorf("choosePorts with %d taken: err = %v, want it to name the port", taken, err)
+	}
+
+	c.freePorts = true
+	p, cp, err := c.choosePorts()
+	if err != nil || p == cp || p == 0 || cp == 0 {
+		t.Errorf("free ports = %d, %d, %v", p, cp, err)
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), stateFile)
+	if _, ok, err := readState(path); ok || err != nil {
+		t.Fatalf("missing state file: ok %v, err %v", ok, err)
+	}
+	want := KafkaState{
+		Product: KafkaProduct, Version: KafkaVersion, Address: "127.0.0.1:9092",
+		Port: 9092, ControllerPort: 9093, PID: 4242, HeapMB: 1024,
+		DataDir: "/s/kafka", ConfigPath: "/s/kafka/server.properties", LogPath: "/s/kafka/kafka.log",
+		StartedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+	}
+	if err := writeState(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := readState(path)
+	if err != nil || !ok || got != want {
+		t.Fatalf("readState = %+v, %v, %v; want %+v", got, ok, err, want)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".kafka-state-*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+
+	for _, bad := range []string{"{not json", `{"address":"127.0.0.1:9092"}`} {
+		os.WriteFile(path, []byte(bad), 0o644)
+		if _, _, err := readState(path); err == nil {
+			t.Errorf("readState(%q) succeeded", bad)
+		}
+	}
+}
+
+// deadPID returns the pid of a process that has exited and been reaped.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+func TestStaleState(t *testing.T) {
+	tests := []struct {
+		name string
+		pid  func(t *testing.T) int
+	}{
+		{"dead pid", deadPID},
+		// Alive, but not kafka.Kafka: a recycled pid must not pass for our broker.
+		{"pid reused by another program", func(*testing.T) int { return os.Getpid() }},
+	}
+	for _, tt := range tests {
+		for _, op := range []string{"status", "down", "up-precheck"} {
+			t.Run(tt.name+"/"+op, func(t *testing.T) {
+				o := KafkaOptions{CacheDir: t.TempDir(), StateDir: t.TempDir()}
+				dataDir := filepath.Join(o.StateDir, detachedDataDir)
+				os.MkdirAll(dataDir, 0o755)
+				st := KafkaState{Product: KafkaProduct, Version: KafkaVersion, Address: "127.0.0.1:1",
+					PID: tt.pid(t), DataDir: dataDir, ConfigPath: filepath.Join(dataDir, configFile)}
+				if err := writeState(filepath.Join(o.StateDir, stateFile), st); err != nil {
+					t.Fatal(err)
+				}
+				switch op {
+				case "status":
+					if _, running, err := KafkaStatus(t.Context(), o); running || err != nil {
+						t.Fatalf("KafkaStatus = running %v, err %v; want stale state dropped", running, err)
+					}
+				case "down":
+					if err := DownKafka(t.Context(), o); err != nil {
+						t.Fatal(err)
+					}
+				case "up-precheck":
+					c, _ := o.resolve()
+					if _, running, err := c.status(t.Context(), true); running || err != nil {
+						t.Fatalf("status = running %v, err %v", running, err)
+					}
+				}
+				for _, p := range []string{filepath.Join(o.StateDir, stateFile), dataDir} {
+					if _, err := os.Stat(p); !os.IsNotExist(err) {
+						t.Errorf("%s not removed (%v)", p, err)
+					}
+				}
+			})
+		}
+	}
+	if !pidAlive(os.Getpid()) {
+		t.Error("DownKafka on stale state hurt the test process")
+	}
+}
+
+func TestStatusNoState(t *testing.T) {
+	o := KafkaOptions{CacheDir: t.TempDir(), StateDir: filepath.Join(t.TempDir(), "absent")}
+	if _, running, err := KafkaStatus(t.Context(), o); running || err != nil {
+		t.Errorf("KafkaStatus = running %v, err %v", running, err)
+	}
+	if err := DownKafka(t.Context(), o); err != nil {
+		t.Errorf("DownKafka with nothing up: %v", err)
+	}
+}
+
+// pathWith returns a directory to use as PATH holding the named tools: "java" with an empty
+// body links to the real one; anything else is a shell script with the given body.
+func pathWith(t *testing.T, tools map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range tools {
+		if name == "java" && body == "" {
+			real, err := exec.LookPath("java")
+			if err != nil {
+				t.Skip("java not on PATH")
+			}
+			if err := os.Symlink(real, filepath.Join(dir, "java")); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		// The scripts run with PATH set to dir alone: give them the usual tools back.
+		script := "#!/bin/sh\nPATH=/usr/bin:/bin\n" + body + "\n"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestMissingTools(t *testing.T) {
+	tests := []struct {
+		name  string
+		tools map[string]string
+		want  []string
+	}{
+		{"no java", nil, []string{"java not found on PATH", "OpenJDK 17", "openjdk-17-jre-headless"}},
+		{"no mvn", map[string]string{"java": ""}, []string{"mvn not found on PATH", "apt-get install maven"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := pathWith(t, tt.tools)
+			t.Setenv("PATH", path)
+			o := KafkaOptions{CacheDir: t.TempDir(), StateDir: t.TempDir()}
+			_, jarsErr := EnsureKafkaJars(t.Context(), o)
+			_, startErr := StartKafka(t.Context(), o)
+			for _, err := range []error{jarsErr, startErr} {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not mention %q", err, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// fakeMaven is a stand-in for mvn that records each run in $FAKE_MVN_RUNS and creates the
+// jars copy-dependencies would.
+const fakeMaven = `echo run >> "$FAKE_MVN_RUNS"
+test -f pom.xml || { echo "no pom.xml in $(pwd)"; exit 1; }
+mkdir -p libs && touch libs/kafka_2.13-4.1.2.jar libs/kafka-clients-4.1.2.jar`
+
+func TestFetchJarsCaches(t *testing.T) {
+	runs := filepath.Join(t.TempDir(), "runs")
+	t.Setenv("FAKE_MVN_RUNS", runs)
+	t.Setenv("PATH", pathWith(t, map[string]string{"java": "", "mvn": fakeMaven}))
+	o := KafkaOptions{CacheDir: t.TempDir()}
+	mvnRuns := func() int {
+		b, _ := os.ReadFile(runs)
+		return strings.Count(string(b), "run")
+	}
+
+	jars, err := EnsureKafkaJars(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jars) != 2 || mvnRuns() != 1 {
+		t.Fatalf("jars = %v after %d mvn runs; want 2 jars, 1 run", jars, mvnRuns())
+	}
+	verDir := filepath.Join(o.CacheDir, "kafka-4.1.2")
+	if b, err := os.ReadFile(filepath.Join(verDir, pomFile)); err != nil || string(b) != string(kafkaPOM) {
+		t.Errorf("pom.xml in cache: %v", err)
+	}
+
+	// Cached: Maven is not needed any more.
+	t.Setenv("PATH", pathWith(t, map[string]string{"java": ""}))
+	if _, err := EnsureKafkaJars(t.Context(), o); err != nil {
+		t.Fatalf("second EnsureKafkaJars without mvn: %v", err)
+	}
+
+	// A cache fetched from another POM is refetched.
+	t.Setenv("PATH", pathWith(t, map[string]string{"java": "", "mvn": fakeMaven}))
+	os.WriteFile(filepath.Join(verDir, markerFile), []byte("old digest\n"), 0o644)
+	if _, err := EnsureKafkaJars(t.Context(), o); err != nil || mvnRuns() != 2 {
+		t.Fatalf("after POM change: err %v, %d mvn runs; want a refetch", err, mvnRuns())
+	}
+	assertNoFetchLeftovers(t, o.CacheDir)
+}
+
+func TestFetchJarsFailure(t *testing.T) {
+	tests := []struct {
+		name string
+		mvn  string
+		want string
+	}{
+		{"mvn fails", `echo "[ERROR] Could not resolve dependencies for project streambench"; echo "[ERROR] the tail line"; exit 1`,
+			"[ERROR] the tail line"},
+		{"mvn copies nothing", `mkdir -p libs; touch libs/partial.jar`, "has no kafka_2.13-4.1.2.jar"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("PATH", pathWith(t, map[string]string{"java": "", "mvn": tt.mvn}))
+			o := KafkaOptions{CacheDir: t.TempDir()}
+			_, err := EnsureKafkaJars(t.Context(), o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(o.CacheDir, "kafka-4.1.2")); !os.IsNotExist(err) {
+				t.Errorf("failed fetch left a version directory (%v)", err)
+			}
+			assertNoFetchLeftovers(t, o.CacheDir)
+		})
+	}
+}
+
+func TestCachedJarsIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, libsDir), 0o755)
+	os.WriteFile(filepath.Join(dir, libsDir, "kafka_2.13-4.1.2.jar"), nil, 0o644)
+	if _, err := cachedJars(dir, "4.1.2"); err == nil {
+		t.Error("jars without the completion marker taken as cached")
+	}
+	os.WriteFile(filepath.Join(dir, markerFile), []byte(pomDigest()), 0o644)
+	if _, err := cachedJars(dir, "4.1.2"); err != nil {
+		t.Errorf("complete cache rejected: %v", err)
+	}
+	os.Remove(filepath.Join(dir, libsDir, "kafka_2.13-4.1.2.jar"))
+	if _, err := cachedJars(dir, "4.1.2"); err == nil {
+		t.Error("cache without kafka_2.13 jar accepted")
+	}
+}
+
+func assertNoFetchLeftovers(t *testing.T, cacheDir string) {
+	t.Helper()
+	left, _ := filepath.Glob(filepath.Join(cacheDir, ".*"))
+	if len(left) > 0 {
+		t.Errorf("temporary directories left in cache: %v", left)
+	}
+}
+
+func TestChildStop(t *testing.T) {
+	tests := []struct {
+		name       string
+		script     string
+		wantKilled bool
+	}{
+		{"exits on SIGTERM", "sleep 60 & echo $!; wait", false},
+		// Ignored signals stay ignored across exec, so the grandchild ignores TERM too.
+		{"ignores SIGTERM", "trap '' TERM; sleep 60 & echo $!; wait; wait", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command("sh", "-c", tt.script)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := startChild(cmd, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(out).ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			grandchild, _ := strconv.Atoi(strings.TrimSpace(line))
+			killed, err := c.stop(t.Context(), 300*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if killed != tt.wantKilled {
+				t.Errorf("killed = %v, want %v", killed, tt.wantKilled)
+			}
+			if pidAlive(c.pid) {
+				t.Errorf("child %d alive after stop", c.pid)
+			}
+			// The grandchild is reparented, then reaped by init or a subreaper: give it a moment.
+			if !waitGone(context.Background(), grandchild, 2*time.Second) {
+				syscallKill(grandchild)
+				t.Errorf("grandchild %d in the same process group survived stop", grandchild)
+			}
+			if killed, err := c.stop(t.Context(), time.Second); killed || err != nil {
+				t.Errorf("second stop = %v, %v", killed, err)
+			}
+		})
+	}
+}
+
+func TestIsKafkaProcess(t *testing.T) {
+	if isKafkaProcess(os.Getpid(), "/x/server.properties") {
+		t.Error("the test binary taken for kafka.Kafka")
+	}
+	if isKafkaProcess(deadPID(t), "/x/server.properties") {
+		t.Error("a dead pid taken for kafka.Kafka")
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	// A process whose arguments look like ours.
+	cmd := exec.Command("sh", "-c", "sleep 30; true", "kafka.Kafka", "/x/server.properties")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	// Until the forked child has called exec, its command line is still ours.
+	deadline := time.Now().Add(5 * time.Second)
+	for !isKafkaProcess(cmd.Process.Pid, "/x/server.properties") {
+		if time.Now().After(deadline) {
+			t.Fatal("process with kafka.Kafka and the config path not recognised")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if isKafkaProcess(cmd.Process.Pid, "/other/server.properties") {
+		t.Error("process with another config path taken for ours")
+	}
+}
+
+func TestLastLines(t *testing.T) {
+	in := "\x1b[1;31m[ERROR]\x1b[m one\n\n  two  \nthree\n"
+	got := lastLines(in, 2)
+	if strings.Join(got, "|") != "  two|three" {
+		t.Errorf("lastLines = %q", got)
+	}
+	if got := lastLines(in, 10); got[0] != "[ERROR] one" {
+		t.Errorf("ANSI not stripped: %q", got[0])
+	}
+	if indentTail("  \n", 5) != "" {
+		t.Error("blank output gives a non-empty tail")
+	}
+}
+
+// runtimeLockAndExit retires its OS thread, as a goroutine that locks its thread and
+// returns does.
+func runtimeLockAndExit() {
+	runtime.LockOSThread()
+}
+
+func syscallKill(pid int) {
+	if pid > 0 {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// fakeJava stands in for the JVM: the storage tool runs $FAKE_FORMAT, the broker $FAKE_BROKER.
+const fakeJava = `case "$*" in
+*kafka.tools.StorageTool*) eval "$FAKE_FORMAT"; exit $? ;;
+esac
+eval "$FAKE_BROKER"`
+
+func TestStartKafkaFailures(t *testing.T) {
+	tests := []struct {
+		name   string
+		format string
+		broker string
+		want   []string
+	}{
+		{"format fails", `echo "Exception in thread main: fake format failure" >&2; exit 1`, "",
+			[]string{"format kafka storage", "exit status 1", "fake format failure"}},
+		{"JVM dies", "", `echo "[ERROR] fake broker: cannot bind, giving up"; exit 3`,
+			[]string{"JVM exited before the broker answered (exit status 3)", "fake broker: cannot bind, giving up",
+				"last lines of the broker log", "full broker log: "}},
+		{"never answers", "", `echo "fake broker hanging"; sleep 60`,
+			[]string{"no answer within 1s", "fake broker hanging"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("FAKE_MVN_RUNS", filepath.Join(t.TempDir(), "runs"))
+			t.Setenv("FAKE_FORMAT", tt.format)
+			t.Setenv("FAKE_BROKER", tt.broker)
+			t.Setenv("PATH", pathWith(t, map[string]string{"java": fakeJava, "mvn": fakeMaven}))
+			o := KafkaOptions{CacheDir: t.TempDir(), FreePorts: true, StartTimeout: time.Second}
+			start := time.Now()
+			k, err := StartKafka(t.Context(), o)
+			if err == nil {
+				k.Stop(t.Context())
+				t.Fatal("StartKafka succeeded against a fake broker")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %q:\n%v", w, err)
+				}
+			}
+			t.Log(err)
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("failure took %v", d)
+			}
+			runDir := filepath.Join(o.CacheDir, "run")
+			if left := processesMentioning(runDir); len(left) > 0 {
+				t.Errorf("processes left running: %v", left)
+			}
+			left, _ := filepath.Glob(filepath.Join(runDir, "kafka-*"))
+			left = slices.DeleteFunc(left, func(p string) bool { return filepath.Base(p) == failedLogFile })
+			if len(left) > 0 {
+				t.Errorf("data directories left: %v", left)
+			}
+			if tt.broker != "" {
+				b, _ := os.ReadFile(filepath.Join(runDir, failedLogFile))
+				if !strings.Contains(string(b), "fake broker") {
+					t.Errorf("kept log %s = %q", failedLogFile, b)
+				}
+			}
+		})
+	}
+}
