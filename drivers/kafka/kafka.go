@@ -1,0 +1,355 @@
+// Package kafka is the driver for brokers that speak the Kafka protocol (Apache Kafka,
+// Redpanda, MSK, …), on franz-go. Each producer and each consumer is a client of its
+// own, as separate application instances would be; consumers share one consumer group.
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"streambench/drivers"
+)
+
+// Registration is the Kafka driver's entry for a drivers.Registry.
+var Registration = drivers.Registration{
+	Name:        "kafka",
+	NewSettings: func() drivers.Settings { return NewSettings() },
+	Open:        Open,
+}
+
+// setupTimeout bounds topic creation and deletion, so that a wrong address fails in
+// seconds rather than after the client's own retries.
+const setupTimeout = 15 * time.Second
+
+// Driver is one connection to a Kafka cluster for one run.
+type Driver struct {
+	seeds []string
+	set   *Settings
+	topo  drivers.Topology
+	group string
+	admin *kadm.Client
+	cl    *kgo.Client
+
+	mu        sync.Mutex
+	consumers int
+}
+
+// Open connects to the cluster at cfg.Address (comma-separated host:port list). It does
+// not talk to the cluster yet; Setup does.
+func Open(_ context.Context, cfg drivers.Config) (drivers.Driver, error) {
+	set, ok := cfg.Settings.(*Settings)
+	if !ok || set == nil {
+		set = NewSettings()
+	}
+	seeds := strings.Split(cfg.Address, ",")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ClientID("streambench-admin"))
+	if err != nil {
+		return nil, fmt.Errorf("kafka at %s: %w", cfg.Address, err)
+	}
+	return &Driver{
+		seeds: seeds,
+		set:   set,
+		topo:  cfg.Topology,
+		group: cfg.Topology.Name + "-group",
+		admin: kadm.NewClient(cl),
+		cl:    cl,
+	}, nil
+}
+
+func (d *Driver) addr() string { return strings.Join(d.seeds, ",") }
+
+// Broker asks the cluster which Kafka version its API matches best.
+func (d *Driver) Broker(ctx context.Context) (drivers.BrokerInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	vs, err := d.admin.ApiVersions(ctx)
+	if err != nil {
+		return drivers.BrokerInfo{}, fmt.Errorf("kafka at %s: asking for API versions: %w", d.addr(), err)
+	}
+	for _, v := range vs.Sorted() {
+		if v.Err == nil {
+			return drivers.BrokerInfo{Product: "Kafka protocol", Version: v.VersionGuess()}, nil
+		}
+	}
+	return drivers.BrokerInfo{Product: "Kafka protocol", Version: "unknown"}, nil
+}
+
+// Setup creates the topic.
+func (d *Driver) Setup(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	configs := map[string]*string{}
+	if r := d.topo.Retention; r != 0 {
+		ms := "-1"
+		if r > 0 {
+			ms = strconv.FormatInt(r.Milliseconds(), 10)
+		}
+		configs["retention.ms"] = &ms
+	}
+	_, err := d.admin.CreateTopic(ctx, int32(d.topo.Partitions), int16(d.topo.Replication), configs, d.topo.Name)
+	if err != nil {
+		return fmt.Errorf("kafka at %s: creating topic %s (%d partitions, replication %d): %w",
+			d.addr(), d.topo.Name, d.topo.Partitions, d.topo.Replication, err)
+	}
+	// Creation returns before every partition has a leader; wait for them, so that the
+	// first messages do not pay for the topic's birth.
+	for {
+		td, err := d.admin.ListTopics(ctx, d.topo.Name)
+		if err == nil {
+			t := td[d.topo.Name]
+			ready := t.Err == nil && len(t.Partitions) == d.topo.Partitions
+			for _, p := range t.Partitions {
+				ready = ready && p.Err == nil && p.Leader >= 0
+			}
+			if ready {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kafka at %s: topic %s has no leader for every partition: %w", d.addr(), d.topo.Name, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Teardown deletes the topic and the consumer group.
+func (d *Driver) Teardown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	if _, err := d.admin.DeleteTopic(ctx, d.topo.Name); err != nil {
+		return fmt.Errorf("kafka at %s: deleting topic %s: %w", d.addr(), d.topo.Name, err)
+	}
+	if _, err := d.admin.DeleteGroup(ctx, d.group); err != nil {
+		return fmt.Errorf("kafka at %s: deleting consumer group %s: %w", d.addr(), d.group, err)
+	}
+	return nil
+}
+
+// Close closes the admin client.
+func (d *Driver) Close() { d.cl.Close() }
+
+func (d *Driver) produceOpts() []kgo.Opt {
+	s := d.set
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(d.seeds...),
+		kgo.DefaultProduceTopic(d.topo.Name),
+		kgo.ProducerLinger(s.Linger.D()),
+		kgo.ProducerBatchMaxBytes(int32(s.BatchMaxBytes)),
+		kgo.RecordDeliveryTimeout(s.DeliveryTimeout.D()),
+		kgo.RecordPartitioner(hintPartitioner{kgo.StickyKeyPartitioner(nil)}),
+	}
+	switch s.Acks {
+	case "all":
+		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
+	case "1":
+		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()))
+	case "0":
+		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()))
+	}
+	if !s.Idempotence {
+		// With idempotence franz-go always keeps 5 requests in flight (Validate insists).
+		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(s.MaxInFlight))
+	}
+	switch s.Compression {
+	case "gzip":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.GzipCompression()))
+	case "snappy":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.SnappyCompression()))
+	case "lz4":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.Lz4Compression()))
+	case "zstd":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.ZstdCompression()))
+	default:
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.NoCompression()))
+	}
+	return opts
+}
+
+// NewProducer starts a producer client.
+func (d *Driver) NewProducer(_ context.Context, id int, ack drivers.AckFunc) (drivers.Producer, error) {
+	opts := append(d.produceOpts(), kgo.ClientID("streambench-producer-"+strconv.Itoa(id)))
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka at %s: producer %d: %w", d.addr(), id, err)
+	}
+	p := &producer{cl: cl, ack: ack}
+	p.promise = p.onAck
+	return p, nil
+}
+
+// outRecord carries one message through franz-go: the record, and a context that leads
+// from the record back to the message in the promise. It is one allocation per message
+// and never reused: franz-go may still look at a record's context after its promise.
+type outRecord struct {
+	rec kgo.Record
+	ctx recordCtx
+}
+
+type recordCtx struct {
+	context.Context
+	m *drivers.Message
+}
+
+type producer struct {
+	cl      *kgo.Client
+	ack     drivers.AckFunc
+	promise func(*kgo.Record, error)
+	// unacked counts messages whose promise has not run yet: franz-go fails buffered
+	// records on Close but runs their promises on a goroutine of its own.
+	unacked sync.WaitGroup
+}
+
+func (p *producer) Send(ctx context.Context, m *drivers.Message) {
+	o := &outRecord{ctx: recordCtx{Context: ctx, m: m}}
+	o.rec = kgo.Record{Value: m.Value, Partition: m.Partition, Context: &o.ctx}
+	if len(m.Key) > 0 {
+		o.rec.Key = m.Key
+	}
+	p.unacked.Add(1)
+	p.cl.Produce(ctx, &o.rec, p.promise)
+}
+
+func (p *producer) onAck(r *kgo.Record, err error) {
+	p.ack(r.Context.(*recordCtx).m, err)
+	p.unacked.Done()
+}
+
+func (p *producer) Flush(ctx context.Context) error { return p.cl.Flush(ctx) }
+
+// Close fails what is still buffered and waits for the last promise.
+func (p *producer) Close() {
+	p.cl.Close()
+	p.unacked.Wait()
+}
+
+// hintPartitioner sends a record to the partition the engine asked for (round-robin
+// keys), and leaves every other record to the wrapped partitioner.
+type hintPartitioner struct{ kgo.Partitioner }
+
+func (h hintPartitioner) ForTopic(t string) kgo.TopicPartitioner {
+	return hintTopic{h.Partitioner.ForTopic(t)}
+}
+
+type hintTopic struct{ kgo.TopicPartitioner }
+
+func (h hintTopic) RequiresConsistency(r *kgo.Record) bool {
+	return r.Partition >= 0 || h.TopicPartitioner.RequiresConsistency(r)
+}
+
+func (h hintTopic) Partition(r *kgo.Record, n int) int {
+	if r.Partition >= 0 {
+		return int(r.Partition) % n
+	}
+	return h.TopicPartitioner.Partition(r, n)
+}
+
+// OnNewBatch passes the event on: the sticky partitioner moves on to another partition
+// for unkeyed records when a batch is full.
+func (h hintTopic) OnNewBatch() {
+	if nb, ok := h.TopicPartitioner.(kgo.TopicPartitionerOnNewBatch); ok {
+		nb.OnNewBatch()
+	}
+}
+
+// NewConsumer starts a member of the run's consumer group.
+func (d *Driver) NewConsumer(_ context.Context, id int) (drivers.Consumer, error) {
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(d.seeds...),
+		kgo.ClientID("streambench-consumer-"+strconv.Itoa(id)),
+		kgo.ConsumerGroup(d.group),
+		kgo.ConsumeTopics(d.topo.Name),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(d.set.FetchMaxWait.D()),
+		kgo.FetchMinBytes(int32(d.set.FetchMinBytes)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("kafka at %s: consumer %d: %w", d.addr(), id, err)
+	}
+	d.mu.Lock()
+	d.consumers++
+	d.mu.Unlock()
+	return &consumer{d: d, cl: cl}, nil
+}
+
+type consumer struct {
+	d  *Driver
+	cl *kgo.Client
+}
+
+// WaitReady waits until the group is stable, has every consumer started so far as a
+// member, and has every partition assigned.
+func (c *consumer) WaitReady(ctx context.Context) error {
+	d := c.d
+	d.mu.Lock()
+	want := d.consumers
+	d.mu.Unlock()
+	// Joining happens as the client polls; poll (nothing is produced yet) until ready.
+	var last string
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		c.cl.PollRecords(pctx, 1)
+		cancel()
+		gs, err := d.admin.DescribeGroups(ctx, d.group)
+		if err != nil {
+			last = err.Error()
+		} else {
+			g := gs[d.group]
+			assigned := 0
+			g.AssignedPartitions().Each(func(string, int32) { assigned++ })
+			if g.State == "Stable" && len(g.Members) == want && assigned == d.topo.Partitions {
+				return nil
+			}
+			last = fmt.Sprintf("group %s is %s with %d of %d members and %d of %d partitions assigned",
+				d.group, g.State, len(g.Members), want, assigned, d.topo.Partitions)
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("kafka at %s: %s: %w", d.addr(), last, ctx.Err())
+		}
+	}
+}
+
+func (c *consumer) Poll(ctx context.Context, fn drivers.DeliverFunc) error {
+	fs := c.cl.PollFetches(ctx)
+	if fs.IsClientClosed() {
+		return errors.New("kafka consumer closed")
+	}
+	var first error
+	fs.EachError(func(t string, p int32, err error) {
+		switch {
+		case first != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		case t == "": // an error of the client, not of one partition
+			first = fmt.Errorf("kafka at %s: consuming: %w", c.d.addr(), err)
+		default:
+			first = fmt.Errorf("kafka at %s: fetching %s/%d: %w", c.d.addr(), t, p, err)
+		}
+	})
+	fs.EachPartition(func(p kgo.FetchTopicPartition) {
+		for _, r := range p.Records {
+			fn(r.Value, p.Partition)
+		}
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return first
+}
+
+// Close leaves the group. A broker that has gone away could hold that up; it is
+// bounded so that a run always ends.
+func (c *consumer) Close() {
+	done := make(chan struct{})
+	go func() { c.cl.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+	}
+}

@@ -1,0 +1,85 @@
+package kafka
+
+import (
+	"fmt"
+	"time"
+
+	"streambench/drivers"
+)
+
+// Settings is the `kafka:` block of a scenario. The defaults are Apache Kafka 4.x's own
+// producer and consumer defaults (not franz-go's), so a run compares with what a Java
+// client does out of the box.
+type Settings struct {
+	// Acks is all, 1 (leader only) or 0 (none).
+	Acks string `yaml:"acks" json:"acks"`
+	// Linger is how long the producer waits to fill a batch.
+	Linger drivers.Duration `yaml:"linger" json:"linger"`
+	// BatchMaxBytes is the largest record batch the producer builds.
+	BatchMaxBytes int `yaml:"batch_max_bytes" json:"batch_max_bytes"`
+	// Compression is none, gzip, snappy, lz4 or zstd.
+	Compression string `yaml:"compression" json:"compression"`
+	// Idempotence turns the idempotent producer on (it needs acks all).
+	Idempotence bool `yaml:"idempotence" json:"idempotence"`
+	// MaxInFlight is the number of produce requests in flight per broker.
+	MaxInFlight int `yaml:"max_in_flight" json:"max_in_flight"`
+	// DeliveryTimeout is how long a record may wait for its acknowledgement, retries
+	// included, before it counts as a send error.
+	DeliveryTimeout drivers.Duration `yaml:"delivery_timeout" json:"delivery_timeout"`
+	// FetchMaxWait is how long the broker may hold a fetch to gather FetchMinBytes.
+	FetchMaxWait drivers.Duration `yaml:"fetch_max_wait" json:"fetch_max_wait"`
+	// FetchMinBytes is the least data a fetch response waits for.
+	FetchMinBytes int `yaml:"fetch_min_bytes" json:"fetch_min_bytes"`
+}
+
+// NewSettings returns the defaults.
+func NewSettings() *Settings {
+	return &Settings{
+		Acks:            "all",
+		Linger:          drivers.Duration(5 * time.Millisecond),
+		BatchMaxBytes:   16384,
+		Compression:     "none",
+		Idempotence:     true,
+		MaxInFlight:     5,
+		DeliveryTimeout: drivers.Duration(2 * time.Minute),
+		FetchMaxWait:    drivers.Duration(500 * time.Millisecond),
+		FetchMinBytes:   1,
+	}
+}
+
+// Validate reports each out-of-range setting.
+func (s *Settings) Validate(report func(field, msg string)) {
+	switch s.Acks {
+	case "all", "1", "0":
+	default:
+		report("acks", fmt.Sprintf("must be all, 1 or 0, not %q", s.Acks))
+	}
+	if d := s.Linger.D(); d < 0 || d > time.Minute {
+		report("linger", "must be from 0 to 1m")
+	}
+	if s.BatchMaxBytes < 1 || s.BatchMaxBytes > 64<<20 {
+		report("batch_max_bytes", "must be from 1 to 67108864")
+	}
+	switch s.Compression {
+	case "none", "gzip", "snappy", "lz4", "zstd":
+	default:
+		report("compression", fmt.Sprintf("must be none, gzip, snappy, lz4 or zstd, not %q", s.Compression))
+	}
+	if s.Idempotence && s.Acks != "all" {
+		report("idempotence", "needs acks: all (set idempotence: false to use acks "+s.Acks+")")
+	}
+	if s.MaxInFlight < 1 || s.MaxInFlight > 1000 {
+		report("max_in_flight", "must be from 1 to 1000")
+	} else if s.Idempotence && s.MaxInFlight != 5 {
+		report("max_in_flight", "must be 5 with idempotence: the idempotent producer (franz-go, as the Java client) keeps 5 requests in flight; set idempotence: false to choose another value")
+	}
+	if d := s.DeliveryTimeout.D(); d < time.Second || d > time.Hour {
+		report("delivery_timeout", "must be from 1s to 1h")
+	}
+	if d := s.FetchMaxWait.D(); d < 0 || d > time.Minute {
+		report("fetch_max_wait", "must be from 0 to 1m")
+	}
+	if s.FetchMinBytes < 1 || s.FetchMinBytes > 64<<20 {
+		report("fetch_min_bytes", "must be from 1 to 67108864")
+	}
+}

@@ -1,0 +1,294 @@
+// Package report owns result files: what one run of one target writes, how it is
+// written and read back, and how results are shown to people.
+package report
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"streambench/bench"
+	"streambench/drivers"
+)
+
+// SchemaVersion is the version of the result file layout written by this program.
+// Readers refuse any other.
+const SchemaVersion = 1
+
+// Result is one run of one target.
+type Result struct {
+	SchemaVersion int            `json:"schema_version"`
+	Scenario      bench.Scenario `json:"scenario"`
+	// Overrides lists the command-line flags that changed the scenario, as given.
+	Overrides   map[string]string `json:"overrides"`
+	Target      Target            `json:"target"`
+	Host        Host              `json:"host"`
+	StartedAt   time.Time         `json:"started_at"`
+	EndedAt     time.Time         `json:"ended_at"`
+	Interrupted bool              `json:"interrupted"`
+	// Notes say what a reader must know to read the numbers right (an emulator, a
+	// broker that went away, a producer that fell behind).
+	Notes      []string           `json:"notes"`
+	Errors     []bench.ErrorCount `json:"errors"`
+	Counts     bench.Counts       `json:"counts"`
+	Throughput Throughput         `json:"throughput"`
+	Latency    Latencies          `json:"latency"`
+	// ClientCPUSeconds is the CPU time of the bench process during the run.
+	ClientCPUSeconds float64          `json:"client_cpu_seconds"`
+	Intervals        []bench.Interval `json:"intervals"`
+}
+
+// Target says what produced the numbers.
+type Target struct {
+	Name   string             `json:"name"`
+	Driver string             `json:"driver"`
+	Broker drivers.BrokerInfo `json:"broker"`
+	// Address is where the broker was reached (no credentials).
+	Address string `json:"address"`
+	// Topic is the topic or stream the run used.
+	Topic string `json:"topic"`
+	// Emulator is true when the broker is a stand-in for the real service, whose
+	// latency and throughput say nothing about the real one.
+	Emulator bool `json:"emulator"`
+	// Env is how the broker was reached: local (started by bench), external,
+	// in-process.
+	Env string `json:"env"`
+}
+
+// Label is the target's name with what it is, as shown next to its numbers.
+func (t Target) Label() string {
+	kind := "real broker"
+	switch {
+	case t.Emulator:
+		kind = "EMULATOR"
+	case t.Env == "in-process":
+		kind = "no broker"
+	}
+	return fmt.Sprintf("%s (%s %s, %s)", t.Name, t.Broker.Product, t.Broker.Version, kind)
+}
+
+// Host describes the machine and program that ran the benchmark.
+type Host struct {
+	Hostname     string `json:"hostname"`
+	CPUs         int    `json:"cpus"`
+	CPUModel     string `json:"cpu_model"`
+	OS           string `json:"os"`
+	Arch         string `json:"arch"`
+	GoVersion    string `json:"go_version"`
+	BenchVersion string `json:"bench_version"`
+}
+
+// Throughput is measured over the measured window (warm-up and drain left out).
+type Throughput struct {
+	// RequestedMsgsPerS is the scenario's rate; null when the rate is max.
+	RequestedMsgsPerS *float64 `json:"requested_msgs_per_s"`
+	SentMsgsPerS      float64  `json:"sent_msgs_per_s"`
+	ReceivedMsgsPerS  float64  `json:"received_msgs_per_s"`
+	// ReceivedMBPerS is in megabytes (10^6 bytes) of whole messages per second.
+	ReceivedMBPerS float64 `json:"received_mb_per_s"`
+}
+
+// Latencies are the run's four latency distributions.
+type Latencies struct {
+	// Publish is from the intended send time to the broker's acknowledgement.
+	Publish Latency `json:"publish"`
+	// EndToEnd is from the intended send time to receipt by a consumer.
+	EndToEnd Latency `json:"end_to_end"`
+	// Service is from the actual send to the acknowledgement.
+	Service Latency `json:"service"`
+	// SendLag is how late the producer sent, behind its schedule.
+	SendLag Latency `json:"send_lag"`
+}
+
+// Latency summarises one distribution, in microseconds.
+type Latency struct {
+	Count int64   `json:"count"`
+	Min   float64 `json:"min_us"`
+	Mean  float64 `json:"mean_us"`
+	P50   float64 `json:"p50_us"`
+	P90   float64 `json:"p90_us"`
+	P99   float64 `json:"p99_us"`
+	P999  float64 `json:"p999_us"`
+	P9999 float64 `json:"p9999_us"`
+	Max   float64 `json:"max_us"`
+	// HDR is the whole histogram (values in nanoseconds), HdrHistogram V2 compressed
+	// encoding, base64.
+	HDR string `json:"hdr"`
+}
+
+// Summarize turns a histogram of nanoseconds into a Latency.
+func Summarize(h *hdrhistogram.Histogram) (Latency, error) {
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return Latency{}, fmt.Errorf("encoding histogram: %w", err)
+	}
+	l := Latency{Count: h.TotalCount(), HDR: base64.StdEncoding.EncodeToString(enc)}
+	if l.Count == 0 {
+		return l, nil
+	}
+	us := func(ns int64) float64 { return float64(ns) / 1e3 }
+	l.Min, l.Mean, l.Max = us(h.Min()), h.Mean()/1e3, us(h.Max())
+	l.P50, l.P90, l.P99 = us(h.ValueAtQuantile(50)), us(h.ValueAtQuantile(90)), us(h.ValueAtQuantile(99))
+	l.P999, l.P9999 = us(h.ValueAtQuantile(99.9)), us(h.ValueAtQuantile(99.99))
+	return l, nil
+}
+
+// Histogram decodes the stored histogram.
+func (l Latency) Histogram() (*hdrhistogram.Histogram, error) {
+	raw, err := base64.StdEncoding.DecodeString(l.HDR)
+	if err != nil {
+		return nil, fmt.Errorf("histogram is not base64: %w", err)
+	}
+	return hdrhistogram.Decode(raw)
+}
+
+// FromMeasurements fills the measured part of r.
+func (r *Result) FromMeasurements(m *bench.Measurements) error {
+	r.StartedAt, r.EndedAt = m.StartedAt.UTC(), m.EndedAt.UTC()
+	r.Interrupted = m.Interrupted
+	r.Counts = m.Counts
+	r.Errors = m.Errors
+	r.Intervals = m.Intervals
+	r.ClientCPUSeconds = m.CPUSeconds
+	if !r.Scenario.Workload.Rate.Max {
+		rate := r.Scenario.Workload.Rate.PerSecond
+		r.Throughput.RequestedMsgsPerS = &rate
+	}
+	if secs := m.MeasuredSeconds; secs > 0 {
+		r.Throughput.SentMsgsPerS = float64(m.SentInWindow) / secs
+		r.Throughput.ReceivedMsgsPerS = float64(m.ReceivedInWindow) / secs
+		r.Throughput.ReceivedMBPerS = r.Throughput.ReceivedMsgsPerS * float64(r.Scenario.Workload.MessageSize) / 1e6
+	}
+	for _, x := range []struct {
+		dst *Latency
+		h   *hdrhistogram.Histogram
+	}{
+		{&r.Latency.Publish, m.Publish},
+		{&r.Latency.EndToEnd, m.EndToEnd},
+		{&r.Latency.Service, m.Service},
+		{&r.Latency.SendLag, m.SendLag},
+	} {
+		l, err := Summarize(x.h)
+		if err != nil {
+			return err
+		}
+		*x.dst = l
+	}
+	r.Notes = append(r.Notes, notes(r, m)...)
+	return nil
+}
+
+// notes are the facts a reader of these numbers must not miss.
+func notes(r *Result, m *bench.Measurements) []string {
+	var out []string
+	c := m.Counts
+	if r.Interrupted {
+		out = append(out, fmt.Sprintf("interrupted: the load stopped after %.1f s of the %s measured window", m.MeasuredSeconds, r.Scenario.Duration))
+	}
+	if c.NotSent > 0 {
+		out = append(out, fmt.Sprintf("the producers fell behind the schedule: %d of %d requested messages were never sent", c.NotSent, c.Requested))
+	}
+	if c.SendErrors > 0 {
+		out = append(out, fmt.Sprintf("%d messages failed to send (see errors)", c.SendErrors))
+	}
+	if c.Lost > 0 {
+		out = append(out, fmt.Sprintf("%d acknowledged messages were never received", c.Lost))
+	}
+	if m.Clamped > 0 {
+		out = append(out, fmt.Sprintf("%d latencies above one hour were recorded as one hour", m.Clamped))
+	}
+	return out
+}
+
+// Path is where a result of this scenario and target, started at t, goes under dir.
+func Path(dir, scenario, target string, t time.Time) string {
+	return filepath.Join(dir, scenario, t.UTC().Format("20060102T150405Z")+"-"+target+".json")
+}
+
+// Write writes r to path atomically: to a temporary file in the same directory, then
+// linked into place, so that a reader never sees half a file and two runs never
+// overwrite each other (a taken name gets a -2, -3, … suffix). It returns the path
+// written.
+func Write(path string, r *Result) (string, error) {
+	r.SchemaVersion = SchemaVersion
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encoding result: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating result directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".result-*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("writing result: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("writing result %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("writing result %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("writing result %s: %w", tmp.Name(), err)
+	}
+	base := strings.TrimSuffix(path, ".json")
+	for i := 1; i < 1000; i++ {
+		dst := path
+		if i > 1 {
+			dst = fmt.Sprintf("%s-%d.json", base, i)
+		}
+		err := os.Link(tmp.Name(), dst)
+		if err == nil {
+			return dst, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("writing result %s: %w", dst, err)
+		}
+	}
+	return "", fmt.Errorf("writing result %s: too many results of that name", path)
+}
+
+// Read reads and checks a result file.
+func Read(path string) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading result: %w", err)
+	}
+	return Decode(path, data)
+}
+
+// Decode parses a result file's bytes; name is used in messages.
+func Decode(name string, data []byte) (*Result, error) {
+	var probe struct {
+		SchemaVersion *int `json:"schema_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("%s: not a result file (not JSON: %v)", name, err)
+	}
+	switch {
+	case probe.SchemaVersion == nil:
+		return nil, fmt.Errorf("%s: not a result file (no schema_version)", name)
+	case *probe.SchemaVersion != SchemaVersion:
+		return nil, fmt.Errorf("%s: result schema_version %d, this bench reads version %d", name, *probe.SchemaVersion, SchemaVersion)
+	}
+	var r Result
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("%s: corrupt result file: %w", name, err)
+	}
+	return &r, nil
+}

@@ -1,0 +1,132 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"streambench/bench"
+	"streambench/drivers"
+	"streambench/drivers/kafka"
+)
+
+func sampleResult(t *testing.T) *Result {
+	t.Helper()
+	s := bench.NewScenario(drivers.NewRegistry(kafka.Registration))
+	s.Name, s.Targets = "sample", []string{"kafka"}
+	m := &bench.Measurements{
+		StartedAt: time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC),
+		EndedAt:   time.Date(2026, 11, 24, 14, 0, 40, 0, time.UTC),
+		Counts:    bench.Counts{Requested: 100, Sent: 100, Acked: 100, Received: 100},
+		Publish:   bench.NewHistogram(), EndToEnd: bench.NewHistogram(),
+		Service: bench.NewHistogram(), SendLag: bench.NewHistogram(),
+		MeasuredSeconds: 10, SentInWindow: 100, ReceivedInWindow: 90,
+	}
+	for i := int64(1); i <= 100; i++ {
+		m.EndToEnd.RecordValue(i * int64(time.Millisecond))
+	}
+	r := &Result{Scenario: s, Target: Target{Name: "kafka", Driver: "kafka", Env: "local"}, Host: CurrentHost()}
+	if err := r.FromMeasurements(m); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestFromMeasurements(t *testing.T) {
+	r := sampleResult(t)
+	e := r.Latency.EndToEnd
+	if e.Count != 100 || e.P50 < 49_900 || e.P50 > 50_100 || e.Max < 99_900 || e.Max > 100_100 {
+		t.Errorf("end-to-end summary %+v: want 100 values, p50 about 50 ms, max about 100 ms", e)
+	}
+	if r.Throughput.ReceivedMsgsPerS != 9 || r.Throughput.SentMsgsPerS != 10 {
+		t.Errorf("throughput %+v: want 10 sent/s and 9 received/s over 10 s", r.Throughput)
+	}
+	h, err := e.Histogram()
+	if err != nil || h.TotalCount() != 100 || h.ValueAtQuantile(50) != int64(e.P50*1e3) {
+		t.Errorf("stored histogram does not decode to the summary: %v", err)
+	}
+	if r.Latency.Publish.Count != 0 || r.Latency.Publish.HDR == "" {
+		t.Errorf("empty histogram: %+v", r.Latency.Publish)
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	r := sampleResult(t)
+	path := Path(t.TempDir(), "sample", "kafka", r.StartedAt)
+	if !strings.HasSuffix(path, filepath.Join("sample", "20261124T140000Z-kafka.json")) {
+		t.Errorf("path %s", path)
+	}
+	got, err := Write(path, r)
+	if err != nil || got != path {
+		t.Fatalf("Write = %s, %v", got, err)
+	}
+	back, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Counts != r.Counts || back.Latency != r.Latency || back.Scenario.Duration != r.Scenario.Duration {
+		t.Errorf("read back differs:\n%+v\n%+v", back, r)
+	}
+	raw, ok := back.Scenario.Drivers["kafka"].(drivers.RawSettings)
+	if !ok || !bytes.Contains(raw, []byte(`"acks": "all"`)) && !bytes.Contains(raw, []byte(`"acks":"all"`)) {
+		t.Errorf("kafka settings not kept: %T %s", back.Scenario.Drivers["kafka"], raw)
+	}
+	// A second result of the same name does not overwrite the first.
+	second, err := Write(path, r)
+	if err != nil || second == path || !strings.HasSuffix(second, "-kafka-2.json") {
+		t.Errorf("second Write = %s, %v", second, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 2 {
+		t.Errorf("%d files in the result directory, want 2 (no temporary file left)", len(entries))
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	good, err := os.ReadFile(mustWrite(t, sampleResult(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"not json":       {[]byte("hello"), "not a result file (not JSON"},
+		"other json":     {[]byte(`{"a": 1}`), "no schema_version"},
+		"future version": {bytes.Replace(good, []byte(`"schema_version": 1`), []byte(`"schema_version": 9`), 1), "schema_version 9"},
+		"truncated":      {good[:len(good)/2], "not a result file"},
+		"unknown field":  {bytes.Replace(good, []byte(`"interrupted"`), []byte(`"interupted"`), 1), "corrupt result file"},
+		"wrong type":     {bytes.Replace(good, []byte(`"sent": 100`), []byte(`"sent": "many"`), 1), "corrupt result file"},
+	} {
+		_, err := Decode("x.json", tc.data)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "x.json: ") {
+			t.Errorf("%s: error %v, want one naming x.json and containing %q", name, err, tc.want)
+		}
+	}
+}
+
+func mustWrite(t *testing.T, r *Result) string {
+	t.Helper()
+	p, err := Write(filepath.Join(t.TempDir(), "r.json"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSummaryLabelsWhatProducedTheNumbers(t *testing.T) {
+	a, b := sampleResult(t), sampleResult(t)
+	b.Target = Target{Name: "kinesis", Emulator: true, Broker: drivers.BrokerInfo{Product: "kinesis-mock"}}
+	var out bytes.Buffer
+	if err := Summary(&out, []*Result{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kafka", "kinesis", "EMULATOR", "real broker, local", "100 / 100", "50.0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+}

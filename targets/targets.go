@@ -1,0 +1,110 @@
+// Package targets turns a target name from a scenario into a driver and a broker to
+// talk to: one given by the user, or one that bench starts for the run.
+package targets
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"streambench/brokers"
+	"streambench/drivers"
+	"streambench/drivers/kafka"
+	"streambench/drivers/loopback"
+)
+
+// EnvKafkaBrokers names an existing Kafka cluster (comma-separated host:port) to use
+// instead of a local broker.
+const EnvKafkaBrokers = "BENCH_KAFKA_BROKERS"
+
+// Registry returns every driver this program has.
+func Registry() *drivers.Registry {
+	return drivers.NewRegistry(kafka.Registration, loopback.Registration)
+}
+
+// Names lists the targets a scenario may name.
+func Names() []string { return []string{"kafka", "loopback"} }
+
+// Options say where brokers are, when the user points at them.
+type Options struct {
+	// KafkaBrokers is an existing cluster's bootstrap list; empty means
+	// $BENCH_KAFKA_BROKERS, and failing that a local broker.
+	KafkaBrokers string
+	// Kafka configures the local broker, when one is started.
+	Kafka brokers.KafkaOptions
+	// Log receives what is being done to get a broker, one line at a time.
+	Log io.Writer
+}
+
+// Endpoint is a target ready to be opened.
+type Endpoint struct {
+	Name    string
+	Driver  string
+	Address string
+	// Env is local (started by bench), external (given by the user) or in-process.
+	Env string
+	// Why says how the broker was chosen, for the output and the result.
+	Why string
+	// Broker is set when bench knows what it started; otherwise ask the driver.
+	Broker   drivers.BrokerInfo
+	Emulator bool
+	// Stop releases what Resolve started; it is never nil.
+	Stop func(context.Context) error
+}
+
+func nothingToStop(context.Context) error { return nil }
+
+// Resolve finds or starts the broker for the target called name.
+func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
+	logf := func(format string, args ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", args...)
+		}
+	}
+	switch name {
+	case "loopback":
+		return &Endpoint{
+			Name: name, Driver: "loopback", Address: "in-process", Env: "in-process",
+			Why:    "the loopback target has no broker: it measures the harness alone",
+			Broker: drivers.BrokerInfo{Product: "loopback", Version: "1"},
+			Stop:   nothingToStop,
+		}, nil
+	case "kafka":
+		return resolveKafka(ctx, name, o, logf)
+	}
+	return nil, fmt.Errorf("unknown target %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+func resolveKafka(ctx context.Context, name string, o Options, logf func(string, ...any)) (*Endpoint, error) {
+	ep := &Endpoint{Name: name, Driver: "kafka", Stop: nothingToStop}
+	if addr, from := o.KafkaBrokers, "--kafka-brokers"; addr != "" || os.Getenv(EnvKafkaBrokers) != "" {
+		if addr == "" {
+			addr, from = os.Getenv(EnvKafkaBrokers), "$"+EnvKafkaBrokers
+		}
+		ep.Address, ep.Env = addr, "external"
+		ep.Why = "the cluster named by " + from
+		return ep, nil
+	}
+	if st, running, err := brokers.KafkaStatus(ctx, o.Kafka); err == nil && running {
+		ep.Address, ep.Env = st.Address, "local"
+		ep.Broker = drivers.BrokerInfo{Product: st.Product, Version: st.Version}
+		ep.Why = fmt.Sprintf("the local broker started by 'bench brokers up' (pid %d)", st.PID)
+		return ep, nil
+	}
+	logf("starting a local %s %s broker for this run (the first start fetches its jars with Maven)", brokers.KafkaProduct, brokers.KafkaVersion)
+	ko := o.Kafka
+	if ko.Log == nil {
+		ko.Log = o.Log
+	}
+	k, err := brokers.StartKafka(ctx, ko)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: %w (or point at a cluster with --kafka-brokers or $%s)", name, err, EnvKafkaBrokers)
+	}
+	ep.Address, ep.Env = k.Address(), "local"
+	ep.Broker = drivers.BrokerInfo{Product: k.Product(), Version: k.Version()}
+	ep.Why = fmt.Sprintf("no cluster was named, so bench started one (pid %d, log %s)", k.PID(), k.LogPath())
+	ep.Stop = k.Stop
+	return ep, nil
+}
