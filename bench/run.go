@@ -177,7 +177,7 @@ func Run(ctx context.Context, s *Scenario, d drivers.Driver, opts Options) (*Mea
 	}
 	m, err := load(ctx, s, d, opts, logf, readyTimeout)
 	if !opts.Keep {
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		if terr := d.Teardown(tctx); terr != nil {
 			logf("removing the topology: %v", terr)
 			if m != nil {
@@ -295,7 +295,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	var errs []error
 	for i, p := range producers {
 		if err := p.p.Flush(drainCtx); err != nil {
-			errs = append(errs, fmt.Errorf("flushing producer %d: %w", i, err))
+			errs = append(errs, fmt.Errorf("producer %d still had messages waiting for acknowledgement when the drain time (%s) ran out: %w", i, s.Drain, err))
 			break
 		}
 	}

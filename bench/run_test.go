@@ -10,7 +10,7 @@ import (
 	"streambench/drivers/loopback"
 )
 
-func loopbackScenario(t *testing.T, mutate func(*bench.Scenario)) (*bench.Scenario, drivers.Driver) {
+func loopbackScenario(t testing.TB, mutate func(*bench.Scenario)) (*bench.Scenario, drivers.Driver) {
 	t.Helper()
 	reg := drivers.NewRegistry(loopback.Registration)
 	s := bench.NewScenario(reg)

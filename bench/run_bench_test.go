@@ -1,0 +1,51 @@
+package bench_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"streambench/bench"
+)
+
+// BenchmarkLoopback measures the engine's ceiling with the in-process loopback driver:
+// 100-byte messages, 2 producers, 2 consumers, every latency recorded. Each iteration
+// is one run of one second (after a 200 ms warm-up); msgs/s is what was received.
+//
+//	go test ./bench -run '^$' -bench Loopback -benchtime 3x
+func BenchmarkLoopback(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		rate bench.Rate
+	}{
+		{"closed-loop", bench.Rate{Max: true}},
+		{"open-loop-1M", bench.Rate{PerSecond: 1e6}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var received, notSent, sent int64
+			var secs, cpu float64
+			for range b.N {
+				s, d := loopbackScenario(b, func(s *bench.Scenario) {
+					s.Workload.Rate = tc.rate
+					s.Workload.MaxInFlight = 4096
+					s.Duration = bench.Duration(time.Second)
+				})
+				m, err := bench.Run(context.Background(), s, d, bench.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if m.Counts.Lost != 0 || m.Counts.Received != m.Counts.Sent {
+					b.Fatalf("integrity: %+v", m.Counts)
+				}
+				received += m.ReceivedInWindow
+				sent += m.Counts.Sent
+				notSent += m.Counts.NotSent
+				secs += m.MeasuredSeconds
+				cpu += m.CPUSeconds
+			}
+			b.ReportMetric(float64(received)/secs, "msgs/s")
+			b.ReportMetric(float64(notSent)/float64(sent+notSent)*100, "%not-sent")
+			b.ReportMetric(cpu/float64(b.N), "cpu-s/run")
+		})
+	}
+}

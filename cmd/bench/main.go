@@ -1,0 +1,123 @@
+// Command bench runs streaming benchmarks: a YAML scenario against Kafka, Kinesis and
+// other targets, one after another, with open-loop latency measurement.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailed      = 1   // a target could not be run, or a command failed
+	exitUsage       = 2   // bad flags, arguments or scenario
+	exitInterrupted = 130 // stopped by Ctrl-C; results were still written
+)
+
+const usage = `bench: measure Kafka and Kinesis side by side, honestly.
+
+Usage:
+  bench run [flags] SCENARIO.yaml     run a scenario against each of its targets
+  bench validate SCENARIO.yaml...     check scenario files without running anything
+  bench brokers up|status|down        manage the local Apache Kafka broker
+  bench version                       print the version
+  bench help [COMMAND]                show help
+
+Examples:
+  bench run scenarios/small-msgs.yaml
+  bench run --target kafka --duration 10s --rate 5000 scenarios/small-msgs.yaml
+  bench run --kafka-brokers 10.0.0.5:9092 scenarios/small-msgs.yaml
+  bench validate scenarios/*.yaml
+
+Run 'bench help COMMAND' for a command's flags.
+`
+
+// usageError is a mistake in how bench was called.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// errInterrupted reports that a run was stopped by the user after writing its results.
+var errInterrupted = errors.New("interrupted")
+
+type command struct {
+	name string
+	run  func(args []string, stdout, stderr io.Writer) error
+	help string
+}
+
+func commands() []command {
+	return []command{
+		{"run", runCmd, runHelp},
+		{"validate", validateCmd, validateHelp},
+		{"brokers", brokersCmd, brokersHelp},
+		{"version", versionCmd, "Usage: bench version\n\nPrints bench's version and the Go version it was built with.\n"},
+	}
+}
+
+func main() {
+	os.Exit(mainCode(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func mainCode(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	stderr = newSyncWriter(stderr)
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) == 0 {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		for _, c := range commands() {
+			if c.name == rest[0] {
+				fmt.Fprint(stdout, c.help)
+				return exitOK
+			}
+		}
+		fmt.Fprintf(stderr, "bench: no command %q\n\n%s", rest[0], usage)
+		return exitUsage
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(rest, stdout, stderr)
+		var ue usageError
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.Is(err, errHelp):
+			fmt.Fprint(stdout, c.help)
+			return exitOK
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "bench %s: %s\n\n%s", name, ue.msg, c.help)
+			return exitUsage
+		case errors.Is(err, errInterrupted):
+			fmt.Fprintf(stderr, "bench %s: interrupted\n", name)
+			return exitInterrupted
+		case errors.As(err, new(invalidInput)):
+			fmt.Fprintln(stderr, err)
+			return exitUsage
+		}
+		fmt.Fprintf(stderr, "bench %s: %v\n", name, err)
+		return exitFailed
+	}
+	fmt.Fprintf(stderr, "bench: no command %q\n\n%s", name, usage)
+	return exitUsage
+}
+
+// invalidInput wraps errors in files the user gave (a scenario), which are printed as
+// they are: they already name the file, line and field.
+type invalidInput struct{ err error }
+
+func (e invalidInput) Error() string { return e.err.Error() }
+func (e invalidInput) Unwrap() error { return e.err }

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"streambench/brokers"
+	"streambench/brokers/brokertest"
+	"streambench/report"
+)
+
+func writeScenario(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runBench(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = mainCode(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// onlyResult returns the one result file under dir.
+func onlyResult(t *testing.T, dir string) (*report.Result, string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("want one result file under %s, found %v", dir, files)
+	}
+	r, err := report.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, files[0]
+}
+
+func TestRunKafka(t *testing.T) {
+	addr := brokertest.Kafka(t)
+	out := t.TempDir()
+	sc := writeScenario(t, `
+name: cli-kafka
+targets: [kafka, loopback]
+duration: 30s
+topology: {partitions: 4}
+workload: {rate: 1000, keys: round-robin, message_size: 100}
+`)
+	code, stdout, stderr := runBench("run", sc, "--target", "kafka", "--duration", "3s", "--warmup", "1s",
+		"--out", out, "--kafka-brokers", addr)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	r, path := onlyResult(t, out)
+	if !strings.Contains(path, filepath.Join("cli-kafka", "")) || !strings.HasSuffix(path, "-kafka.json") {
+		t.Errorf("result path %s", path)
+	}
+	c := r.Counts
+	if c.Sent != 4000 || c.Received != c.Sent || c.Acked != c.Sent || c.Lost != 0 || c.Duplicated != 0 {
+		t.Errorf("counts %+v: want 4000 sent (1000/s for 1 s + 3 s), all received once", c)
+	}
+	for name, l := range map[string]report.Latency{"publish": r.Latency.Publish, "end_to_end": r.Latency.EndToEnd} {
+		if l.Count < 2900 || l.Min <= 0 || l.Max >= 10e6 {
+			t.Errorf("%s latency %+v: want about 3000 values, all in (0, 10 s)", name, l)
+		}
+	}
+	want := map[string]string{"--target": "kafka", "--duration": "3s", "--warmup": "1s", "--out": out, "--kafka-brokers": addr}
+	for k, v := range want {
+		if r.Overrides[k] != v {
+			t.Errorf("override %s = %q, want %q (all: %v)", k, r.Overrides[k], v, r.Overrides)
+		}
+	}
+	if r.Scenario.Duration.String() != "3s" || r.Target.Env != "external" || r.Target.Emulator || r.Target.Address != addr {
+		t.Errorf("scenario duration %s, target %+v", r.Scenario.Duration, r.Target)
+	}
+	if r.Scenario.Drivers["kafka"] == nil {
+		t.Error("the kafka settings (defaults) are not in the result")
+	}
+	if len(r.Intervals) < 4 {
+		t.Errorf("%d intervals for a 4 s run", len(r.Intervals))
+	}
+	if !strings.Contains(stdout, "sent / received") || !strings.Contains(stdout, "4000 / 4000") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+}
+
+func TestBadScenarioNamesTheField(t *testing.T) {
+	sc := writeScenario(t, "name: x\ntargets: [loopback]\nworkload:\n  mesage_size: 100\n  rate: -5\n")
+	for _, cmd := range []string{"validate", "run"} {
+		code, _, stderr := runBench(cmd, sc, "--out", t.TempDir())
+		if cmd == "validate" {
+			code, _, stderr = runBench(cmd, sc)
+		}
+		if code != exitUsage {
+			t.Errorf("%s: exit %d, want %d", cmd, code, exitUsage)
+		}
+		for _, want := range []string{sc + ":4:3: workload.mesage_size: unknown field", `"message_size"`, sc + ":5:9: workload.rate"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, stderr)
+			}
+		}
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	sc := writeScenario(t, "name: x\ntargets: [loopback]\n")
+	for _, args := range [][]string{
+		{"run"},
+		{"run", sc, "--target", "kafka"},
+		{"run", sc, "--duration", "ten"},
+		{"run", sc, "--rate", "-1"},
+		{"run", sc, "--nope"},
+		{"nope"},
+	} {
+		if code, _, stderr := runBench(args...); code != exitUsage || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q; want %d and a message", args, code, stderr, exitUsage)
+		}
+	}
+	if code, stdout, _ := runBench("help", "run"); code != exitOK || !strings.Contains(stdout, "Examples:") {
+		t.Errorf("help run: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestBrokerKilledMidRun kills the broker in the middle of a run: bench must not hang,
+// must still write what it measured, say what happened, and exit non-zero.
+func TestBrokerKilledMidRun(t *testing.T) {
+	k, err := brokers.StartKafka(context.Background(), brokers.KafkaOptions{FreePorts: true, HeapMB: 512, Log: t.Output()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { k.Stop(context.Background()) })
+	out := t.TempDir()
+	sc := writeScenario(t, `
+name: broker-dies
+targets: [kafka]
+duration: 8s
+warmup: 1s
+workload: {rate: 500}
+`)
+	time.AfterFunc(4*time.Second, func() { syscall.Kill(k.PID(), syscall.SIGKILL) })
+	start := time.Now()
+	code, stdout, stderr := runBench("run", sc, "--out", out, "--kafka-brokers", k.Address())
+	took := time.Since(start)
+	if took > 9*time.Second+30*time.Second {
+		t.Errorf("bench took %s after the broker died; want at most the run's 9 s + 30 s", took)
+	}
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d\nstderr:\n%s", code, exitFailed, stderr)
+	}
+	r, _ := onlyResult(t, out)
+	if r.Counts.Sent == 0 || r.Counts.Received == 0 {
+		t.Errorf("counts %+v: the run measured nothing before the broker died", r.Counts)
+	}
+	if r.Counts.SendErrors == 0 && r.Counts.Lost == 0 && r.Counts.NotSent == 0 {
+		t.Errorf("counts %+v: nothing shows the broker went away", r.Counts)
+	}
+	if len(r.Errors) == 0 || !strings.Contains(strings.Join(r.Notes, "\n"), "error") {
+		t.Errorf("result does not say what happened: errors %+v, notes %q", r.Errors, r.Notes)
+	}
+	t.Logf("took %s, counts %+v, notes %q\nstdout:\n%s", took, r.Counts, r.Notes, stdout)
+}

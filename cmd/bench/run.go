@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"streambench/bench"
+	"streambench/drivers"
+	"streambench/report"
+	"streambench/targets"
+)
+
+const runHelp = `Usage: bench run [flags] SCENARIO.yaml
+
+Runs the scenario against each of its targets, one after another (never at the same
+time, so they don't compete for the CPU), writes one result file per target and prints
+them side by side.
+
+Kafka: with no cluster named, bench uses the local broker of 'bench brokers up' if one
+is running, else starts a local Apache Kafka for the run and stops it afterwards.
+
+Flags (every flag given is recorded in the result's "overrides"):
+  --target NAME         run only this target of the scenario; repeatable
+  --duration D          measured duration, e.g. 10s, 2m (scenario: duration)
+  --warmup D            warm-up before measuring, e.g. 5s, 0s (scenario: warmup)
+  --rate R              messages per second for the whole run, or max (scenario: workload.rate)
+  --out DIR             where result files go (default results)
+  --keep                keep the topic after the run instead of deleting it
+  --kafka-brokers LIST  an existing Kafka cluster, host:port[,host:port...]
+                        (default $BENCH_KAFKA_BROKERS, else a local broker)
+
+Ctrl-C once stops the load, lets consumers drain, writes the results marked
+"interrupted" and stops what bench started. Ctrl-C twice stops at once (a broker bench
+started is still stopped).
+
+Results go to DIR/<scenario>/<UTC time>-<target>.json.
+
+Examples:
+  bench run scenarios/small-msgs.yaml
+  bench run scenarios/small-msgs.yaml --target kafka --duration 10s --warmup 2s
+  bench run --rate max --kafka-brokers 127.0.0.1:9092 scenarios/small-msgs.yaml
+`
+
+type runFlags struct {
+	targets      stringList
+	duration     string
+	warmup       string
+	rate         string
+	out          string
+	keep         bool
+	kafkaBrokers string
+}
+
+func runCmd(args []string, stdout, stderr io.Writer) error {
+	var f runFlags
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.Var(&f.targets, "target", "")
+	fs.StringVar(&f.duration, "duration", "", "")
+	fs.StringVar(&f.warmup, "warmup", "", "")
+	fs.StringVar(&f.rate, "rate", "", "")
+	fs.StringVar(&f.out, "out", "results", "")
+	fs.BoolVar(&f.keep, "keep", false, "")
+	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want exactly one scenario file, got %d arguments", len(pos))
+	}
+	s, err := bench.Load(pos[0], targets.Registry(), targets.Names())
+	if err != nil {
+		return invalidInput{err}
+	}
+	overrides := setFlags(fs)
+	if err := applyOverrides(&s, f); err != nil {
+		return err
+	}
+	if err := s.Validate(targets.Names()); err != nil {
+		return invalidInput{fmt.Errorf("%s, after the command-line overrides:\n%w", pos[0], err)}
+	}
+	names := s.Targets
+	if len(f.targets) > 0 {
+		for _, t := range f.targets {
+			if !slices.Contains(s.Targets, t) {
+				return usagef("--target %s: the scenario's targets are %v", t, s.Targets)
+			}
+		}
+		names = f.targets
+	}
+
+	// A first Ctrl-C (or SIGTERM) stops the load gently; a second cancels everything.
+	hard, cancelHard := context.WithCancelCause(context.Background())
+	defer cancelHard(nil)
+	soft, cancelSoft := context.WithCancel(hard)
+	defer cancelSoft()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case <-sigs:
+		case <-hard.Done():
+			return
+		}
+		fmt.Fprintln(stderr, "\nbench: interrupt: stopping the load, draining, writing results (interrupt again to stop at once)")
+		cancelSoft()
+		select {
+		case <-sigs:
+		case <-hard.Done():
+			return
+		}
+		fmt.Fprintln(stderr, "bench: second interrupt: stopping now")
+		cancelHard(errors.New("interrupted twice"))
+	}()
+
+	fmt.Fprintf(stderr, "scenario %s: %s warm-up + %s measured, %s msg/s of %d bytes, %d partitions, %d producers, %d consumers\n",
+		s.Name, s.Warmup, s.Duration, s.Workload.Rate, s.Workload.MessageSize, s.Topology.Partitions, s.Workload.Producers, s.Workload.Consumers)
+	var results []*report.Result
+	var failed []error
+	for _, name := range names {
+		if soft.Err() != nil {
+			fmt.Fprintf(stderr, "target %s: skipped (interrupted)\n", name)
+			continue
+		}
+		r, path, err := runTarget(hard, soft, &s, name, f, overrides, stderr)
+		if r != nil {
+			results = append(results, r)
+		}
+		if path != "" {
+			fmt.Fprintf(stderr, "target %s: result written to %s\n", name, path)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "target %s: %v\n", name, err)
+			failed = append(failed, fmt.Errorf("target %s: %w", name, err))
+		}
+	}
+	if len(results) > 0 {
+		fmt.Fprintln(stdout)
+		if err := report.Summary(stdout, results); err != nil {
+			return err
+		}
+	}
+	switch {
+	case soft.Err() != nil:
+		return errInterrupted
+	case len(failed) > 0:
+		return errors.Join(failed...)
+	}
+	return nil
+}
+
+func applyOverrides(s *bench.Scenario, f runFlags) error {
+	if f.duration != "" {
+		d, err := bench.ParseDuration(f.duration)
+		if err != nil {
+			return usagef("--duration: %v", err)
+		}
+		s.Duration = bench.Duration(d)
+	}
+	if f.warmup != "" {
+		d, err := bench.ParseDuration(f.warmup)
+		if err != nil {
+			return usagef("--warmup: %v", err)
+		}
+		s.Warmup = bench.Duration(d)
+	}
+	if f.rate != "" {
+		r, err := bench.ParseRate(f.rate)
+		if err != nil {
+			return usagef("--rate: %v", err)
+		}
+		s.Workload.Rate = r
+	}
+	return nil
+}
+
+// runTarget runs the scenario against one target and writes its result. It returns the
+// result whenever the load ran, with the error that stopped it, if any.
+func runTarget(hard, soft context.Context, s *bench.Scenario, name string, f runFlags, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
+	ep, err := targets.Resolve(soft, name, targets.Options{KafkaBrokers: f.kafkaBrokers, Log: stderr})
+	if err != nil {
+		return nil, "", err
+	}
+	defer func() {
+		// Stop what was started even after a second interrupt.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := ep.Stop(ctx); err != nil {
+			fmt.Fprintf(stderr, "target %s: stopping the broker: %v\n", name, err)
+		}
+	}()
+	fmt.Fprintf(stderr, "target %s: %s at %s (%s)\n", name, ep.Driver, ep.Address, ep.Why)
+
+	reg, err := targets.Registry().Lookup(ep.Driver)
+	if err != nil {
+		return nil, "", err
+	}
+	started := time.Now()
+	topic := fmt.Sprintf("bench-%s-%s-%s-%04x", s.Name, name, started.UTC().Format("20060102T150405Z"), rand.IntN(1<<16))
+	d, err := reg.Open(soft, drivers.Config{
+		Address:  ep.Address,
+		Settings: s.Drivers[ep.Driver],
+		Topology: drivers.Topology{
+			Name:        topic,
+			Partitions:  s.Topology.Partitions,
+			Replication: s.Topology.Replication,
+			Retention:   s.Topology.Retention.Duration(),
+		},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	defer d.Close()
+	info := ep.Broker
+	if info.Product == "" {
+		if info, err = d.Broker(soft); err != nil {
+			return nil, "", err
+		}
+	}
+
+	view := newProgressView(stderr, name)
+	m, runErr := bench.Run(hard, s, d, bench.Options{
+		Interrupt: soft.Done(),
+		Keep:      f.keep,
+		Progress:  view.update,
+		Logf:      view.logf,
+	})
+	view.done()
+	if m == nil {
+		return nil, "", runErr
+	}
+	r := &report.Result{
+		Scenario:  *s,
+		Overrides: overrides,
+		Target: report.Target{
+			Name: name, Driver: ep.Driver, Broker: info, Address: ep.Address, Topic: topic,
+			Emulator: ep.Emulator, Env: ep.Env,
+		},
+		Host:  report.CurrentHost(),
+		Notes: []string{"broker: " + ep.Why},
+	}
+	if runErr != nil {
+		r.Notes = append(r.Notes, "the run ended with an error: "+runErr.Error())
+	}
+	if err := r.FromMeasurements(m); err != nil {
+		return nil, "", errors.Join(runErr, err)
+	}
+	path, err := report.Write(report.Path(f.out, s.Name, name, started), r)
+	if err != nil {
+		return r, "", errors.Join(runErr, err)
+	}
+	return r, path, runErr
+}

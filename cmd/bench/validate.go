@@ -1,0 +1,44 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"streambench/bench"
+	"streambench/targets"
+)
+
+const validateHelp = `Usage: bench validate SCENARIO.yaml...
+
+Checks scenario files without running anything: every unknown or misspelt field, wrong
+type and out-of-range value is reported with file:line:column. Exits 0 when every file
+is valid, 2 otherwise.
+
+Example:
+  bench validate scenarios/*.yaml
+`
+
+func validateCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	files, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usagef("no scenario file given")
+	}
+	var errs []error
+	for _, f := range files {
+		if _, err := bench.Load(f, targets.Registry(), targets.Names()); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", f)
+	}
+	if len(errs) > 0 {
+		return invalidInput{errors.Join(errs...)}
+	}
+	return nil
+}
