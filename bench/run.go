@@ -489,8 +489,11 @@ func (p *producer) ack(m *drivers.Message, err error) {
 func (p *producer) loop(ctx context.Context) {
 	r := p.r
 	s := r.s
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	var pace *pacer
+	if r.open {
+		pace = newPacer(p.sched, r.now, r.stop)
+		defer pace.close()
+	}
 	nProducers := uint64(s.Workload.Producers)
 	partitions := uint64(s.Topology.Partitions)
 	for i := uint64(0); ; i++ {
@@ -501,14 +504,8 @@ func (p *producer) loop(ctx context.Context) {
 			if intended >= r.loadEnd {
 				return
 			}
-			if wait := intended - r.now(); wait > 0 {
-				timer.Reset(time.Duration(wait))
-				select {
-				case <-timer.C:
-				case <-r.stop:
-					timer.Stop()
-					return
-				}
+			if !pace.wait(intended) {
+				return
 			}
 			select {
 			case <-r.stop:

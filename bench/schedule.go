@@ -1,6 +1,10 @@
 package bench
 
-import "math"
+import (
+	"math"
+	"runtime"
+	"time"
+)
 
 // Schedule gives one producer's intended send times in an open-loop run. With n
 // producers sharing a total rate, producer j sends its i-th message at (i·n + j)/rate
@@ -37,4 +41,71 @@ func (s Schedule) Count(t int64) uint64 {
 		n++
 	}
 	return n
+}
+
+// pacer waits for intended send times with as few wake-ups as it can: a ticker whose
+// grid follows the schedule costs less than arming a new timer for every message (each
+// new timer that is earlier than the runtime's next poll forces a wake-up of the
+// poller). Go's timers wake with about a millisecond of granularity here, so the
+// ticker never ticks faster than every millisecond; messages due between two ticks go
+// out at the next tick, and that lateness is measured as send lag like any other.
+type pacer struct {
+	now    func() int64
+	stop   <-chan struct{}
+	period time.Duration
+	tick   *time.Ticker
+	timer  *time.Timer
+}
+
+// spinGap is the gap below which the pacer yields the processor until the message is
+// due rather than waiting for the next tick (a tick can come a little early: the
+// schedule's period is not a whole number of nanoseconds).
+const spinGap = 20 * time.Microsecond
+
+func newPacer(s Schedule, now func() int64, stop <-chan struct{}) *pacer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &pacer{now: now, stop: stop, period: max(time.Duration(s.period), time.Millisecond), timer: t}
+}
+
+// wait returns once the clock reaches intended, or false if stop closed first.
+func (p *pacer) wait(intended int64) bool {
+	for {
+		gap := time.Duration(intended - p.now())
+		switch {
+		case gap <= 0:
+			return true
+		case gap <= spinGap:
+			runtime.Gosched()
+			continue
+		case p.tick != nil && gap <= p.period:
+			select {
+			case <-p.tick.C:
+				continue
+			case <-p.stop:
+				return false
+			}
+		}
+		// No ticker yet, or it has drifted off the schedule's grid (or the schedule has a
+		// long gap): sleep to the message, then lay the ticker's grid from there.
+		p.timer.Reset(gap)
+		select {
+		case <-p.timer.C:
+		case <-p.stop:
+			p.timer.Stop()
+			return false
+		}
+		if p.tick == nil {
+			p.tick = time.NewTicker(p.period)
+		} else {
+			p.tick.Reset(p.period)
+		}
+	}
+}
+
+func (p *pacer) close() {
+	if p.tick != nil {
+		p.tick.Stop()
+	}
+	p.timer.Stop()
 }

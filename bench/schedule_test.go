@@ -76,3 +76,32 @@ func TestScheduleCount(t *testing.T) {
 		}
 	}
 }
+
+// The pacer never lets a message go before its intended time, on or off the ticker's
+// grid, and gives up when told to stop.
+func TestPacerNeverEarly(t *testing.T) {
+	start := time.Now()
+	now := func() int64 { return int64(time.Since(start)) }
+	stop := make(chan struct{})
+	for _, rate := range []float64{3000, 700} { // below and above the 1 ms tick
+		s := NewSchedule(rate, 1, 0)
+		p := newPacer(s, now, stop)
+		base := now()
+		for i := range uint64(60) {
+			due := base + s.At(i)
+			if !p.wait(due) {
+				t.Fatal("wait gave up without a stop")
+			}
+			if got := now(); got < due {
+				t.Fatalf("rate %v: message %d released at %d, due at %d", rate, i, got, due)
+			}
+		}
+		p.close()
+	}
+	p := newPacer(NewSchedule(1, 1, 0), now, stop)
+	defer p.close()
+	close(stop)
+	if p.wait(now() + int64(time.Hour)) {
+		t.Error("wait returned true after stop")
+	}
+}

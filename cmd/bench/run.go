@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -37,6 +38,7 @@ Flags (every flag given is recorded in the result's "overrides"):
   --keep                keep the topic after the run instead of deleting it
   --kafka-brokers LIST  an existing Kafka cluster, host:port[,host:port...]
                         (default $BENCH_KAFKA_BROKERS, else a local broker)
+  --cpuprofile FILE     write a Go CPU profile of bench itself (for 'go tool pprof')
 
 Ctrl-C once stops the load, lets consumers drain, writes the results marked
 "interrupted" and stops what bench started. Ctrl-C twice stops at once (a broker bench
@@ -58,6 +60,7 @@ type runFlags struct {
 	out          string
 	keep         bool
 	kafkaBrokers string
+	cpuProfile   string
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
@@ -70,6 +73,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.out, "out", "results", "")
 	fs.BoolVar(&f.keep, "keep", false, "")
 	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -96,6 +100,14 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		names = f.targets
+	}
+
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 
 	// A first Ctrl-C (or SIGTERM) stops the load gently; a second cancels everything.
@@ -260,4 +272,17 @@ func runTarget(hard, soft context.Context, s *bench.Scenario, name string, f run
 		return r, "", errors.Join(runErr, err)
 	}
 	return r, path, runErr
+}
+
+// startCPUProfile profiles bench into path until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
