@@ -33,7 +33,8 @@ func newProgressView(w io.Writer, target string) *progressView {
 	empty := "starting"
 	v.status.Store(&empty)
 	if sw, ok := w.(*syncWriter); ok && sw.tty {
-		v.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(32))
+		// mpb writes to the terminal itself: it needs the file to move the cursor.
+		v.p = mpb.New(mpb.WithOutput(sw.w), mpb.WithWidth(24))
 		v.bar = v.p.New(0, mpb.BarStyle(),
 			mpb.PrependDecorators(decor.Name(target+" ")),
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return *v.status.Load() })),
