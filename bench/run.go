@@ -246,7 +246,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 		producers = append(producers, p)
 	}
 
-	cpu0 := processCPU()
+	cpu0 := ProcessCPU()
 	m := &Measurements{StartedAt: time.Now()}
 	r.t0 = m.StartedAt
 	logf("load started: %s warm-up, then %s measured", s.Warmup, s.Duration)
@@ -308,7 +308,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	close(tk.done)
 	<-tickerDone
 	m.EndedAt = time.Now()
-	m.CPUSeconds = (processCPU() - cpu0).Seconds()
+	m.CPUSeconds = (ProcessCPU() - cpu0).Seconds()
 
 	m.Interrupted = r.stopped.Load()
 	stopAt := r.stopAt.Load()

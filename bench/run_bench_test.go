@@ -49,3 +49,18 @@ func BenchmarkLoopback(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTickerFloor measures what one goroutine woken every millisecond costs this
+// machine, with nothing else to do: the floor under any open-loop producer that sends
+// 1,000 messages a second at their intended times.
+//
+//	go test ./bench -run '^$' -bench TickerFloor -benchtime 5000x
+func BenchmarkTickerFloor(b *testing.B) {
+	tk := time.NewTicker(time.Millisecond)
+	defer tk.Stop()
+	cpu0, t0 := bench.ProcessCPU(), time.Now()
+	for range b.N {
+		<-tk.C
+	}
+	b.ReportMetric(100*(bench.ProcessCPU()-cpu0).Seconds()/time.Since(t0).Seconds(), "%core")
+}
