@@ -281,8 +281,9 @@ func (d *Driver) NewConsumer(_ context.Context, id int) (drivers.Consumer, error
 }
 
 type consumer struct {
-	d  *Driver
-	cl *kgo.Client
+	d     *Driver
+	cl    *kgo.Client
+	early []kgo.Fetches // fetched while waiting to be ready, not yet delivered
 }
 
 // WaitReady waits until the group is stable, has every consumer started so far as a
@@ -292,11 +293,14 @@ func (c *consumer) WaitReady(ctx context.Context) error {
 	d.mu.Lock()
 	want := d.consumers
 	d.mu.Unlock()
-	// Joining happens as the client polls; poll (nothing is produced yet) until ready.
+	// The group is joined and rebalanced as the members poll, so poll while asking the
+	// coordinator; anything fetched meanwhile is kept for the first Poll.
 	var last string
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-		c.cl.PollRecords(pctx, 1)
+		if fs := c.cl.PollFetches(pctx); fs.NumRecords() > 0 {
+			c.early = append(c.early, fs)
+		}
 		cancel()
 		gs, err := d.admin.DescribeGroups(ctx, d.group)
 		if err != nil {
@@ -318,7 +322,12 @@ func (c *consumer) WaitReady(ctx context.Context) error {
 }
 
 func (c *consumer) Poll(ctx context.Context, fn drivers.DeliverFunc) error {
-	fs := c.cl.PollFetches(ctx)
+	var fs kgo.Fetches
+	if len(c.early) > 0 {
+		fs, c.early = c.early[0], c.early[1:]
+	} else {
+		fs = c.cl.PollFetches(ctx)
+	}
 	if fs.IsClientClosed() {
 		return errors.New("kafka consumer closed")
 	}
