@@ -146,30 +146,12 @@ func (d *Driver) produceOpts() []kgo.Opt {
 		kgo.ProducerBatchMaxBytes(int32(s.BatchMaxBytes)),
 		kgo.RecordDeliveryTimeout(s.DeliveryTimeout.D()),
 		kgo.RecordPartitioner(hintPartitioner{kgo.StickyKeyPartitioner(nil)}),
-	}
-	switch s.Acks {
-	case "all":
-		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
-	case "1":
-		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()))
-	case "0":
-		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()))
+		kgo.RequiredAcks(acksByName[s.Acks]),
+		kgo.ProducerBatchCompression(compressionByName[s.Compression]),
 	}
 	if !s.Idempotence {
 		// With idempotence franz-go always keeps 5 requests in flight (Validate insists).
 		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(s.MaxInFlight))
-	}
-	switch s.Compression {
-	case "gzip":
-		opts = append(opts, kgo.ProducerBatchCompression(kgo.GzipCompression()))
-	case "snappy":
-		opts = append(opts, kgo.ProducerBatchCompression(kgo.SnappyCompression()))
-	case "lz4":
-		opts = append(opts, kgo.ProducerBatchCompression(kgo.Lz4Compression()))
-	case "zstd":
-		opts = append(opts, kgo.ProducerBatchCompression(kgo.ZstdCompression()))
-	default:
-		opts = append(opts, kgo.ProducerBatchCompression(kgo.NoCompression()))
 	}
 	return opts
 }

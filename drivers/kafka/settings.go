@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"streambench/drivers"
 )
 
@@ -32,6 +34,16 @@ type Settings struct {
 	FetchMinBytes int `yaml:"fetch_min_bytes" json:"fetch_min_bytes"`
 }
 
+// The values of acks and compression, and what they mean to franz-go.
+var (
+	acksByName = map[string]kgo.Acks{"all": kgo.AllISRAcks(), "1": kgo.LeaderAck(), "0": kgo.NoAck()}
+
+	compressionByName = map[string]kgo.CompressionCodec{
+		"none": kgo.NoCompression(), "gzip": kgo.GzipCompression(), "snappy": kgo.SnappyCompression(),
+		"lz4": kgo.Lz4Compression(), "zstd": kgo.ZstdCompression(),
+	}
+)
+
 // NewSettings returns the defaults.
 func NewSettings() *Settings {
 	return &Settings{
@@ -49,9 +61,7 @@ func NewSettings() *Settings {
 
 // Validate reports each out-of-range setting.
 func (s *Settings) Validate(report func(field, msg string)) {
-	switch s.Acks {
-	case "all", "1", "0":
-	default:
+	if _, ok := acksByName[s.Acks]; !ok {
 		report("acks", fmt.Sprintf("must be all, 1 or 0, not %q", s.Acks))
 	}
 	if d := s.Linger.D(); d < 0 || d > time.Minute {
@@ -60,9 +70,7 @@ func (s *Settings) Validate(report func(field, msg string)) {
 	if s.BatchMaxBytes < 1 || s.BatchMaxBytes > 64<<20 {
 		report("batch_max_bytes", "must be from 1 to 67108864")
 	}
-	switch s.Compression {
-	case "none", "gzip", "snappy", "lz4", "zstd":
-	default:
+	if _, ok := compressionByName[s.Compression]; !ok {
 		report("compression", fmt.Sprintf("must be none, gzip, snappy, lz4 or zstd, not %q", s.Compression))
 	}
 	if s.Idempotence && s.Acks != "all" {
