@@ -504,12 +504,14 @@ func (p *producer) loop(ctx context.Context) {
 			if intended >= r.loadEnd {
 				return
 			}
-			if !pace.wait(intended) {
+			// The load's normal end also closes r.stop, possibly while a message due just
+			// before it waits for the next tick: that one is still owed and still sent.
+			// Only an early stop (an interrupt) leaves the rest of the schedule unsent.
+			pace.wait(intended)
+			if r.stopped.Load() {
 				return
 			}
 			select {
-			case <-r.stop:
-				return
 			case m = <-p.free:
 			default:
 				m = p.newMessage()

@@ -68,13 +68,13 @@ func newPacer(s Schedule, now func() int64, stop <-chan struct{}) *pacer {
 	return &pacer{now: now, stop: stop, period: max(time.Duration(s.period), time.Millisecond), timer: t}
 }
 
-// wait returns once the clock reaches intended, or false if stop closed first.
-func (p *pacer) wait(intended int64) bool {
+// wait returns once the clock reaches intended, or as soon as stop is closed.
+func (p *pacer) wait(intended int64) {
 	for {
 		gap := time.Duration(intended - p.now())
 		switch {
 		case gap <= 0:
-			return true
+			return
 		case gap <= spinGap:
 			runtime.Gosched()
 			continue
@@ -83,7 +83,7 @@ func (p *pacer) wait(intended int64) bool {
 			case <-p.tick.C:
 				continue
 			case <-p.stop:
-				return false
+				return
 			}
 		}
 		// No ticker yet, or it has drifted off the schedule's grid (or the schedule has a
@@ -93,7 +93,7 @@ func (p *pacer) wait(intended int64) bool {
 		case <-p.timer.C:
 		case <-p.stop:
 			p.timer.Stop()
-			return false
+			return
 		}
 		if p.tick == nil {
 			p.tick = time.NewTicker(p.period)
