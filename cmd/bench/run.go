@@ -138,7 +138,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "scenario %s: %s warm-up + %s measured, %s msg/s of %d bytes, %d partitions, %d producers, %d consumers\n",
 		s.Name, s.Warmup, s.Duration, s.Workload.Rate, s.Workload.MessageSize, s.Topology.Partitions, s.Workload.Producers, s.Workload.Consumers)
 	var results []*report.Result
-	var failed []error
+	failed := 0
 	for _, name := range names {
 		if soft.Err() != nil {
 			fmt.Fprintf(stderr, "target %s: skipped (interrupted)\n", name)
@@ -153,7 +153,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "target %s: %v\n", name, err)
-			failed = append(failed, fmt.Errorf("target %s: %w", name, err))
+			failed++
 		}
 	}
 	if len(results) > 0 {
@@ -165,8 +165,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case soft.Err() != nil:
 		return errInterrupted
-	case len(failed) > 0:
-		return errors.Join(failed...)
+	case failed > 0:
+		// each failure was printed with its target above
+		return fmt.Errorf("%d of %d targets failed", failed, len(names))
 	}
 	return nil
 }
