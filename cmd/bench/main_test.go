@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,8 +65,8 @@ workload: {rate: 1000, keys: round-robin, message_size: 100}
 		t.Errorf("result path %s", path)
 	}
 	c := r.Counts
-	if c.Sent != 4000 || c.Received != c.Sent || c.Acked != c.Sent || c.Lost != 0 || c.Duplicated != 0 {
-		t.Errorf("counts %+v: want 4000 sent (1000/s for 1 s + 3 s), all received once", c)
+	if c.Requested != 4000 || c.Sent+c.NotSent != 4000 || c.Received != c.Sent || c.Acked != c.Sent || c.Lost != 0 || c.Duplicated != 0 {
+		t.Errorf("counts %+v: want 4000 requested (1000/s for 1 s + 3 s), all sent received once", c)
 	}
 	for name, l := range map[string]report.Latency{"publish": r.Latency.Publish, "end_to_end": r.Latency.EndToEnd} {
 		if l.Count < 2900 || l.Min <= 0 || l.Max >= 10e6 {
@@ -87,7 +88,7 @@ workload: {rate: 1000, keys: round-robin, message_size: 100}
 	if len(r.Intervals) < 4 {
 		t.Errorf("%d intervals for a 4 s run", len(r.Intervals))
 	}
-	if !strings.Contains(stdout, "sent / received") || !strings.Contains(stdout, "4000 / 4000") {
+	if !strings.Contains(stdout, "sent / received") || !strings.Contains(stdout, fmt.Sprintf("%d / %d", c.Sent, c.Received)) {
 		t.Errorf("summary:\n%s", stdout)
 	}
 }
