@@ -327,14 +327,7 @@ func waitDelivered(ctx context.Context, producers []*producer, consumers []*cons
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
-		var acked, received int64
-		for _, p := range producers {
-			acked += p.acked.load()
-		}
-		for _, c := range consumers {
-			received += c.received.load()
-		}
-		if received >= acked {
+		if n := tally(producers, consumers); n.received >= n.acked {
 			return
 		}
 		select {
@@ -345,13 +338,28 @@ func waitDelivered(ctx context.Context, producers []*producer, consumers []*cons
 	}
 }
 
+// tallies are the running counts of a run, summed over its goroutines.
+type tallies struct{ sent, acked, failed, received int64 }
+
+func tally(producers []*producer, consumers []*consumer) tallies {
+	var n tallies
+	for _, p := range producers {
+		n.sent += p.sent.load()
+		n.acked += p.acked.load()
+		n.failed += p.failed.load()
+	}
+	for _, c := range consumers {
+		n.received += c.received.load()
+	}
+	return n
+}
+
 // collect merges the goroutines' totals into m once they have all stopped.
 func collect(m *Measurements, r *run, producers []*producer, consumers []*consumer, stopAt int64) {
 	m.Publish, m.EndToEnd, m.Service, m.SendLag = NewHistogram(), NewHistogram(), NewHistogram(), NewHistogram()
 	acked := make([]bitset, len(producers))
 	trackers := make([]*tracker, len(consumers))
-	var sendErrs ErrorCount
-	sendErrs.Where = "send"
+	sendErrs := ErrorCount{Where: "send"}
 	for i, p := range producers {
 		c := &m.Counts
 		c.Sent += p.sent.load()
@@ -368,12 +376,12 @@ func collect(m *Measurements, r *run, producers []*producer, consumers []*consum
 		m.SendLag.Merge(p.sendLag)
 		m.Clamped += p.clamped
 		acked[i] = p.ackedSet
-		sendErrs.Count += p.failed.load()
 		if sendErrs.First == "" {
 			sendErrs.First = p.firstErr
 		}
 	}
 	m.Counts.NotSent = max(0, m.Counts.Requested-m.Counts.Sent)
+	sendErrs.Count = m.Counts.SendErrors
 	var pollErrs = ErrorCount{Where: "consume"}
 	var malformed = ErrorCount{Where: "malformed message", First: "a message on the topic does not start with a bench envelope"}
 	for i, c := range consumers {
@@ -633,7 +641,7 @@ type ticker struct {
 	done      chan struct{}
 
 	publish, e2e, e2eSoFar *hdrhistogram.Histogram
-	last                   [4]int64 // sent, acked, failed, received at the last tick
+	last                   tallies // at the last tick
 	lastAt                 int64
 	intervals              []Interval
 }
@@ -664,15 +672,11 @@ func (t *ticker) tick() {
 	if now <= t.lastAt {
 		return
 	}
-	var cur [4]int64
+	cur := tally(t.producers, t.consumers)
 	for _, p := range t.producers {
-		cur[0] += p.sent.load()
-		cur[1] += p.acked.load()
-		cur[2] += p.failed.load()
 		p.publishWin.drainInto(t.publish)
 	}
 	for _, c := range t.consumers {
-		cur[3] += c.received.load()
 		c.e2eWin.drainInto(t.e2e)
 	}
 	length := float64(now-t.lastAt) / 1e9
@@ -681,10 +685,10 @@ func (t *ticker) tick() {
 		Start:      float64(t.lastAt) / 1e9,
 		Seconds:    length,
 		Phase:      phase,
-		Sent:       cur[0] - t.last[0],
-		Acked:      cur[1] - t.last[1],
-		SendErrors: cur[2] - t.last[2],
-		Received:   cur[3] - t.last[3],
+		Sent:       cur.sent - t.last.sent,
+		Acked:      cur.acked - t.last.acked,
+		SendErrors: cur.failed - t.last.failed,
+		Received:   cur.received - t.last.received,
 		PublishP50: quantileUs(t.publish, 50),
 		PublishP99: quantileUs(t.publish, 99),
 		E2EP50:     quantileUs(t.e2e, 50),
@@ -702,8 +706,8 @@ func (t *ticker) tick() {
 			Phase:        t.r.phase(now),
 			Elapsed:      time.Duration(now),
 			Total:        time.Duration(t.r.loadEnd),
-			Sent:         cur[0],
-			Received:     cur[3],
+			Sent:         cur.sent,
+			Received:     cur.received,
 			SentRate:     float64(iv.Sent) / length,
 			ReceivedRate: float64(iv.Received) / length,
 			P99:          time.Duration(t.e2eSoFar.ValueAtQuantile(99)),
