@@ -64,16 +64,16 @@ type Target struct {
 	Env string `json:"env"`
 }
 
-// Label is the target's name with what it is, as shown next to its numbers.
-func (t Target) Label() string {
-	kind := "real broker"
+// Kind says what produced the numbers: a real broker (and how it was reached), an
+// emulator, or no broker at all.
+func (t Target) Kind() string {
 	switch {
 	case t.Emulator:
-		kind = "EMULATOR"
+		return "EMULATOR (not the real service)"
 	case t.Env == "in-process":
-		kind = "no broker"
+		return "no broker (harness only)"
 	}
-	return fmt.Sprintf("%s (%s %s, %s)", t.Name, t.Broker.Product, t.Broker.Version, kind)
+	return "real broker, " + t.Env
 }
 
 // Host describes the machine and program that ran the benchmark.

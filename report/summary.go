@@ -23,15 +23,7 @@ func Summary(w io.Writer, results []*Result) error {
 	}
 	row("", func(r *Result) string { return r.Target.Name })
 	row("broker", func(r *Result) string { return r.Target.Broker.Product + " " + r.Target.Broker.Version })
-	row("what it is", func(r *Result) string {
-		switch {
-		case r.Target.Emulator:
-			return "EMULATOR (not the real service)"
-		case r.Target.Env == "in-process":
-			return "no broker (harness only)"
-		}
-		return "real broker, " + r.Target.Env
-	})
+	row("what it is", func(r *Result) string { return r.Target.Kind() })
 	row("sent / received", func(r *Result) string {
 		return fmt.Sprintf("%d / %d", r.Counts.Sent, r.Counts.Received)
 	})
