@@ -31,6 +31,9 @@ const (
 	// EnvStateDir overrides where a detached broker keeps its state file and data
 	// (default: <cache dir>/state).
 	EnvStateDir = "BENCH_STATE_DIR"
+	// EnvKafkaBrokers names an existing Kafka cluster (comma-separated host:port) to use
+	// instead of a local broker.
+	EnvKafkaBrokers = "BENCH_KAFKA_BROKERS"
 )
 
 // Defaults for KafkaOptions fields left zero.

@@ -15,9 +15,8 @@ import (
 	"streambench/drivers/loopback"
 )
 
-// EnvKafkaBrokers names an existing Kafka cluster (comma-separated host:port) to use
-// instead of a local broker.
-const EnvKafkaBrokers = "BENCH_KAFKA_BROKERS"
+// EnvKafkaBrokers names an existing Kafka cluster to use instead of a local broker.
+const EnvKafkaBrokers = brokers.EnvKafkaBrokers
 
 // Registry returns every driver this program has.
 func Registry() *drivers.Registry {
@@ -79,10 +78,11 @@ func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
 
 func resolveKafka(ctx context.Context, name string, o Options, logf func(string, ...any)) (*Endpoint, error) {
 	ep := &Endpoint{Name: name, Driver: "kafka", Stop: nothingToStop}
-	if addr, from := o.KafkaBrokers, "--kafka-brokers"; addr != "" || os.Getenv(EnvKafkaBrokers) != "" {
-		if addr == "" {
-			addr, from = os.Getenv(EnvKafkaBrokers), "$"+EnvKafkaBrokers
-		}
+	addr, from := o.KafkaBrokers, "--kafka-brokers"
+	if addr == "" {
+		addr, from = os.Getenv(EnvKafkaBrokers), "$"+EnvKafkaBrokers
+	}
+	if addr != "" {
 		ep.Address, ep.Env = addr, "external"
 		ep.Why = "the cluster named by " + from
 		return ep, nil

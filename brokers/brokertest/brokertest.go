@@ -9,9 +9,9 @@ import (
 	"streambench/brokers"
 )
 
-// EnvKafkaBrokers names an existing Kafka to test against (a bootstrap address list, such
-// as "127.0.0.1:9092"); when set, Kafka returns it unchanged.
-const EnvKafkaBrokers = "BENCH_KAFKA_BROKERS"
+// EnvKafkaBrokers names an existing Kafka to test against; when set, Kafka returns it
+// unchanged.
+const EnvKafkaBrokers = brokers.EnvKafkaBrokers
 
 // Kafka returns the bootstrap address of a Kafka broker for an integration test, trying in
 // order:
