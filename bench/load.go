@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"reflect"
@@ -245,14 +246,19 @@ func safeName(name string) bool {
 }
 
 func unknownTarget(t string, known []string) string {
-	if s := suggest(t, known); s != "" {
-		return fmt.Sprintf("unknown target %q (did you mean %q?)", t, s)
-	}
 	if len(known) == 0 {
 		return fmt.Sprintf("unknown target %q (no targets are known)", t)
 	}
+	return fmt.Sprintf("unknown target %q (%s)", t, hint(t, known))
+}
+
+// hint points from an unknown name to the nearest known one, or lists them all.
+func hint(name string, known []string) string {
 	sorted := slices.Sorted(slices.Values(known))
-	return fmt.Sprintf("unknown target %q (known: %s)", t, strings.Join(sorted, ", "))
+	if s := suggest(name, sorted); s != "" {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	return "known: " + strings.Join(sorted, ", ")
 }
 
 // position is a place in the file, 1-based; the zero value means none.
@@ -536,15 +542,7 @@ func aliasMsg(a *ast.AliasNode) string {
 }
 
 func unknownField(name string, fields map[string]reflect.Value) string {
-	known := make([]string, 0, len(fields))
-	for k := range fields {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	if s := suggest(name, known); s != "" {
-		return fmt.Sprintf("unknown field (did you mean %q?)", s)
-	}
-	return fmt.Sprintf("unknown field (known: %s)", strings.Join(known, ", "))
+	return "unknown field (" + hint(name, slices.Collect(maps.Keys(fields))) + ")"
 }
 
 func isMapping(n ast.Node) bool {
