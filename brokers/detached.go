@@ -7,161 +7,145 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Files inside the state directory.
-const (
-	stateFile       = "kafka.json"
-	stateLockFile   = "kafka.lock"
-	detachedDataDir = "kafka" // the detached broker's data directory
-)
-
-// KafkaState describes a broker started by this package. For a detached broker (UpKafka)
-// it is what the state file records, so a later bench process can find and stop it.
-type KafkaState struct {
-	Product        string    `json:"product"` // "Apache Kafka"
-	Version        string    `json:"version"` // "4.1.2"
-	Address        string    `json:"address"` // bootstrap address, "127.0.0.1:9092"
-	Port           int       `json:"port"`
-	ControllerPort int       `json:"controller_port"`
-	PID            int       `json:"pid"` // of the JVM, which also leads its process group
-	HeapMB         int       `json:"heap_mb"`
-	DataDir        string    `json:"data_dir"`
-	ConfigPath     string    `json:"config_path"` // server.properties; also identifies the JVM
-	LogPath        string    `json:"log_path"`    // the broker's stdout and stderr
-	StartedAt      time.Time `json:"started_at"`
+// record is what every broker's state (KafkaState, KinesisState) tells the shared code.
+type record interface {
+	pid() int      // of the broker, which also leads its process group
+	where() string // where clients connect, for messages
+	label() string // product and version, "Apache Kafka 4.1.2"
 }
 
-// UpKafka starts a detached broker that outlives the calling process and records it in
-// the state directory. If one is already running there it is returned as is, whatever
-// ports or heap o asks for, with started false; state left by a broker that has died is
-// removed first. The data directory lives in the state directory until DownKafka.
-func UpKafka(ctx context.Context, o KafkaOptions) (st KafkaState, started bool, err error) {
-	c, err := o.resolve()
-	if err != nil {
-		return KafkaState{}, false, err
+// detached is the up/status/down logic of a broker that outlives the command that started
+// it, shared by every kind of broker. Its state file, lock and data directory sit in the
+// state directory and are named after the broker: kafka.json, kafka.lock and kafka/.
+type detached[S record] struct {
+	// err, if not nil, says why the options could not be resolved; every method returns
+	// it and does nothing else.
+	err error
+	baseConfig
+	product string // "Apache Kafka", for messages
+	// ours reports whether st's pid still runs the broker st describes, rather than
+	// having exited (or been recycled for another program).
+	ours func(st S) bool
+	// ping checks that a broker that is ours answers.
+	ping func(ctx context.Context, st S) error
+	// launch starts a detached broker in dataDir and returns once it answers.
+	launch func(ctx context.Context, dataDir string) (*child, S, error)
+}
+
+func (d detached[S]) statePath() string { return filepath.Join(d.stateDir, d.name+".json") }
+func (d detached[S]) dataDir() string   { return filepath.Join(d.stateDir, d.name) }
+
+// up starts a detached broker and records it, unless one is already running; see UpKafka.
+func (d detached[S]) up(ctx context.Context) (st S, started bool, err error) {
+	var zero S
+	if d.err != nil {
+		return zero, false, d.err
 	}
-	if err := os.MkdirAll(c.stateDir, 0o755); err != nil {
-		return KafkaState{}, false, fmt.Errorf("create state directory: %w", err)
+	if err := os.MkdirAll(d.stateDir, 0o755); err != nil {
+		return zero, false, fmt.Errorf("create state directory: %w", err)
 	}
-	unlock, err := lockState(ctx, c.stateDir)
+	unlock, err := d.lock(ctx)
 	if err != nil {
-		return KafkaState{}, false, err
+		return zero, false, err
 	}
 	defer unlock()
 
-	st, running, err := c.status(ctx, true)
+	st, running, err := d.status(ctx, true)
 	if running {
-		c.logf("%s %s already running at %s (pid %d)", st.Product, st.Version, st.Address, st.PID)
+		d.logf("%s already running at %s (pid %d)", st.label(), st.where(), st.pid())
 		return st, false, nil
 	}
 	if err != nil {
-		return st, false, fmt.Errorf("%w; stop it with `bench brokers down`", err)
+		return st, false, fmt.Errorf("%w; stop it with `bench brokers down %s`", err, d.name)
 	}
 
-	dataDir := filepath.Join(c.stateDir, detachedDataDir)
+	dataDir := d.dataDir()
 	if err := os.RemoveAll(dataDir); err != nil {
-		return KafkaState{}, false, fmt.Errorf("clear kafka data directory: %w", err)
+		return zero, false, fmt.Errorf("clear %s data directory: %w", d.name, err)
 	}
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return KafkaState{}, false, fmt.Errorf("create kafka data directory: %w", err)
+		return zero, false, fmt.Errorf("create %s data directory: %w", d.name, err)
 	}
-	_, st, err = c.launch(ctx, dataDir, false)
+	_, st, err = d.launch(ctx, dataDir)
 	if err != nil {
-		err = keepFailedLog(err, filepath.Join(dataDir, logFile), filepath.Join(c.stateDir, failedLogFile))
+		err = keepFailedLog(err, filepath.Join(dataDir, logFileName(d.name)),
+			filepath.Join(d.stateDir, failedLogFileName(d.name)))
 		os.RemoveAll(dataDir)
-		return KafkaState{}, false, err
+		return zero, false, err
 	}
-	if err := writeState(filepath.Join(c.stateDir, stateFile), st); err != nil {
+	if err := writeState(d.statePath(), d.name, st); err != nil {
 		// Unrecorded, nobody could find it again: don't leave it running.
-		stopPID(context.Background(), st.PID, stopGrace)
+		stopPID(context.Background(), st.pid(), d.stopGrace)
 		os.RemoveAll(dataDir)
-		return KafkaState{}, false, err
+		return zero, false, err
 	}
 	return st, true, nil
 }
 
-// KafkaStatus reports the detached broker recorded in the state directory. running is
-// true when its JVM is alive, is our kafka.Kafka process, and answers at its address.
-// With no broker recorded it returns running false and no error. State left by a broker
-// that has died is removed. A live broker that does not answer is returned with running
-// false and an error saying so.
-func KafkaStatus(ctx context.Context, o KafkaOptions) (st KafkaState, running bool, err error) {
-	c, err := o.resolve()
-	if err != nil {
-		return KafkaState{}, false, err
+// down stops the recorded broker, if any, and removes its state; see DownKafka.
+func (d detached[S]) down(ctx context.Context) error {
+	if d.err != nil {
+		return d.err
 	}
-	return c.status(ctx, false)
-}
-
-// DownKafka stops the detached broker recorded in the state directory (SIGTERM, up to 15s,
-// then SIGKILL) and removes its state and data. With none recorded it does nothing.
-func DownKafka(ctx context.Context, o KafkaOptions) error {
-	c, err := o.resolve()
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(c.stateDir); errors.Is(err, os.ErrNotExist) {
-		c.logf("no detached %s running (no state in %s)", KafkaProduct, c.stateDir)
+	if _, err := os.Stat(d.stateDir); errors.Is(err, os.ErrNotExist) {
+		d.logf("no detached %s running (no state in %s)", d.product, d.stateDir)
 		return nil
 	}
-	unlock, err := lockState(ctx, c.stateDir)
+	unlock, err := d.lock(ctx)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, ok, err := readState(filepath.Join(c.stateDir, stateFile))
+	st, ok, err := readState[S](d.statePath(), d.name)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		c.logf("no detached %s running (no state in %s)", KafkaProduct, c.stateDir)
+		d.logf("no detached %s running (no state in %s)", d.product, d.stateDir)
 		return nil
 	}
-	if isKafkaProcess(st.PID, st.ConfigPath) {
-		c.logf("stopping %s at %s (pid %d)…", st.Product, st.Address, st.PID)
-		killed, err := stopPID(ctx, st.PID, stopGrace)
-		if err != nil {
-			return fmt.Errorf("stop kafka at %s: %w", st.Address, err)
-		}
-		if killed {
-			c.logf("kafka at %s (pid %d) did not shut down within %s; killed it", st.Address, st.PID, stopGrace)
+	if d.ours(st) {
+		d.logf("stopping %s at %s (pid %d)…", st.label(), st.where(), st.pid())
+		if err := d.stop(ctx, nil, st.pid(), st.where()); err != nil {
+			return err
 		}
 	} else {
-		c.logf("kafka at %s (pid %d) was no longer running", st.Address, st.PID)
+		d.logf("%s at %s (pid %d) was no longer running", d.name, st.where(), st.pid())
 	}
-	return c.removeState()
+	return d.removeState()
 }
 
 // status reads the state file and checks the broker it names. locked says the caller holds
 // the state lock; otherwise stale state is removed only if the lock is free right now, so
-// that a status query never waits for an UpKafka that is still fetching jars.
-func (c kafkaConfig) status(ctx context.Context, locked bool) (KafkaState, bool, error) {
-	path := filepath.Join(c.stateDir, stateFile)
-	st, ok, err := readState(path)
-	if err != nil || !ok {
-		return KafkaState{}, false, err
+// that a status query never waits for an up that is still fetching the broker.
+func (d detached[S]) status(ctx context.Context, locked bool) (S, bool, error) {
+	var zero S
+	if d.err != nil {
+		return zero, false, d.err
 	}
-	if !isKafkaProcess(st.PID, st.ConfigPath) {
+	st, ok, err := readState[S](d.statePath(), d.name)
+	if err != nil || !ok {
+		return zero, false, err
+	}
+	if !d.ours(st) {
 		if !locked {
-			unlock, ok := tryLockState(c.stateDir)
+			unlock, ok := d.tryLock()
 			if !ok {
-				return KafkaState{}, false, nil
+				return zero, false, nil
 			}
 			defer unlock()
-			// Re-read: an UpKafka may have replaced the state before we got the lock.
-			if cur, ok, err := readState(path); err != nil || !ok || cur.PID != st.PID {
-				return c.status(ctx, true)
+			// Re-read: an up may have replaced the state before we got the lock.
+			if cur, ok, err := readState[S](d.statePath(), d.name); err != nil || !ok || cur.pid() != st.pid() {
+				return d.status(ctx, true)
 			}
 		}
-		c.logf("removing stale state of %s at %s (pid %d is gone)", st.Product, st.Address, st.PID)
-		return KafkaState{}, false, c.removeState()
+		d.logf("removing stale state of %s at %s (pid %d is gone)", st.label(), st.where(), st.pid())
+		return zero, false, d.removeState()
 	}
-	if err := ping(ctx, st.Address); err != nil {
-		return st, false, fmt.Errorf("kafka pid %d is running but does not answer at %s: %w", st.PID, st.Address, err)
+	if err := d.ping(ctx, st); err != nil {
+		return st, false, fmt.Errorf("%s pid %d is running but does not answer at %s: %w", d.name, st.pid(), st.where(), err)
 	}
 	return st, true, nil
 }
@@ -169,80 +153,70 @@ func (c kafkaConfig) status(ctx context.Context, locked bool) (KafkaState, bool,
 // removeState deletes the state file and the detached data directory. The data directory
 // is always the one inside the state directory, whatever the state file says, so that a
 // damaged state file cannot make us delete anything else.
-func (c kafkaConfig) removeState() error {
-	if err := os.RemoveAll(filepath.Join(c.stateDir, detachedDataDir)); err != nil {
-		return fmt.Errorf("remove kafka data directory: %w", err)
+func (d detached[S]) removeState() error {
+	if err := os.RemoveAll(d.dataDir()); err != nil {
+		return fmt.Errorf("remove %s data directory: %w", d.name, err)
 	}
-	if err := os.Remove(filepath.Join(c.stateDir, stateFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove kafka state file: %w", err)
+	if err := os.Remove(d.statePath()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove %s state file: %w", d.name, err)
 	}
 	return nil
 }
 
-// ping asks the broker at addr for metadata, giving up after a few seconds.
-func ping(ctx context.Context, addr string) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(2*time.Second))
-	if err != nil {
-		return fmt.Errorf("create kafka client: %w", err)
-	}
-	defer cl.Close()
-	return cl.Ping(ctx)
+// lock takes the broker's lock in the state directory, which serialises its up and down
+// across processes, waiting for it until ctx ends. The lock goes with the process if it
+// dies.
+func (d detached[S]) lock(ctx context.Context) (unlock func(), err error) {
+	return lockFile(ctx, filepath.Join(d.stateDir, d.name+".lock"),
+		"another `bench brokers` command running?")
 }
 
-// readState loads a state file; ok is false if there is none.
-func readState(path string) (st KafkaState, ok bool, err error) {
+// tryLock takes the lock only if it is free.
+func (d detached[S]) tryLock() (unlock func(), ok bool) {
+	unlock, ok, err := lockFileNB(filepath.Join(d.stateDir, d.name+".lock"))
+	return unlock, ok && err == nil
+}
+
+// readState loads the state file of the broker called name; ok is false if there is none.
+func readState[S record](path, name string) (st S, ok bool, err error) {
+	var zero S
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return KafkaState{}, false, nil
+		return zero, false, nil
 	}
 	if err != nil {
-		return KafkaState{}, false, fmt.Errorf("read kafka state: %w", err)
+		return zero, false, fmt.Errorf("read %s state: %w", name, err)
 	}
 	if err := json.Unmarshal(b, &st); err != nil {
-		return KafkaState{}, false, fmt.Errorf("read kafka state %s: %w (remove the file if no broker is running)", path, err)
+		return zero, false, fmt.Errorf("read %s state %s: %w (remove the file if no broker is running)", name, path, err)
 	}
-	if st.PID <= 0 || st.Address == "" {
-		return KafkaState{}, false, fmt.Errorf("read kafka state %s: no pid or address (remove the file if no broker is running)", path)
+	if st.pid() <= 0 || st.where() == "" {
+		return zero, false, fmt.Errorf("read %s state %s: no pid or address (remove the file if no broker is running)", name, path)
 	}
 	return st, true, nil
 }
 
 // writeState saves st through a temporary file and a rename, so a reader never sees half
 // a state file.
-func writeState(path string, st KafkaState) error {
+func writeState(path, name string, st any) error {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode kafka state: %w", err)
+		return fmt.Errorf("encode %s state: %w", name, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".kafka-state-")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+name+"-state-")
 	if err != nil {
-		return fmt.Errorf("write kafka state: %w", err)
+		return fmt.Errorf("write %s state: %w", name, err)
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write kafka state: %w", err)
+		return fmt.Errorf("write %s state: %w", name, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write kafka state: %w", err)
+		return fmt.Errorf("write %s state: %w", name, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write kafka state: %w", err)
+		return fmt.Errorf("write %s state: %w", name, err)
 	}
 	return nil
-}
-
-// lockState takes the state directory's lock, which serialises UpKafka and DownKafka across
-// processes, waiting for it until ctx ends. The lock goes with the process if it dies.
-func lockState(ctx context.Context, dir string) (unlock func(), err error) {
-	return lockFile(ctx, filepath.Join(dir, stateLockFile),
-		"another `bench brokers` command running?")
-}
-
-// tryLockState takes the state lock only if it is free.
-func tryLockState(dir string) (unlock func(), ok bool) {
-	unlock, ok, err := lockFileNB(filepath.Join(dir, stateLockFile))
-	return unlock, ok && err == nil
 }

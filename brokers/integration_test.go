@@ -2,15 +2,10 @@ package brokers
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -19,32 +14,14 @@ import (
 // These tests fetch the real jars (once; they share the user's cache directory, or
 // $BENCH_CACHE_DIR) and run real brokers on free ports. Skipped with -short.
 
-func integration(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts a real Kafka broker; skipped with -short")
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("java is required in CI: %v", err)
-		}
-		t.Skip("java not on PATH")
-	}
-}
-
 func TestKafkaStartStop(t *testing.T) {
-	integration(t)
+	integration(t, "java")
 	ctx := t.Context()
 	k, err := StartKafka(ctx, KafkaOptions{FreePorts: true, HeapMB: 512, Log: t.Output()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			k.Stop(context.Background())
-		}
-	})
+	t.Cleanup(func() { k.Stop(context.Background()) }) // does nothing after the Stop below
 	if k.Product() != "Apache Kafka" || k.Version() != "4.1.2" {
 		t.Errorf("product, version = %q, %q", k.Product(), k.Version())
 	}
@@ -71,7 +48,6 @@ func TestKafkaStartStop(t *testing.T) {
 	if err := k.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	stopped = true
 	if pidAlive(pid) {
 		t.Errorf("JVM pid %d still alive after Stop", pid)
 	}
@@ -87,104 +63,77 @@ func TestKafkaStartStop(t *testing.T) {
 }
 
 func TestKafkaUpStatusDown(t *testing.T) {
-	integration(t)
-	ctx := t.Context()
+	integration(t, "java")
 	o := KafkaOptions{StateDir: t.TempDir(), FreePorts: true, HeapMB: 512, Log: t.Output()}
-	t.Cleanup(func() { DownKafka(context.Background(), o) })
+	testUpStatusDown(t, o.detached(), func(st KafkaState) {
+		if !isKafkaProcess(st.PID, st.ConfigPath) || st.Version != "4.1.2" {
+			t.Errorf("pid %d (version %s) does not look like our kafka.Kafka 4.1.2", st.PID, st.Version)
+		}
+		createAndListTopic(t, t.Context(), st.Address)
+	}, func(st KafkaState) {
+		if left := processesMentioning(st.DataDir); len(left) > 0 {
+			t.Errorf("processes still using %s after down: %v", st.DataDir, left)
+		}
+	})
+}
 
-	st, started, err := UpKafka(ctx, o)
+// testUpStatusDown runs a detached broker through up, status, a second up, use, down and
+// status again, checking each step; gone checks what down must have stopped.
+func testUpStatusDown[S record](t *testing.T, d detached[S], use, gone func(st S)) {
+	t.Helper()
+	ctx := t.Context()
+	t.Cleanup(func() { d.down(context.Background()) })
+
+	st, started, err := d.up(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !started {
-		t.Fatal("UpKafka on an empty state dir reports started = false")
+		t.Fatal("up on an empty state dir reports started = false")
 	}
-	got, running, err := KafkaStatus(ctx, o)
+	got, running, err := d.status(ctx, false)
 	if err != nil || !running {
-		t.Fatalf("KafkaStatus = running %v, err %v; want running", running, err)
+		t.Fatalf("status = running %v, err %v; want running", running, err)
 	}
-	if got.PID != st.PID || got.Address != st.Address || got.Version != "4.1.2" {
-		t.Errorf("KafkaStatus = %+v, want %+v", got, st)
+	if got.pid() != st.pid() || got.where() != st.where() || got.label() != st.label() {
+		t.Errorf("status = %+v, want %+v", got, st)
 	}
-	if !isKafkaProcess(st.PID, st.ConfigPath) {
-		t.Errorf("pid %d does not look like our kafka.Kafka", st.PID)
-	}
-
-	again, started, err := UpKafka(ctx, o)
+	again, started, err := d.up(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if started || again.PID != st.PID {
-		t.Errorf("second UpKafka = pid %d started %v; want the running pid %d reused", again.PID, started, st.PID)
+	if started || again.pid() != st.pid() {
+		t.Errorf("second up = pid %d started %v; want the running pid %d reused", again.pid(), started, st.pid())
 	}
-	createAndListTopic(t, ctx, st.Address)
+	use(st)
 
-	if err := DownKafka(ctx, o); err != nil {
+	if err := d.down(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if pidAlive(st.PID) {
-		t.Errorf("JVM pid %d still alive after DownKafka", st.PID)
+	if pidAlive(st.pid()) {
+		t.Errorf("pid %d still alive after down", st.pid())
 	}
-	if _, running, err := KafkaStatus(ctx, o); running || err != nil {
-		t.Errorf("KafkaStatus after DownKafka = running %v, err %v", running, err)
+	gone(st)
+	if _, running, err := d.status(ctx, false); running || err != nil {
+		t.Errorf("status after down = running %v, err %v", running, err)
 	}
-	for _, name := range []string{stateFile, detachedDataDir} {
-		if _, err := os.Stat(filepath.Join(o.StateDir, name)); !os.IsNotExist(err) {
-			t.Errorf("%s still in state dir after DownKafka (%v)", name, err)
+	for _, p := range []string{d.statePath(), d.dataDir()} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s still there after down (%v)", p, err)
 		}
-	}
-	if left := processesMentioning(st.DataDir); len(left) > 0 {
-		t.Errorf("processes still using %s after DownKafka: %v", st.DataDir, left)
 	}
 }
 
-// TestKafkaDiesWithParent runs a child test process that starts a broker and exits without
-// stopping it; the parent-death signal must take the JVM down with it.
+// TestKafkaDiesWithParent checks that a broker dies with the process that started it.
 func TestKafkaDiesWithParent(t *testing.T) {
-	integration(t)
-	if !parentDeathSignal {
-		t.Skip("no parent-death signal on this OS")
-	}
-	if os.Getenv("BROKERS_TEST_ORPHAN") == "1" {
+	integration(t, "java")
+	testDiesWithParent(t, func() (int, string, error) {
 		k, err := StartKafka(context.Background(), KafkaOptions{FreePorts: true, HeapMB: 256})
 		if err != nil {
-			fmt.Println("error:", err)
-			os.Exit(2)
+			return 0, "", err
 		}
-		// Busy goroutines that lock and leave threads: the thread that started the JVM
-		// must not be among those retired.
-		for range 8 {
-			go func() { runtimeLockAndExit() }()
-		}
-		time.Sleep(500 * time.Millisecond)
-		fmt.Printf("pid=%d dir=%s\n", k.PID(), k.Info().DataDir)
-		os.Exit(0) // no Stop: that is the point
-	}
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestKafkaDiesWithParent$", "-test.v=false")
-	cmd.Env = append(os.Environ(), "BROKERS_TEST_ORPHAN=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	var pid int
-	var dir string
-	for _, line := range strings.Split(string(out), "\n") {
-		if _, err := fmt.Sscanf(line, "pid=%d dir=%s", &pid, &dir); err == nil {
-			break
-		}
-	}
-	if pid == 0 {
-		t.Fatalf("child printed no pid:\n%s", out)
-	}
-	if !waitGone(t.Context(), pid, 10*time.Second) {
-		syscallKill(pid)
-		t.Fatalf("JVM pid %d outlived the process that started it", pid)
-	}
-	// The next start sweeps the data directory the dead bench left behind.
-	sweepRunDirs(filepath.Dir(dir))
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Errorf("orphaned data dir %s not swept (%v)", dir, err)
-	}
+		return k.PID(), k.Info().DataDir, nil
+	})
 }
 
 func createAndListTopic(t *testing.T, ctx context.Context, addr string) {
@@ -210,23 +159,6 @@ func createAndListTopic(t *testing.T, ctx context.Context, addr string) {
 	if got := len(topics[topic].Partitions); got != 3 {
 		t.Errorf("topic %s has %d partitions, want 3", topic, got)
 	}
-}
-
-// processesMentioning lists pids whose command line contains s.
-func processesMentioning(s string) []int {
-	var pids []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && strings.Contains(string(b), s) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 func tail(s string) string {

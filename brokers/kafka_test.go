@@ -9,10 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -142,9 +140,7 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tt := range bad {
 		_, err := tt.o.resolve()
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: err = %v, want it to mention %q", tt.name, err, tt.want)
-		}
+		errMentions(t, tt.name, err, tt.want)
 	}
 }
 
@@ -155,7 +151,7 @@ func TestChoosePortsTaken(t *testing.T) {
 	}
 	defer l.Close()
 	taken := l.Addr().(*net.TCPAddr).Port
-	free, err := freePorts(1)
+	free, err := freePorts("127.0.0.1", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +172,8 @@ func TestChoosePortsTaken(t *testing.T) {
 }
 
 func TestStateRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), stateFile)
-	if _, ok, err := readState(path); ok || err != nil {
+	path := filepath.Join(t.TempDir(), "kafka.json")
+	if _, ok, err := readState[KafkaState](path, "kafka"); ok || err != nil {
 		t.Fatalf("missing state file: ok %v, err %v", ok, err)
 	}
 	want := KafkaState{
@@ -186,10 +182,10 @@ func TestStateRoundTrip(t *testing.T) {
 		DataDir: "/s/kafka", ConfigPath: "/s/kafka/server.properties", LogPath: "/s/kafka/kafka.log",
 		StartedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
-	if err := writeState(path, want); err != nil {
+	if err := writeState(path, "kafka", want); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := readState(path)
+	got, ok, err := readState[KafkaState](path, "kafka")
 	if err != nil || !ok || got != want {
 		t.Fatalf("readState = %+v, %v, %v; want %+v", got, ok, err, want)
 	}
@@ -199,103 +195,10 @@ func TestStateRoundTrip(t *testing.T) {
 
 	for _, bad := range []string{"{not json", `{"address":"127.0.0.1:9092"}`} {
 		os.WriteFile(path, []byte(bad), 0o644)
-		if _, _, err := readState(path); err == nil {
+		if _, _, err := readState[KafkaState](path, "kafka"); err == nil {
 			t.Errorf("readState(%q) succeeded", bad)
 		}
 	}
-}
-
-// deadPID returns the pid of a process that has exited and been reaped.
-func deadPID(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd.Process.Pid
-}
-
-func TestStaleState(t *testing.T) {
-	tests := []struct {
-		name string
-		pid  func(t *testing.T) int
-	}{
-		{"dead pid", deadPID},
-		// Alive, but not kafka.Kafka: a recycled pid must not pass for our broker.
-		{"pid reused by another program", func(*testing.T) int { return os.Getpid() }},
-	}
-	for _, tt := range tests {
-		for _, op := range []string{"status", "down", "up-precheck"} {
-			t.Run(tt.name+"/"+op, func(t *testing.T) {
-				o := KafkaOptions{CacheDir: t.TempDir(), StateDir: t.TempDir()}
-				dataDir := filepath.Join(o.StateDir, detachedDataDir)
-				os.MkdirAll(dataDir, 0o755)
-				st := KafkaState{Product: KafkaProduct, Version: KafkaVersion, Address: "127.0.0.1:1",
-					PID: tt.pid(t), DataDir: dataDir, ConfigPath: filepath.Join(dataDir, configFile)}
-				if err := writeState(filepath.Join(o.StateDir, stateFile), st); err != nil {
-					t.Fatal(err)
-				}
-				switch op {
-				case "status":
-					if _, running, err := KafkaStatus(t.Context(), o); running || err != nil {
-						t.Fatalf("KafkaStatus = running %v, err %v; want stale state dropped", running, err)
-					}
-				case "down":
-					if err := DownKafka(t.Context(), o); err != nil {
-						t.Fatal(err)
-					}
-				case "up-precheck":
-					c, _ := o.resolve()
-					if _, running, err := c.status(t.Context(), true); running || err != nil {
-						t.Fatalf("status = running %v, err %v", running, err)
-					}
-				}
-				for _, p := range []string{filepath.Join(o.StateDir, stateFile), dataDir} {
-					if _, err := os.Stat(p); !os.IsNotExist(err) {
-						t.Errorf("%s not removed (%v)", p, err)
-					}
-				}
-			})
-		}
-	}
-	if !pidAlive(os.Getpid()) {
-		t.Error("DownKafka on stale state hurt the test process")
-	}
-}
-
-func TestStatusNoState(t *testing.T) {
-	o := KafkaOptions{CacheDir: t.TempDir(), StateDir: filepath.Join(t.TempDir(), "absent")}
-	if _, running, err := KafkaStatus(t.Context(), o); running || err != nil {
-		t.Errorf("KafkaStatus = running %v, err %v", running, err)
-	}
-	if err := DownKafka(t.Context(), o); err != nil {
-		t.Errorf("DownKafka with nothing up: %v", err)
-	}
-}
-
-// pathWith returns a directory to use as PATH holding the named tools: "java" with an empty
-// body links to the real one; anything else is a shell script with the given body.
-func pathWith(t *testing.T, tools map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range tools {
-		if name == "java" && body == "" {
-			real, err := exec.LookPath("java")
-			if err != nil {
-				t.Skip("java not on PATH")
-			}
-			if err := os.Symlink(real, filepath.Join(dir, "java")); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		// The scripts run with PATH set to dir alone: give them the usual tools back.
-		script := "#!/bin/sh\nPATH=/usr/bin:/bin\n" + body + "\n"
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 func TestMissingTools(t *testing.T) {
@@ -309,21 +212,12 @@ func TestMissingTools(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := pathWith(t, tt.tools)
-			t.Setenv("PATH", path)
+			t.Setenv("PATH", pathWith(t, tt.tools))
 			o := KafkaOptions{CacheDir: t.TempDir(), StateDir: t.TempDir()}
 			_, jarsErr := EnsureKafkaJars(t.Context(), o)
 			_, startErr := StartKafka(t.Context(), o)
-			for _, err := range []error{jarsErr, startErr} {
-				if err == nil {
-					t.Fatal("no error")
-				}
-				for _, w := range tt.want {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not mention %q", err, w)
-					}
-				}
-			}
+			errMentions(t, "EnsureKafkaJars", jarsErr, tt.want...)
+			errMentions(t, "StartKafka", startErr, tt.want...)
 		})
 	}
 }
@@ -335,14 +229,9 @@ test -f pom.xml || { echo "no pom.xml in $(pwd)"; exit 1; }
 mkdir -p libs && touch libs/kafka_2.13-4.1.2.jar libs/kafka-clients-4.1.2.jar`
 
 func TestFetchJarsCaches(t *testing.T) {
-	runs := filepath.Join(t.TempDir(), "runs")
-	t.Setenv("FAKE_MVN_RUNS", runs)
+	mvnRuns := toolRuns(t, "FAKE_MVN_RUNS")
 	t.Setenv("PATH", pathWith(t, map[string]string{"java": "", "mvn": fakeMaven}))
 	o := KafkaOptions{CacheDir: t.TempDir()}
-	mvnRuns := func() int {
-		b, _ := os.ReadFile(runs)
-		return strings.Count(string(b), "run")
-	}
 
 	jars, err := EnsureKafkaJars(t.Context(), o)
 	if err != nil {
@@ -386,13 +275,8 @@ func TestFetchJarsFailure(t *testing.T) {
 			t.Setenv("PATH", pathWith(t, map[string]string{"java": "", "mvn": tt.mvn}))
 			o := KafkaOptions{CacheDir: t.TempDir()}
 			_, err := EnsureKafkaJars(t.Context(), o)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
-			}
-			if _, err := os.Stat(filepath.Join(o.CacheDir, "kafka-4.1.2")); !os.IsNotExist(err) {
-				t.Errorf("failed fetch left a version directory (%v)", err)
-			}
-			assertNoFetchLeftovers(t, o.CacheDir)
+			errMentions(t, "EnsureKafkaJars", err, tt.want)
+			assertInstallFailed(t, o.CacheDir, "kafka-4.1.2")
 		})
 	}
 }
@@ -411,14 +295,6 @@ func TestCachedJarsIncomplete(t *testing.T) {
 	os.Remove(filepath.Join(dir, libsDir, "kafka_2.13-4.1.2.jar"))
 	if _, err := cachedJars(dir, "4.1.2"); err == nil {
 		t.Error("cache without kafka_2.13 jar accepted")
-	}
-}
-
-func assertNoFetchLeftovers(t *testing.T, cacheDir string) {
-	t.Helper()
-	left, _ := filepath.Glob(filepath.Join(cacheDir, ".*"))
-	if len(left) > 0 {
-		t.Errorf("temporary directories left in cache: %v", left)
 	}
 }
 
@@ -487,13 +363,9 @@ func TestIsKafkaProcess(t *testing.T) {
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	// Until the forked child has called exec, its command line is still ours.
-	deadline := time.Now().Add(5 * time.Second)
-	for !isKafkaProcess(cmd.Process.Pid, "/x/server.properties") {
-		if time.Now().After(deadline) {
-			t.Fatal("process with kafka.Kafka and the config path not recognised")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "process with kafka.Kafka and the config path not recognised", func() bool {
+		return isKafkaProcess(cmd.Process.Pid, "/x/server.properties")
+	})
 	if isKafkaProcess(cmd.Process.Pid, "/other/server.properties") {
 		t.Error("process with another config path taken for ours")
 	}
@@ -513,18 +385,6 @@ func TestLastLines(t *testing.T) {
 	}
 }
 
-// runtimeLockAndExit retires its OS thread, as a goroutine that locks its thread and
-// returns does.
-func runtimeLockAndExit() {
-	runtime.LockOSThread()
-}
-
-func syscallKill(pid int) {
-	if pid > 0 {
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-}
-
 // fakeJava stands in for the JVM: the storage tool runs $FAKE_FORMAT, the broker $FAKE_BROKER.
 const fakeJava = `case "$*" in
 *kafka.tools.StorageTool*) eval "$FAKE_FORMAT"; exit $? ;;
@@ -541,7 +401,7 @@ func TestStartKafkaFailures(t *testing.T) {
 		{"format fails", `echo "Exception in thread main: fake format failure" >&2; exit 1`, "",
 			[]string{"format kafka storage", "exit status 1", "fake format failure"}},
 		{"JVM dies", "", `echo "[ERROR] fake broker: cannot bind, giving up"; exit 3`,
-			[]string{"JVM exited before the broker answered (exit status 3)", "fake broker: cannot bind, giving up",
+			[]string{"java exited before the broker answered (exit status 3)", "fake broker: cannot bind, giving up",
 				"last lines of the broker log", "full broker log: "}},
 		{"never answers", "", `echo "fake broker hanging"; sleep 60`,
 			[]string{"no answer within 1s", "fake broker hanging"}},
@@ -559,30 +419,16 @@ func TestStartKafkaFailures(t *testing.T) {
 				k.Stop(t.Context())
 				t.Fatal("StartKafka succeeded against a fake broker")
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error does not mention %q:\n%v", w, err)
-				}
-			}
+			errMentions(t, "StartKafka", err, tt.want...)
 			t.Log(err)
 			if d := time.Since(start); d > 10*time.Second {
 				t.Errorf("failure took %v", d)
 			}
-			runDir := filepath.Join(o.CacheDir, "run")
-			if left := processesMentioning(runDir); len(left) > 0 {
-				t.Errorf("processes left running: %v", left)
-			}
-			left, _ := filepath.Glob(filepath.Join(runDir, "kafka-*"))
-			left = slices.DeleteFunc(left, func(p string) bool { return filepath.Base(p) == failedLogFile })
-			if len(left) > 0 {
-				t.Errorf("data directories left: %v", left)
-			}
+			logWant := ""
 			if tt.broker != "" {
-				b, _ := os.ReadFile(filepath.Join(runDir, failedLogFile))
-				if !strings.Contains(string(b), "fake broker") {
-					t.Errorf("kept log %s = %q", failedLogFile, b)
-				}
+				logWant = "fake broker"
 			}
+			assertStartFailed(t, o.CacheDir, "kafka", logWant)
 		})
 	}
 }

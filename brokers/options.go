@@ -1,18 +1,20 @@
-// Package brokers gets a broker to talk to: a local Apache Kafka process started by
-// streambench itself, either for the length of one run (StartKafka) or detached so that it
-// outlives the command that started it (UpKafka, KafkaStatus, DownKafka).
+// Package brokers gets a broker to talk to: a local Apache Kafka or kinesis-mock process
+// started by streambench itself, either for the length of one run (StartKafka,
+// StartKinesis) or detached so that it outlives the command that started it (UpKafka,
+// KafkaStatus, DownKafka and their Kinesis twins).
 //
-// The broker's jars come from Maven Central through Maven (see EnsureKafkaJars), so the only
-// things a machine needs are a JDK (17 or later) and Maven.
+// Each broker is fetched once into a cache directory by its ecosystem's own tool: Kafka's
+// jars from Maven Central through Maven (see EnsureKafkaJars), kinesis-mock from the npm
+// registry through npm (see EnsureKinesisMock). So the only things a machine needs are a
+// JDK (17 or later) and Maven for Kafka, and Node.js (18 or later) with npm for Kinesis.
 package brokers
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 )
 
@@ -24,7 +26,7 @@ const (
 	KafkaVersion = "4.1.2"
 )
 
-// Environment variables that override default directories.
+// Environment variables that override default directories or name existing brokers.
 const (
 	// EnvCacheDir overrides the cache directory (default: os.UserCacheDir()/streambench).
 	EnvCacheDir = "BENCH_CACHE_DIR"
@@ -48,8 +50,8 @@ const (
 	minHeapMB = 256
 	// maxHeapMB keeps a local broker from crowding out the benchmark on the same machine.
 	maxHeapMB = 1024
-	// stopGrace is how long a broker gets to shut down cleanly after SIGTERM.
-	stopGrace = 15 * time.Second
+	// kafkaStopGrace is how long Kafka gets to shut down cleanly after SIGTERM.
+	kafkaStopGrace = 15 * time.Second
 )
 
 // KafkaOptions configures a local Kafka broker. The zero value asks for the defaults:
@@ -79,39 +81,24 @@ type KafkaOptions struct {
 	Log io.Writer
 }
 
-// kafkaConfig is KafkaOptions with every default resolved and every value checked.
-type kafkaConfig struct {
-	version        string
-	cacheDir       string
-	stateDir       string
-	port           int
-	controllerPort int
-	freePorts      bool
-	heapMB         int
-	startTimeout   time.Duration
-	log            io.Writer
+// baseConfig holds what every kind of local broker is configured with, resolved.
+type baseConfig struct {
+	// name is the broker's short name, "kafka" or "kinesis": it names its files and
+	// directories (kafka.json, kafka.log, run/kafka-*) and starts its error messages.
+	name         string
+	cacheDir     string
+	stateDir     string
+	freePorts    bool
+	startTimeout time.Duration
+	log          io.Writer
+	// stopGrace is how long the broker gets to shut down cleanly after SIGTERM before
+	// SIGKILL, and killNote what to add when it needed the SIGKILL.
+	stopGrace time.Duration
+	killNote  string
 }
 
-// resolve fills in defaults and rejects values that cannot work. Ports are not checked
-// for availability here: that happens just before the broker starts.
-func (o KafkaOptions) resolve() (kafkaConfig, error) {
-	c := kafkaConfig{
-		version:        o.Version,
-		cacheDir:       o.CacheDir,
-		stateDir:       o.StateDir,
-		port:           o.Port,
-		controllerPort: o.ControllerPort,
-		freePorts:      o.FreePorts,
-		heapMB:         o.HeapMB,
-		startTimeout:   o.StartTimeout,
-		log:            o.Log,
-	}
-	if c.version == "" {
-		c.version = KafkaVersion
-	}
-	if c.version != KafkaVersion {
-		return c, fmt.Errorf("kafka version %q is not supported (supported: %s)", c.version, KafkaVersion)
-	}
+// resolve fills in the default directories, timeout and log.
+func (c baseConfig) resolve(defaultTimeout time.Duration) (baseConfig, error) {
 	if c.cacheDir == "" {
 		c.cacheDir = os.Getenv(EnvCacheDir)
 	}
@@ -128,7 +115,7 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 	if c.stateDir == "" {
 		c.stateDir = filepath.Join(c.cacheDir, "state")
 	}
-	// Absolute paths: they end up in server.properties and in a state file read later
+	// Absolute paths: they end up in broker configuration and in a state file read later
 	// from another working directory.
 	var err error
 	if c.cacheDir, err = filepath.Abs(c.cacheDir); err != nil {
@@ -137,6 +124,80 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 	if c.stateDir, err = filepath.Abs(c.stateDir); err != nil {
 		return c, fmt.Errorf("state directory %q: %w", c.stateDir, err)
 	}
+	if c.startTimeout == 0 {
+		c.startTimeout = defaultTimeout
+	}
+	if c.startTimeout < 0 {
+		return c, fmt.Errorf("%s start timeout %v is negative", c.name, c.startTimeout)
+	}
+	if c.log == nil {
+		c.log = io.Discard
+	}
+	return c, nil
+}
+
+// logf writes one progress line.
+func (c baseConfig) logf(format string, args ...any) {
+	fmt.Fprintf(c.log, format+"\n", args...)
+}
+
+// stop stops a broker that is or was our child (proc) or, with proc nil, one started
+// by another bench (pid): SIGTERM, up to stopGrace (or until ctx ends), then SIGKILL to
+// its whole process group. It says so when the SIGKILL was needed.
+func (c baseConfig) stop(ctx context.Context, proc *child, pid int, where string) error {
+	var killed bool
+	var err error
+	if proc != nil {
+		killed, err = proc.stop(ctx, c.stopGrace)
+	} else {
+		killed, err = stopPID(ctx, pid, c.stopGrace)
+	}
+	if err != nil {
+		return fmt.Errorf("stop %s at %s: %w", c.name, where, err)
+	}
+	if killed {
+		c.logf("%s at %s (pid %d) did not shut down within %s; killed it%s", c.name, where, pid, c.stopGrace, c.killNote)
+	}
+	return nil
+}
+
+// kafkaConfig is KafkaOptions with every default resolved and every value checked.
+type kafkaConfig struct {
+	baseConfig
+	version        string
+	port           int
+	controllerPort int
+	heapMB         int
+}
+
+// resolve fills in defaults and rejects values that cannot work. Ports are not checked
+// for availability here: that happens just before the broker starts.
+func (o KafkaOptions) resolve() (kafkaConfig, error) {
+	c := kafkaConfig{
+		baseConfig: baseConfig{
+			name:         "kafka",
+			cacheDir:     o.CacheDir,
+			stateDir:     o.StateDir,
+			freePorts:    o.FreePorts,
+			startTimeout: o.StartTimeout,
+			log:          o.Log,
+			stopGrace:    kafkaStopGrace,
+		},
+		version:        o.Version,
+		port:           o.Port,
+		controllerPort: o.ControllerPort,
+		heapMB:         o.HeapMB,
+	}
+	if c.version == "" {
+		c.version = KafkaVersion
+	}
+	if c.version != KafkaVersion {
+		return c, fmt.Errorf("kafka version %q is not supported (supported: %s)", c.version, KafkaVersion)
+	}
+	var err error
+	if c.baseConfig, err = c.baseConfig.resolve(DefaultKafkaStartTimeout); err != nil {
+		return c, err
+	}
 	if c.port == 0 {
 		c.port = DefaultKafkaPort
 	}
@@ -144,13 +205,8 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 		c.controllerPort = DefaultKafkaControllerPort
 	}
 	if !c.freePorts {
-		for _, p := range []int{c.port, c.controllerPort} {
-			if p < 1 || p > 65535 {
-				return c, fmt.Errorf("kafka port %d out of range 1-65535", p)
-			}
-		}
-		if c.port == c.controllerPort {
-			return c, fmt.Errorf("kafka port and controller port are both %d", c.port)
+		if err := checkPorts(c.name, c.ports()); err != nil {
+			return c, err
 		}
 	}
 	if c.heapMB == 0 {
@@ -158,15 +214,6 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 	}
 	if c.heapMB < minHeapMB || c.heapMB > maxHeapMB {
 		return c, fmt.Errorf("kafka heap %d MiB out of range %d-%d", c.heapMB, minHeapMB, maxHeapMB)
-	}
-	if c.startTimeout == 0 {
-		c.startTimeout = DefaultKafkaStartTimeout
-	}
-	if c.startTimeout < 0 {
-		return c, fmt.Errorf("kafka start timeout %v is negative", c.startTimeout)
-	}
-	if c.log == nil {
-		c.log = io.Discard
 	}
 	return c, nil
 }
@@ -176,56 +223,13 @@ func (c kafkaConfig) versionDir() string {
 	return filepath.Join(c.cacheDir, "kafka-"+c.version)
 }
 
-// logf writes one progress line.
-func (c kafkaConfig) logf(format string, args ...any) {
-	fmt.Fprintf(c.log, format+"\n", args...)
+// ports are the ports the broker listens on, all on 127.0.0.1.
+func (c kafkaConfig) ports() []namedPort {
+	return []namedPort{{"listener", c.port}, {"controller", c.controllerPort}}
 }
 
 // choosePorts returns the listener and controller ports to use, checking that both can be
 // bound on 127.0.0.1 right now.
 func (c kafkaConfig) choosePorts() (port, controllerPort int, err error) {
-	if c.freePorts {
-		ports, err := freePorts(2)
-		if err != nil {
-			return 0, 0, err
-		}
-		return ports[0], ports[1], nil
-	}
-	for _, p := range []struct {
-		name string
-		port int
-	}{{"listener", c.port}, {"controller", c.controllerPort}} {
-		if err := portFree(p.port); err != nil {
-			return 0, 0, fmt.Errorf("kafka %s port %d on 127.0.0.1 is already in use "+
-				"(another broker running? try `bench brokers status`, or choose other ports): %w",
-				p.name, p.port, err)
-		}
-	}
-	return c.port, c.controllerPort, nil
-}
-
-// portFree reports whether port can be bound on 127.0.0.1.
-func portFree(port int) error {
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		return err
-	}
-	return l.Close()
-}
-
-// freePorts asks the kernel for n distinct unused ports on 127.0.0.1. The listeners are
-// held open until all n are chosen so that the kernel cannot hand out the same port twice;
-// another process could still take one before the broker binds it, which the broker then
-// reports as a bind error in its log.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("pick a free port on 127.0.0.1: %w", err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
+	return c.choosePair("127.0.0.1", c.ports())
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -146,20 +148,21 @@ func pidAlive(pid int) bool {
 	return !isZombie(pid)
 }
 
-// isKafkaProcess reports whether pid runs kafka.Kafka with the given server.properties, so
-// that a recycled pid is never taken for (or stopped as) our broker. Where the command line
-// cannot be read (not Linux), it trusts the pid.
-func isKafkaProcess(pid int, configPath string) bool {
-	args, ok := processArgs(pid)
+// processMatches reports whether pid runs a command line holding every one of args and,
+// if dir is not empty, has dir as its working directory: so that a recycled pid is never
+// taken for (or stopped as) our broker. Where the command line cannot be read (not Linux),
+// it trusts the pid.
+func processMatches(pid int, dir string, args ...string) bool {
+	cmdline, ok := processArgs(pid)
 	if !ok {
 		return pidAlive(pid)
 	}
-	var main, conf bool
 	for _, a := range args {
-		main = main || a == kafkaMainClass
-		conf = conf || a == configPath
+		if !slices.Contains(cmdline, a) {
+			return false
+		}
 	}
-	return main && conf
+	return dir == "" || processInDir(pid, dir)
 }
 
 // logTail returns the last n lines of the log at path, indented for an error message.
@@ -184,14 +187,69 @@ func logTail(path string, n int) string {
 	return "\n  last lines of the broker log:" + strings.ReplaceAll(indentTail(string(b), n), "\n    ", "\n    | ")
 }
 
-// keepFailedLog moves the log of a broker that failed to start to dest, out of the data
-// directory about to be removed, and says where it went.
-func keepFailedLog(err error, logPath, dest string) error {
-	if _, serr := os.Stat(logPath); serr != nil {
-		return err
+// spawn starts cmd as a broker, its stdout and stderr appended to logPath, and polls ready
+// until that succeeds, the process exits, the start timeout passes or ctx ends. bound is as
+// for startChild; where is the broker's address, for errors. On failure nothing is left
+// running, and the error ends with the last lines of the log.
+func (c baseConfig) spawn(ctx context.Context, cmd *exec.Cmd, where, logPath string, bound bool,
+	ready func(context.Context) error) (*child, error) {
+	logOut, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open %s log: %w", c.name, err)
 	}
-	if rerr := os.Rename(logPath, dest); rerr != nil {
-		return err
+	defer logOut.Close() // the broker has its own copy of the descriptor
+	cmd.Stdout = logOut
+	cmd.Stderr = logOut
+	proc, err := startChild(cmd, bound)
+	if err != nil {
+		return nil, fmt.Errorf("start %s at %s: %w", c.name, where, err)
 	}
-	return fmt.Errorf("%w\n  full broker log: %s", err, dest)
+	if err := pollReady(ctx, proc, filepath.Base(cmd.Path), c.startTimeout, ready); err != nil {
+		if _, serr := proc.stop(context.Background(), 5*time.Second); serr != nil {
+			err = errors.Join(err, serr)
+		}
+		return nil, fmt.Errorf("start %s at %s (pid %d): %w%s", c.name, where, proc.pid, err, logTail(logPath, 30))
+	}
+	return proc, nil
+}
+
+// pollReady calls ready every 250ms (each call bounded to 2s) until it returns nil, proc
+// (running prog) exits, timeout passes or ctx ends.
+func pollReady(ctx context.Context, proc *child, prog string, timeout time.Duration,
+	ready func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
+		err := ready(actx)
+		acancel()
+		if err == nil {
+			return nil
+		}
+		if last == nil || ctx.Err() == nil {
+			// Keep the last reason from the broker, not our own deadline cutting off the
+			// final attempt.
+			last = err
+		}
+		select {
+		case <-proc.exited:
+			return fmt.Errorf("%s exited before the broker answered (%v)", prog, exitText(proc.waitErr))
+		case <-ctx.Done():
+			if ctx.Err() == context.DeadlineExceeded {
+				return fmt.Errorf("no answer within %s (last: %w)", timeout, last)
+			}
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func exitText(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
 }

@@ -50,3 +50,15 @@ func processArgs(pid int) ([]string, bool) {
 
 // parentDeathSignal says a run-scoped broker cannot outlive the bench that started it.
 const parentDeathSignal = true
+
+// processInDir reports whether pid's working directory is dir. It compares the
+// directories themselves, not their names, so that a symbolic link on the way to dir does
+// not hide a match, and a directory removed and made anew does not fake one.
+func processInDir(pid int, dir string) bool {
+	cwd, err := os.Stat("/proc/" + strconv.Itoa(pid) + "/cwd")
+	if err != nil {
+		return false
+	}
+	d, err := os.Stat(dir)
+	return err == nil && os.SameFile(cwd, d)
+}

@@ -3,15 +3,19 @@ package brokertest
 
 import (
 	"context"
+	"io"
 	"os"
 	"testing"
 
 	"streambench/brokers"
 )
 
-// EnvKafkaBrokers names an existing Kafka to test against; when set, Kafka returns it
-// unchanged.
-const EnvKafkaBrokers = brokers.EnvKafkaBrokers
+// Environment variables that name existing brokers to test against; when set, Kafka and
+// Kinesis return them unchanged.
+const (
+	EnvKafkaBrokers    = brokers.EnvKafkaBrokers
+	EnvKinesisEndpoint = brokers.EnvKinesisEndpoint
+)
 
 // Kafka returns the bootstrap address of a Kafka broker for an integration test, trying in
 // order:
@@ -30,41 +34,110 @@ const EnvKafkaBrokers = brokers.EnvKafkaBrokers
 // subtests, or run against `bench brokers up`.
 func Kafka(t testing.TB) string {
 	t.Helper()
-	if addr := os.Getenv(EnvKafkaBrokers); addr != "" {
+	return find(t, source{
+		what: "Kafka",
+		env:  EnvKafkaBrokers,
+		detached: func() (string, bool, error) {
+			st, running, err := brokers.KafkaStatus(context.Background(), brokers.KafkaOptions{})
+			return st.Address, running, err
+		},
+		start: func(log io.Writer) (started, string, error) {
+			k, err := brokers.StartKafka(context.Background(), brokers.KafkaOptions{
+				FreePorts: true,
+				// Half the default: tests move little data, and may share a small machine
+				// with other test binaries doing the same.
+				HeapMB: 512,
+				Log:    log,
+			})
+			if err != nil {
+				return nil, "", err
+			}
+			return k, k.Address(), nil
+		},
+	})
+}
+
+// Kinesis returns the endpoint URL of a Kinesis API for an integration test, such as
+// "http://127.0.0.1:4568", trying in the same order as Kafka:
+//
+//  1. $BENCH_KINESIS_ENDPOINT, if set;
+//  2. the detached kinesis-mock of `bench brokers up` (as brokers.KinesisStatus finds it),
+//     if it is running and answers;
+//  3. in CI (when $CI is non-empty) it fails the test;
+//  4. otherwise it starts a kinesis-mock of its own on free ports, stopped and removed by
+//     t.Cleanup when the test ends.
+//
+// An engine started in step 4 belongs to the one test that asked for it (about a second
+// and 180 MB each; the first ever also installs it with npm). Streams outlive the test on
+// a shared engine: name them uniquely.
+func Kinesis(t testing.TB) string {
+	t.Helper()
+	return find(t, source{
+		what: "kinesis-mock",
+		env:  EnvKinesisEndpoint,
+		detached: func() (string, bool, error) {
+			st, running, err := brokers.KinesisStatus(context.Background(), brokers.KinesisOptions{})
+			return st.Endpoint, running, err
+		},
+		start: func(log io.Writer) (started, string, error) {
+			k, err := brokers.StartKinesis(context.Background(), brokers.KinesisOptions{FreePorts: true, Log: log})
+			if err != nil {
+				return nil, "", err
+			}
+			return k, k.Endpoint(), nil
+		},
+	})
+}
+
+// started is a broker a test started: *brokers.Kafka or *brokers.Kinesis.
+type started interface {
+	Product() string
+	Version() string
+	PID() int
+	LogPath() string
+	Stop(context.Context) error
+}
+
+// source is one kind of broker as find looks for it.
+type source struct {
+	what     string // "Kafka", for messages
+	env      string // the variable that names an existing broker
+	detached func() (addr string, running bool, err error)
+	start    func(log io.Writer) (b started, addr string, err error)
+}
+
+// find returns the address of a broker of kind s; see Kafka for the order it tries.
+func find(t testing.TB, s source) string {
+	t.Helper()
+	if addr := os.Getenv(s.env); addr != "" {
 		return addr
 	}
-	st, running, err := brokers.KafkaStatus(context.Background(), brokers.KafkaOptions{})
+	addr, running, err := s.detached()
 	if running {
-		return st.Address
+		return addr
 	}
 	if os.Getenv("CI") != "" {
 		if err != nil {
-			t.Fatalf("no usable Kafka in CI: %v; the test script must start the broker "+
-				"(bench brokers up) or set %s", err, EnvKafkaBrokers)
+			t.Fatalf("no usable %s in CI: %v; the test script must start it "+
+				"(bench brokers up) or set %s", s.what, err, s.env)
 		}
-		t.Fatalf("no Kafka in CI: %s is unset and no `bench brokers up` broker is running; "+
-			"the test script must start the broker first", EnvKafkaBrokers)
+		t.Fatalf("no %s in CI: %s is unset and no `bench brokers up` %s is running; "+
+			"the test script must start it first", s.what, s.env, s.what)
 	}
 	if err != nil {
-		t.Logf("ignoring the detached broker: %v", err)
+		t.Logf("ignoring the detached %s: %v", s.what, err)
 	}
 
-	k, err := brokers.StartKafka(context.Background(), brokers.KafkaOptions{
-		FreePorts: true,
-		// Half the default: tests move little data, and may share a small machine with
-		// other test binaries doing the same.
-		HeapMB: 512,
-		Log:    t.Output(),
-	})
+	b, addr, err := s.start(t.Output())
 	if err != nil {
-		t.Fatalf("start Kafka for %s: %v", t.Name(), err)
+		t.Fatalf("start %s for %s: %v", s.what, t.Name(), err)
 	}
 	t.Cleanup(func() {
-		if err := k.Stop(context.Background()); err != nil {
-			t.Errorf("stop Kafka started for %s: %v", t.Name(), err)
+		if err := b.Stop(context.Background()); err != nil {
+			t.Errorf("stop %s started for %s: %v", s.what, t.Name(), err)
 		}
 	})
-	t.Logf("started %s %s at %s for %s (pid %d, log %s); set %s or run `bench brokers up` to reuse one broker",
-		k.Product(), k.Version(), k.Address(), t.Name(), k.PID(), k.LogPath(), EnvKafkaBrokers)
-	return k.Address()
+	t.Logf("started %s %s at %s for %s (pid %d, log %s); set %s or run `bench brokers up` to reuse one",
+		b.Product(), b.Version(), addr, t.Name(), b.PID(), b.LogPath(), s.env)
+	return addr
 }

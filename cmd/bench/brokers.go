@@ -2,81 +2,197 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
+	"time"
 
 	"streambench/brokers"
 )
 
-const brokersHelp = `Usage: bench brokers up|status|down [flags]
+const brokersHelp = `Usage: bench brokers up|status|down [kafka|kinesis]... [flags]
 
-Manages a local Apache Kafka ` + brokers.KafkaVersion + ` broker (KRaft, single node, 127.0.0.1) that
-outlives the command, so that several runs, or the tests, can share it. 'bench run' uses
-it when it is up, and starts a broker of its own for the run when it is not.
+Manages local brokers that outlive the command, so that several runs, or the tests, can
+share them. 'bench run' uses one that is up, and starts one of its own for the run when
+none is. With no names it acts on both:
 
-  up      fetch the broker's jars with Maven (first time only), start it, wait until it
-          answers, print its address; does nothing if one is already up
-  status  say whether it is up, and where; exits 1 when it is not
+  kafka    Apache Kafka ` + brokers.KafkaVersion + ` (KRaft, single node, on 127.0.0.1)
+  kinesis  ` + brokers.KinesisProduct + ` ` + brokers.KinesisVersion + `, an emulator of the Kinesis Data Streams API
+           (streams in memory only). It listens on all interfaces: it has no setting
+           for the address; clients reach it through 127.0.0.1.
+
+  up      install the broker (first time only), start it, wait until it answers, print
+          where it is; does nothing to one that is already up
+  status  say whether each is up, and where; exits 1 when any asked for is not
   down    stop it and remove its data
 
 Flags:
-  --port N        PLAINTEXT listener port (default 9092; controller on port+1)
-  --heap-mb N     JVM heap in MiB, 256 to 1024 (default 1024)
+  --port N          Kafka's PLAINTEXT listener port (default 9092; controller on port+1)
+  --heap-mb N       Kafka's JVM heap in MiB, 256 to 1024 (default 1024)
+  --kinesis-port N  kinesis-mock's plain HTTP port (default 4568; HTTPS on port-1)
 
-Needs java (17 or later) and mvn on PATH. Jars are cached in $BENCH_CACHE_DIR
-(default: the user cache directory, streambench/); state in $BENCH_STATE_DIR.
+Kafka needs java (17 or later) and mvn on PATH, kinesis-mock node (18 or later) and npm.
+Each is fetched once into $BENCH_CACHE_DIR (default: the user cache directory,
+streambench/); state is kept in $BENCH_STATE_DIR.
 
 Examples:
-  bench brokers up && export BENCH_KAFKA_BROKERS=127.0.0.1:9092
-  bench brokers status
+  bench brokers up
+  export BENCH_KAFKA_BROKERS=127.0.0.1:9092
+  export BENCH_KINESIS_ENDPOINT=http://127.0.0.1:4568
+  bench brokers up kinesis --kinesis-port 14568
+  bench brokers status kafka
   bench brokers down
 `
+
+// brokerNames are the names `bench brokers` takes, in the order it acts on them.
+var brokerNames = []string{"kafka", "kinesis"}
+
+// localBroker is one broker `bench brokers` manages, with its options bound.
+type localBroker struct {
+	product string
+	up      func(ctx context.Context) (summary, bool, error)
+	status  func(ctx context.Context) (summary, bool, error)
+	down    func(ctx context.Context) error
+}
+
+// summary is what the command prints of a running broker.
+type summary struct {
+	product, version, where, log string
+	pid                          int
+	since                        time.Time
+}
 
 func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("brokers", flag.ContinueOnError)
 	port := fs.Int("port", 0, "")
 	heap := fs.Int("heap-mb", 0, "")
+	kinesisPort := fs.Int("kinesis-port", 0, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
+	if len(pos) == 0 {
 		return usagef("want one of up, status, down")
 	}
-	o := brokers.KafkaOptions{Port: *port, HeapMB: *heap, Log: stderr}
+	action := pos[0]
+	if !slices.Contains([]string{"up", "status", "down"}, action) {
+		return usagef("unknown action %q: want up, status or down", action)
+	}
+	names, err := chooseBrokers(pos[1:])
+	if err != nil {
+		return err
+	}
+	set := setFlags(fs)
+	if action == "up" {
+		for _, f := range []struct{ flag, broker string }{
+			{"--port", "kafka"}, {"--heap-mb", "kafka"}, {"--kinesis-port", "kinesis"},
+		} {
+			if _, ok := set[f.flag]; ok && !slices.Contains(names, f.broker) {
+				return usagef("%s is a setting of %s, which this command leaves alone", f.flag, f.broker)
+			}
+		}
+	}
+
+	ko := brokers.KafkaOptions{Port: *port, HeapMB: *heap, Log: stderr}
 	if *port != 0 {
-		o.ControllerPort = *port + 1
+		ko.ControllerPort = *port + 1
+	}
+	kio := brokers.KinesisOptions{Port: *kinesisPort, Log: stderr}
+	all := map[string]localBroker{
+		"kafka": manage(ko, brokers.KafkaProduct, kafkaSummary,
+			brokers.UpKafka, brokers.KafkaStatus, brokers.DownKafka),
+		"kinesis": manage(kio, brokers.KinesisProduct, kinesisSummary,
+			brokers.UpKinesis, brokers.KinesisStatus, brokers.DownKinesis),
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	switch pos[0] {
-	case "up":
-		st, started, err := brokers.UpKafka(ctx, o)
-		if err != nil {
-			return err
+	var errs []error
+	var notUp []string
+	for _, name := range names {
+		b := all[name]
+		switch action {
+		case "up":
+			s, started, err := b.up(ctx)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			verb := "already up"
+			if started {
+				verb = "started"
+			}
+			fmt.Fprintf(stdout, "%s %s %s at %s (pid %d, log %s)\n", s.product, s.version, verb, s.where, s.pid, s.log)
+		case "status":
+			s, running, err := b.status(ctx)
+			switch {
+			case err != nil:
+				errs = append(errs, err)
+			case !running:
+				fmt.Fprintf(stdout, "%s is not up\n", b.product)
+				notUp = append(notUp, b.product)
+			default:
+				fmt.Fprintf(stdout, "%s %s up at %s (pid %d since %s, log %s)\n", s.product, s.version, s.where,
+					s.pid, s.since.Local().Format("2006-01-02 15:04:05"), s.log)
+			}
+		case "down":
+			if err := b.down(ctx); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		verb := "already up"
-		if started {
-			verb = "started"
-		}
-		fmt.Fprintf(stdout, "%s %s %s at %s (pid %d, log %s)\n", st.Product, st.Version, verb, st.Address, st.PID, st.LogPath)
-		return nil
-	case "status":
-		st, running, err := brokers.KafkaStatus(ctx, o)
-		if err != nil {
-			return err
-		}
-		if !running {
-			fmt.Fprintln(stdout, "no local broker is up")
-			return fmt.Errorf("not running")
-		}
-		fmt.Fprintf(stdout, "%s %s up at %s (pid %d since %s, log %s)\n", st.Product, st.Version, st.Address, st.PID, st.StartedAt.Format("2006-01-02 15:04:05"), st.LogPath)
-		return nil
-	case "down":
-		return brokers.DownKafka(ctx, o)
 	}
-	return usagef("unknown action %q: want up, status or down", pos[0])
+	if len(notUp) > 0 {
+		errs = append(errs, fmt.Errorf("not running: %s", strings.Join(notUp, ", ")))
+	}
+	return errors.Join(errs...)
+}
+
+// chooseBrokers checks the broker names given, defaulting to all of them, and returns
+// them once each in brokerNames order.
+func chooseBrokers(args []string) ([]string, error) {
+	if len(args) == 0 {
+		return brokerNames, nil
+	}
+	var names []string
+	for _, name := range brokerNames {
+		if slices.Contains(args, name) {
+			names = append(names, name)
+		}
+	}
+	for _, a := range args {
+		if !slices.Contains(brokerNames, a) {
+			return nil, usagef("unknown broker %q: want %s", a, strings.Join(brokerNames, " or "))
+		}
+	}
+	return names, nil
+}
+
+// manage binds a broker's options to its functions in package brokers, and sum to what
+// the command prints of its state.
+func manage[O, S any](o O, product string, sum func(S) summary,
+	up, status func(context.Context, O) (S, bool, error), down func(context.Context, O) error) localBroker {
+	return localBroker{
+		product: product,
+		up: func(ctx context.Context) (summary, bool, error) {
+			st, started, err := up(ctx, o)
+			return sum(st), started, err
+		},
+		status: func(ctx context.Context) (summary, bool, error) {
+			st, running, err := status(ctx, o)
+			return sum(st), running, err
+		},
+		down: func(ctx context.Context) error { return down(ctx, o) },
+	}
+}
+
+func kafkaSummary(st brokers.KafkaState) summary {
+	return summary{st.Product, st.Version, st.Address, st.LogPath, st.PID, st.StartedAt}
+}
+
+func kinesisSummary(st brokers.KinesisState) summary {
+	return summary{st.Product, st.Version, st.Endpoint, st.LogPath, st.PID, st.StartedAt}
 }

@@ -1,0 +1,83 @@
+package brokers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// KafkaState describes a broker started by this package. For a detached broker (UpKafka)
+// it is what the state file records, so a later bench process can find and stop it.
+type KafkaState struct {
+	Product        string    `json:"product"` // "Apache Kafka"
+	Version        string    `json:"version"` // "4.1.2"
+	Address        string    `json:"address"` // bootstrap address, "127.0.0.1:9092"
+	Port           int       `json:"port"`
+	ControllerPort int       `json:"controller_port"`
+	PID            int       `json:"pid"` // of the JVM, which also leads its process group
+	HeapMB         int       `json:"heap_mb"`
+	DataDir        string    `json:"data_dir"`
+	ConfigPath     string    `json:"config_path"` // server.properties; also identifies the JVM
+	LogPath        string    `json:"log_path"`    // the broker's stdout and stderr
+	StartedAt      time.Time `json:"started_at"`
+}
+
+func (s KafkaState) pid() int      { return s.PID }
+func (s KafkaState) where() string { return s.Address }
+func (s KafkaState) label() string { return s.Product + " " + s.Version }
+
+// UpKafka starts a detached broker that outlives the calling process and records it in
+// the state directory. If one is already running there it is returned as is, whatever
+// ports or heap o asks for, with started false; state left by a broker that has died is
+// removed first. The data directory lives in the state directory until DownKafka.
+func UpKafka(ctx context.Context, o KafkaOptions) (st KafkaState, started bool, err error) {
+	return o.detached().up(ctx)
+}
+
+// KafkaStatus reports the detached broker recorded in the state directory. running is
+// true when its JVM is alive, is our kafka.Kafka process, and answers at its address.
+// With no broker recorded it returns running false and no error. State left by a broker
+// that has died is removed. A live broker that does not answer is returned with running
+// false and an error saying so.
+func KafkaStatus(ctx context.Context, o KafkaOptions) (st KafkaState, running bool, err error) {
+	return o.detached().status(ctx, false)
+}
+
+// DownKafka stops the detached broker recorded in the state directory (SIGTERM, up to 15s,
+// then SIGKILL) and removes its state and data. With none recorded it does nothing.
+func DownKafka(ctx context.Context, o KafkaOptions) error {
+	return o.detached().down(ctx)
+}
+
+func (o KafkaOptions) detached() detached[KafkaState] {
+	c, err := o.resolve()
+	return detached[KafkaState]{
+		err:        err,
+		baseConfig: c.baseConfig,
+		product:    KafkaProduct,
+		ours:       func(st KafkaState) bool { return isKafkaProcess(st.PID, st.ConfigPath) },
+		ping:       func(ctx context.Context, st KafkaState) error { return ping(ctx, st.Address) },
+		launch: func(ctx context.Context, dataDir string) (*child, KafkaState, error) {
+			return c.launch(ctx, dataDir, false)
+		},
+	}
+}
+
+// isKafkaProcess reports whether pid runs kafka.Kafka with the given server.properties.
+func isKafkaProcess(pid int, configPath string) bool {
+	return processMatches(pid, "", kafkaMainClass, configPath)
+}
+
+// ping asks the broker at addr for metadata, giving up after a few seconds.
+func ping(ctx context.Context, addr string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(2*time.Second))
+	if err != nil {
+		return fmt.Errorf("create kafka client: %w", err)
+	}
+	defer cl.Close()
+	return cl.Ping(ctx)
+}

@@ -1,0 +1,72 @@
+package brokers
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// runTool runs a short-lived program (mvn, npm, a storage tool) in dir and returns its
+// combined output, for the caller to quote in an error. If ctx ends first, the error is
+// ctx's rather than the signal's.
+func runTool(ctx context.Context, dir, prog string, args ...string) (string, error) {
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Dir = dir
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	cmd.WaitDelay = 5 * time.Second
+	err := cmd.Run()
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return out.String(), err
+}
+
+// indentTail returns the last n non-empty lines of out, each on its own indented line, for
+// appending to an error message; empty if out is blank.
+func indentTail(out string, n int) string {
+	lines := lastLines(out, n)
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n    " + strings.Join(lines, "\n    ")
+}
+
+// lastLines returns up to n trailing non-blank lines of s, without ANSI colour codes,
+// which mvn emits even in batch mode on some versions.
+func lastLines(s string, n int) []string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimRight(stripANSI(l), " \r\t")
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}
+
+// stripANSI removes CSI escape sequences (ESC [ ... final byte).
+func stripANSI(s string) string {
+	if !strings.Contains(s, "\x1b[") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '[' {
+			j := i + 2
+			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+				j++
+			}
+			i = j
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
