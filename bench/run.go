@@ -122,6 +122,9 @@ type Measurements struct {
 	Clamped   int64
 	Intervals []Interval
 	Errors    []ErrorCount
+	// DriverCounts are the counts the drivers' producers and consumers keep of their
+	// own (drivers.Counter), summed by name.
+	DriverCounts map[string]int64
 }
 
 // run is the state shared by one run's goroutines.
@@ -397,6 +400,12 @@ func collect(m *Measurements, r *run, producers []*producer, consumers []*consum
 		}
 	}
 	m.Counts.Foreign += malformed.Count
+	for _, p := range producers {
+		addDriverCounts(m, p.p)
+	}
+	for _, c := range consumers {
+		addDriverCounts(m, c.c)
+	}
 	in := reconcile(acked, trackers)
 	m.Counts.Received = in.Received
 	m.Counts.Lost = in.Lost
@@ -407,6 +416,20 @@ func collect(m *Measurements, r *run, producers []*producer, consumers []*consum
 		if e.Count > 0 {
 			m.Errors = append(m.Errors, e)
 		}
+	}
+}
+
+// addDriverCounts adds the counts of a driver's producer or consumer, if it keeps any.
+func addDriverCounts(m *Measurements, x any) {
+	c, ok := x.(drivers.Counter)
+	if !ok {
+		return
+	}
+	for name, n := range c.Counts() {
+		if m.DriverCounts == nil {
+			m.DriverCounts = make(map[string]int64)
+		}
+		m.DriverCounts[name] += n
 	}
 }
 

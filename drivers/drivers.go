@@ -60,6 +60,14 @@ type Producer interface {
 	Close()
 }
 
+// Counter is implemented by producers and consumers that count events of their own
+// client, which the engine cannot see: requests throttled by the broker, retries, records
+// given up on. The engine sums the counts of every producer and consumer by name, after
+// Close, into the result.
+type Counter interface {
+	Counts() map[string]int64
+}
+
 // DeliverFunc is called for each message received, with its value and the partition
 // (or shard index) it came from. The value is only valid during the call. For one
 // consumer, calls are never concurrent.

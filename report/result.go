@@ -37,11 +37,15 @@ type Result struct {
 	Interrupted bool              `json:"interrupted"`
 	// Notes say what a reader must know to read the numbers right (an emulator, a
 	// broker that went away, a producer that fell behind).
-	Notes      []string           `json:"notes"`
-	Errors     []bench.ErrorCount `json:"errors"`
-	Counts     bench.Counts       `json:"counts"`
-	Throughput Throughput         `json:"throughput"`
-	Latency    Latencies          `json:"latency"`
+	Notes  []string           `json:"notes"`
+	Errors []bench.ErrorCount `json:"errors"`
+	Counts bench.Counts       `json:"counts"`
+	// DriverCounts are counts the driver's client kept of its own, by name: requests
+	// throttled by the broker, retries, records given up on (empty for drivers that
+	// keep none).
+	DriverCounts map[string]int64 `json:"driver_counts,omitempty"`
+	Throughput   Throughput       `json:"throughput"`
+	Latency      Latencies        `json:"latency"`
 	// ClientCPUSeconds is the CPU time of the bench process during the run.
 	ClientCPUSeconds float64          `json:"client_cpu_seconds"`
 	Intervals        []bench.Interval `json:"intervals"`
@@ -156,6 +160,7 @@ func (r *Result) FromMeasurements(m *bench.Measurements) error {
 	r.StartedAt, r.EndedAt = m.StartedAt.UTC(), m.EndedAt.UTC()
 	r.Interrupted = m.Interrupted
 	r.Counts = m.Counts
+	r.DriverCounts = m.DriverCounts
 	r.Errors = m.Errors
 	r.Intervals = m.Intervals
 	r.ClientCPUSeconds = m.CPUSeconds
