@@ -32,12 +32,59 @@ func TestResolveLoopbackAndUnknown(t *testing.T) {
 	if err != nil || ep.Env != "in-process" || ep.Emulator {
 		t.Errorf("loopback: %+v, %v", ep, err)
 	}
-	if _, err := Resolve(context.Background(), "kafak", Options{}); err == nil || !strings.Contains(err.Error(), "known: kafka, loopback") {
+	if _, err := Resolve(context.Background(), "kafak", Options{}); err == nil || !strings.Contains(err.Error(), "known: kafka, kinesis, loopback") {
 		t.Errorf("unknown target: %v", err)
 	}
 	for _, name := range Names() {
 		if _, err := Registry().Lookup(name); err != nil {
 			t.Errorf("target %s has no driver: %v", name, err)
 		}
+	}
+}
+
+func TestResolveKinesisEndpoints(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		env, flag, region string
+		awsRegion         string
+		wantAddr          string
+		wantEmulator      bool
+		wantErr           string
+	}{
+		{name: "LocalStack from the environment", env: "http://127.0.0.1:4566",
+			wantAddr: "http://127.0.0.1:4566", wantEmulator: true},
+		{name: "the flag wins over the environment", env: "http://127.0.0.1:4566", flag: "http://127.0.0.1:9999",
+			wantAddr: "http://127.0.0.1:9999", wantEmulator: true},
+		{name: "an AWS endpoint URL is not an emulator", flag: "https://kinesis.eu-west-1.amazonaws.com",
+			wantAddr: "https://kinesis.eu-west-1.amazonaws.com"},
+		{name: "aws with a region flag", flag: "aws", region: "eu-west-3",
+			wantAddr: "https://kinesis.eu-west-3.amazonaws.com"},
+		{name: "aws with $AWS_REGION", flag: "aws", awsRegion: "us-west-2",
+			wantAddr: "https://kinesis.us-west-2.amazonaws.com"},
+		{name: "a region alone means AWS", region: "ap-south-1",
+			wantAddr: "https://kinesis.ap-south-1.amazonaws.com"},
+		{name: "aws without a region", flag: "aws", wantErr: "needs a region"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("BENCH_KINESIS_ENDPOINT", tc.env)
+			t.Setenv("AWS_REGION", tc.awsRegion)
+			t.Setenv("AWS_DEFAULT_REGION", "")
+			ep, err := Resolve(context.Background(), "kinesis", Options{KinesisEndpoint: tc.flag, KinesisRegion: tc.region})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ep.Address != tc.wantAddr || ep.Env != "external" || ep.Driver != "kinesis" || ep.Emulator != tc.wantEmulator {
+				t.Errorf("endpoint %+v", ep)
+			}
+			if tc.wantEmulator && len(ep.Notes) == 0 {
+				t.Errorf("an emulator's endpoint has no note for the result")
+			}
+		})
 	}
 }

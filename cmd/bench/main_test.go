@@ -93,6 +93,54 @@ workload: {rate: 1000, keys: round-robin, message_size: 100}
 	}
 }
 
+func TestRunKinesisIsLabelledAnEmulator(t *testing.T) {
+	endpoint := brokertest.Kinesis(t)
+	// Credentials in the environment must neither reach the emulator nor any output.
+	const secret = "not-a-real-secret-but-must-not-leak"
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	out := t.TempDir()
+	sc := writeScenario(t, `
+name: cli-kinesis
+targets: [kinesis]
+duration: 2s
+warmup: 1s
+topology: {partitions: 2}
+workload: {rate: 100, keys: random}
+kinesis: {linger: 20ms, batch_records: 50}
+`)
+	code, stdout, stderr := runBench("run", sc, "--out", out, "--kinesis-endpoint", endpoint)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	r, path := onlyResult(t, out)
+	c := r.Counts
+	if c.Requested != 300 || c.Sent != 300 || c.Received != 300 || c.Lost != 0 || c.Duplicated != 0 {
+		t.Errorf("counts %+v: want 300 sent and received once", c)
+	}
+	if !r.Target.Emulator || r.Target.Kind() != "EMULATOR (not the real service)" || r.Target.Address != endpoint {
+		t.Errorf("target %+v: want an emulator at %s", r.Target, endpoint)
+	}
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "emulator") {
+		t.Errorf("notes do not say the numbers are an emulator's: %q", r.Notes)
+	}
+	if r.DriverCounts["records_put"] != 300 || r.DriverCounts["put_calls"] == 0 {
+		t.Errorf("driver counts %v: want 300 records put", r.DriverCounts)
+	}
+	if !strings.Contains(stdout, "EMULATOR") {
+		t.Errorf("the summary does not label the emulator:\n%s", stdout)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"result": string(raw), "stdout": stdout, "stderr": stderr} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the secret access key appears in %s", name)
+		}
+	}
+}
+
 func TestBadScenarioNamesTheField(t *testing.T) {
 	sc := writeScenario(t, "name: x\ntargets: [loopback]\nworkload:\n  mesage_size: 100\n  rate: -5\n")
 	for _, cmd := range []string{"validate", "run"} {

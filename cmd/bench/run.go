@@ -28,6 +28,8 @@ them side by side.
 
 Kafka: with no cluster named, bench uses the local broker of 'bench brokers up' if one
 is running, else starts a local Apache Kafka for the run and stops it afterwards.
+Kinesis: likewise with kinesis-mock, a local emulator of the Kinesis API (its numbers
+are labelled as an emulator's), unless an endpoint or a region is named.
 
 Flags (every flag given is recorded in the result's "overrides"):
   --target NAME         run only this target of the scenario; repeatable
@@ -38,6 +40,13 @@ Flags (every flag given is recorded in the result's "overrides"):
   --keep                keep the topic after the run instead of deleting it
   --kafka-brokers LIST  an existing Kafka cluster, host:port[,host:port...]
                         (default $BENCH_KAFKA_BROKERS, else a local broker)
+  --kinesis-endpoint U  a Kinesis endpoint URL (LocalStack: http://127.0.0.1:4566), or
+                        aws for Amazon Kinesis itself (default $BENCH_KINESIS_ENDPOINT,
+                        else a local kinesis-mock)
+  --kinesis-region R    the AWS region for --kinesis-endpoint aws (default $AWS_REGION);
+                        alone, it means Amazon Kinesis in that region. AWS credentials
+                        come from the standard chain ($AWS_PROFILE, environment, SSO,
+                        instance role); they are never written anywhere
   --cpuprofile FILE     write a Go CPU profile of bench itself (for 'go tool pprof')
 
 Ctrl-C once stops the load, lets consumers drain, writes the results marked
@@ -50,6 +59,7 @@ Examples:
   bench run scenarios/small-msgs.yaml
   bench run scenarios/small-msgs.yaml --target kafka --duration 10s --warmup 2s
   bench run --rate max --kafka-brokers 127.0.0.1:9092 scenarios/small-msgs.yaml
+  bench run --target kinesis --kinesis-region eu-west-1 scenarios/small-msgs.yaml
 `
 
 type runFlags struct {
@@ -60,6 +70,8 @@ type runFlags struct {
 	out          string
 	keep         bool
 	kafkaBrokers string
+	kinesisURL   string
+	region       string
 	cpuProfile   string
 }
 
@@ -73,6 +85,8 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.out, "out", "results", "")
 	fs.BoolVar(&f.keep, "keep", false, "")
 	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
+	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
+	fs.StringVar(&f.region, "kinesis-region", "", "")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -200,7 +214,9 @@ func applyOverrides(s *bench.Scenario, f runFlags) error {
 // runTarget runs the scenario against one target and writes its result. It returns the
 // result whenever the load ran, with the error that stopped it, if any.
 func runTarget(hard, soft context.Context, s *bench.Scenario, name string, f runFlags, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
-	ep, err := targets.Resolve(soft, name, targets.Options{KafkaBrokers: f.kafkaBrokers, Log: stderr})
+	ep, err := targets.Resolve(soft, name, targets.Options{
+		KafkaBrokers: f.kafkaBrokers, KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, Log: stderr,
+	})
 	if err != nil {
 		return nil, "", err
 	}
@@ -260,7 +276,7 @@ func runTarget(hard, soft context.Context, s *bench.Scenario, name string, f run
 			Emulator: ep.Emulator, Env: ep.Env,
 		},
 		Host:  report.CurrentHost(),
-		Notes: []string{"broker: " + ep.Why},
+		Notes: append([]string{"broker: " + ep.Why}, ep.Notes...),
 	}
 	if runErr != nil {
 		r.Notes = append(r.Notes, "the run ended with an error: "+runErr.Error())
