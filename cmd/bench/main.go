@@ -22,6 +22,8 @@ const usage = `bench: measure Kafka and Kinesis side by side, honestly.
 Usage:
   bench run [flags] SCENARIO.yaml     run a scenario against each of its targets
   bench validate SCENARIO.yaml...     check scenario files without running anything
+  bench report RESULT...              show result files (text, markdown, json, hgrm)
+  bench compare RESULT RESULT...      show results side by side, with ratios and spread
   bench brokers up|status|down        manage the local Apache Kafka broker
   bench version                       print the version
   bench help [COMMAND]                show help
@@ -31,6 +33,8 @@ Examples:
   bench run --target kafka --duration 10s --rate 5000 scenarios/small-msgs.yaml
   bench run --kafka-brokers 10.0.0.5:9092 scenarios/small-msgs.yaml
   bench validate scenarios/*.yaml
+  bench report results/small-msgs/
+  bench compare results/small-msgs/
 
 Run 'bench help COMMAND' for a command's flags.
 `
@@ -55,6 +59,8 @@ func commands() []command {
 	return []command{
 		{"run", runCmd, runHelp},
 		{"validate", validateCmd, validateHelp},
+		{"report", reportCmd, reportHelp},
+		{"compare", compareCmd, compareHelp},
 		{"brokers", brokersCmd, brokersHelp},
 		{"version", versionCmd, "Usage: bench version\n\nPrints bench's version and the Go version it was built with.\n"},
 	}

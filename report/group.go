@@ -1,0 +1,197 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Group is the results of one configuration: the same scenario (name and settings) run
+// against the same target, broker and machine by the same bench. Its runs are
+// repetitions, whose spread says how far one run's numbers can be trusted.
+type Group struct {
+	// Label names the group in tables, unique among the groups shown together: the
+	// target's name, with what tells it apart from a group of the same target.
+	Label string
+	Runs  []*Result
+}
+
+// groupKey is what repetitions of one configuration share.
+type groupKey struct {
+	scenario, target, driver, broker, env string
+	emulator                              bool
+	host, bench, settings                 string
+}
+
+func keyOf(r *Result) groupKey {
+	return groupKey{
+		scenario: r.Scenario.Name,
+		target:   r.Target.Name,
+		driver:   r.Target.Driver,
+		broker:   r.Target.Broker.Product + " " + r.Target.Broker.Version,
+		env:      r.Target.Env,
+		emulator: r.Target.Emulator,
+		host:     r.Host.Hostname,
+		bench:    r.Host.BenchVersion,
+		settings: settingsKey(r),
+	}
+}
+
+// Groups gathers the repetitions among results, in the order each configuration first
+// appears.
+func Groups(results []*Result) []Group {
+	var groups []Group
+	index := map[groupKey]int{}
+	for _, r := range results {
+		k := keyOf(r)
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, Group{})
+		}
+		groups[i].Runs = append(groups[i].Runs, r)
+	}
+	label(groups)
+	return groups
+}
+
+// Each puts every result in a group of its own, for when results that look like
+// repetitions are not (a change bench cannot see, such as a tuned kernel).
+func Each(results []*Result) []Group {
+	groups := make([]Group, len(results))
+	for i, r := range results {
+		groups[i].Runs = []*Result{r}
+	}
+	label(groups)
+	return groups
+}
+
+// label names each group by its target and, where two groups share a target name, by
+// the first thing that tells them apart: scenario, a setting, bench version, broker
+// version, host, or else the start of their first run.
+func label(groups []Group) {
+	byTarget := map[string][]int{}
+	for i, g := range groups {
+		name := g.Runs[0].Target.Name
+		byTarget[name] = append(byTarget[name], i)
+		groups[i].Label = name
+	}
+	for name, same := range byTarget {
+		if len(same) == 1 {
+			continue
+		}
+		runs := make([]*Result, len(same))
+		for n, i := range same {
+			runs[n] = groups[i].Runs[0]
+		}
+		tell := tellApart(runs)
+		for n, i := range same {
+			if tell == nil {
+				groups[i].Label = fmt.Sprintf("%s #%d", name, n+1)
+			} else {
+				groups[i].Label = fmt.Sprintf("%s (%s)", name, tell(runs[n]))
+			}
+		}
+	}
+}
+
+// tellApart returns the first description of a run that differs between all of runs,
+// or nil.
+func tellApart(runs []*Result) func(*Result) string {
+	tells := []func(r *Result) string{
+		func(r *Result) string { return r.Scenario.Name },
+		firstDifferentSetting(runs),
+		func(r *Result) string { return "bench " + r.Host.BenchVersion },
+		func(r *Result) string { return r.Target.Broker.Product + " " + r.Target.Broker.Version },
+		func(r *Result) string { return r.Host.Hostname },
+		func(r *Result) string { return r.StartedAt.UTC().Format("2006-01-02 15:04:05") },
+	}
+	for _, tell := range tells {
+		var seen []string
+		for _, r := range runs {
+			seen = append(seen, strings.TrimSpace(tell(r)))
+		}
+		slices.Sort(seen)
+		if seen[0] != "" && len(slices.Compact(seen)) == len(runs) {
+			return func(r *Result) string { return strings.TrimSpace(tell(r)) }
+		}
+	}
+	return nil
+}
+
+// firstDifferentSetting describes a run by the first setting in which runs differ, as
+// "linger 5ms".
+func firstDifferentSetting(runs []*Result) func(*Result) string {
+	all := make(map[*Result]map[string]string, len(runs))
+	paths := map[string]bool{}
+	for _, r := range runs {
+		all[r] = settings(r)
+		for p := range all[r] {
+			paths[p] = true
+		}
+	}
+	for _, p := range sortedKeys(paths) {
+		for _, r := range runs[1:] {
+			if all[r][p] != all[runs[0]][p] {
+				short := p[strings.LastIndex(p, ".")+1:]
+				return func(r *Result) string { return short + " " + all[r][p] }
+			}
+		}
+	}
+	return func(*Result) string { return "" }
+}
+
+// Spread is one figure over the runs of a group.
+type Spread struct {
+	Min    float64 `json:"min"`
+	Median float64 `json:"median"`
+	Max    float64 `json:"max"`
+	// Runs is how many runs have the figure (an empty histogram has no percentiles).
+	Runs int `json:"runs"`
+}
+
+// spreadOf is the spread of f over runs.
+func spreadOf(runs []*Result, f figure) Spread {
+	var vs []float64
+	for _, r := range runs {
+		if v, ok := f.of(r); ok {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return Spread{}
+	}
+	slices.Sort(vs)
+	s := Spread{Min: vs[0], Max: vs[len(vs)-1], Runs: len(vs), Median: vs[len(vs)/2]}
+	if len(vs)%2 == 0 {
+		s.Median = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+	}
+	return s
+}
+
+// Overlaps reports whether the ranges of s and o share a value: the difference between
+// them is then smaller than the spread of the runs.
+func (s Spread) Overlaps(o Spread) bool {
+	return s.Min <= o.Max && o.Min <= s.Max
+}
+
+// cell writes s with format: the one value of a single run, else the median with the
+// range.
+func (s Spread) cell(format func(float64) string) string {
+	switch {
+	case s.Runs == 0:
+		return "-"
+	case s.Runs == 1:
+		return format(s.Median)
+	}
+	return fmt.Sprintf("%s [%s–%s]", format(s.Median), format(s.Min), format(s.Max))
+}
+
+// cells writes s's min, median and max with format ("-" where no run has the figure).
+func (s Spread) cells(format func(float64) string) []string {
+	if s.Runs == 0 {
+		return []string{"-", "-", "-"}
+	}
+	return []string{format(s.Min), format(s.Median), format(s.Max)}
+}
