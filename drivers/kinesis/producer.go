@@ -77,7 +77,7 @@ type producer struct {
 	// to send what it holds (Flush), after every message sent before it.
 	in    chan *drivers.Message
 	slots chan struct{} // one per put call in flight
-	aggs  []*aggregate // by open shard, when aggregating
+	aggs  []*aggregate  // by open shard, when aggregating
 
 	life    context.Context // cancelled by Close: in-flight calls and retries give up
 	cancel  context.CancelFunc
