@@ -131,9 +131,8 @@ func (p *producer) shardIndex(m *drivers.Message, e *entry) int {
 // asks, and sends each batch on a call of its own.
 func (p *producer) batch() {
 	defer p.loops.Done()
-	// The linger timer starts with the first message held since everything was last
-	// sent, so that no message waits longer than linger; batches that fill up leave
-	// earlier.
+	// The linger timer starts with the first message held since nothing was held, so
+	// that no message waits longer than linger; batches that fill up leave earlier.
 	var (
 		batch    []*entry
 		bytes    int
@@ -198,6 +197,11 @@ func (p *producer) batch() {
 			switch {
 			case p.set.Linger == 0:
 				sendAll()
+			case p.aggs == nil && len(batch) == 0:
+				// The message filled a batch, which has left: nothing is held.
+				held = false
+				lingerTk.Stop()
+				lingerC = nil
 			case !held:
 				held = true
 				lingerTk.Reset(p.set.Linger.D())
