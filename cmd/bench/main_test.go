@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,6 +139,51 @@ kinesis: {linger: 20ms, batch_records: 50}
 		if strings.Contains(text, secret) {
 			t.Errorf("the secret access key appears in %s", name)
 		}
+	}
+}
+
+func TestRepeatAlternatesTargets(t *testing.T) {
+	addr := brokertest.Kafka(t)
+	out := t.TempDir()
+	sc := writeScenario(t, `
+name: cli-repeat
+targets: [kafka, loopback]
+duration: 1s
+warmup: 0s
+workload: {rate: 200}
+`)
+	code, stdout, stderr := runBench("run", sc, "--repeat", "2", "--out", out, "--kafka-brokers", addr)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "cli-repeat", "*.json"))
+	var order []string
+	for _, f := range files {
+		r, err := report.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		order = append(order, r.StartedAt.Format(time.RFC3339Nano)+" "+r.Target.Name)
+	}
+	slices.Sort(order)
+	var targets []string
+	for _, o := range order {
+		targets = append(targets, strings.Fields(o)[1])
+	}
+	if want := []string{"kafka", "loopback", "kafka", "loopback"}; !slices.Equal(targets, want) {
+		t.Errorf("runs in the order %v, want %v", targets, want)
+	}
+	for _, want := range []string{"target kafka (run 2 of 2)", "target loopback (run 1 of 2)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not name %q:\n%s", want, stderr)
+		}
+	}
+	// The summary groups the repetitions and shows their spread.
+	if !strings.Contains(stdout, "runs") || !strings.Contains(stdout, "[") {
+		t.Errorf("summary without the spread of the repetitions:\n%s", stdout)
+	}
+	if code, _, stderr := runBench("run", sc, "--repeat", "0"); code != exitUsage || !strings.Contains(stderr, "--repeat") {
+		t.Errorf("--repeat 0: exit %d, stderr %q", code, stderr)
 	}
 }
 

@@ -47,6 +47,10 @@ Flags (every flag given is recorded in the result's "overrides"):
                         alone, it means Amazon Kinesis in that region. AWS credentials
                         come from the standard chain ($AWS_PROFILE, environment, SSO,
                         instance role); they are never written anywhere
+  --repeat N            run each target N times, alternating them (A B A B …); the
+                        summary then shows each figure's median [min–max] and marks
+                        differences smaller than that spread. Start the brokers once
+                        with 'bench brokers up' first, or each run starts its own
   --cpuprofile FILE     write a Go CPU profile of bench itself (for 'go tool pprof')
 
 Ctrl-C once stops the load, lets consumers drain, writes the results marked
@@ -60,6 +64,7 @@ Examples:
   bench run scenarios/small-msgs.yaml --target kafka --duration 10s --warmup 2s
   bench run --rate max --kafka-brokers 127.0.0.1:9092 scenarios/small-msgs.yaml
   bench run --target kinesis --kinesis-region eu-west-1 scenarios/small-msgs.yaml
+  bench run --repeat 3 scenarios/small-msgs.yaml
 `
 
 type runFlags struct {
@@ -73,6 +78,7 @@ type runFlags struct {
 	kinesisURL   string
 	region       string
 	cpuProfile   string
+	repeat       int
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
@@ -88,12 +94,16 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
 	fs.StringVar(&f.region, "kinesis-region", "", "")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
+	fs.IntVar(&f.repeat, "repeat", 1, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("want exactly one scenario file, got %d arguments", len(pos))
+	}
+	if f.repeat < 1 || f.repeat > 100 {
+		return usagef("--repeat must be from 1 to 100, not %d", f.repeat)
 	}
 	s, err := bench.Load(pos[0], targets.Registry(), targets.Names())
 	if err != nil {
@@ -151,22 +161,30 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 
 	fmt.Fprintf(stderr, "scenario %s: %s warm-up + %s measured, %s msg/s of %d bytes, %d partitions, %d producers, %d consumers\n",
 		s.Name, s.Warmup, s.Duration, s.Workload.Rate, s.Workload.MessageSize, s.Topology.Partitions, s.Workload.Producers, s.Workload.Consumers)
+	// Repetitions alternate the targets (A B A B …), so that whatever drifts on the
+	// machine during the runs affects every target alike.
+	var plan []plannedRun
+	for rep := 1; rep <= f.repeat; rep++ {
+		for _, name := range names {
+			plan = append(plan, plannedRun{target: name, rep: rep, of: f.repeat})
+		}
+	}
 	var results []*report.Result
 	failed := 0
-	for _, name := range names {
+	for _, pr := range plan {
 		if soft.Err() != nil {
-			fmt.Fprintf(stderr, "target %s: skipped (interrupted)\n", name)
+			fmt.Fprintf(stderr, "%s: skipped (interrupted)\n", pr)
 			continue
 		}
-		r, path, err := runTarget(hard, soft, &s, name, f, overrides, stderr)
+		r, path, err := runTarget(hard, soft, &s, pr, f, overrides, stderr)
 		if r != nil {
 			results = append(results, r)
 		}
 		if path != "" {
-			fmt.Fprintf(stderr, "target %s: result written to %s\n", name, path)
+			fmt.Fprintf(stderr, "%s: result written to %s\n", pr, path)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "target %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "%s: %v\n", pr, err)
 			failed++
 		}
 	}
@@ -181,9 +199,23 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		return errInterrupted
 	case failed > 0:
 		// each failure was printed with its target above
-		return fmt.Errorf("%d of %d targets failed", failed, len(names))
+		return fmt.Errorf("%d of %d runs failed", failed, len(plan))
 	}
 	return nil
+}
+
+// plannedRun is one run of the command: a target, and which repetition.
+type plannedRun struct {
+	target  string
+	rep, of int
+}
+
+// String names the run in messages: "target kafka", or "target kafka (run 2 of 3)".
+func (p plannedRun) String() string {
+	if p.of == 1 {
+		return "target " + p.target
+	}
+	return fmt.Sprintf("target %s (run %d of %d)", p.target, p.rep, p.of)
 }
 
 func applyOverrides(s *bench.Scenario, f runFlags) error {
@@ -213,7 +245,8 @@ func applyOverrides(s *bench.Scenario, f runFlags) error {
 
 // runTarget runs the scenario against one target and writes its result. It returns the
 // result whenever the load ran, with the error that stopped it, if any.
-func runTarget(hard, soft context.Context, s *bench.Scenario, name string, f runFlags, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
+func runTarget(hard, soft context.Context, s *bench.Scenario, pr plannedRun, f runFlags, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
+	name := pr.target
 	ep, err := targets.Resolve(soft, name, targets.Options{
 		KafkaBrokers: f.kafkaBrokers, KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, Log: stderr,
 	})
@@ -225,10 +258,10 @@ func runTarget(hard, soft context.Context, s *bench.Scenario, name string, f run
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := ep.Stop(ctx); err != nil {
-			fmt.Fprintf(stderr, "target %s: stopping the broker: %v\n", name, err)
+			fmt.Fprintf(stderr, "%s: stopping the broker: %v\n", pr, err)
 		}
 	}()
-	fmt.Fprintf(stderr, "target %s: %s at %s (%s)\n", name, ep.Driver, ep.Address, ep.Why)
+	fmt.Fprintf(stderr, "%s: %s at %s (%s)\n", pr, ep.Driver, ep.Address, ep.Why)
 
 	reg, err := targets.Registry().Lookup(ep.Driver)
 	if err != nil {
