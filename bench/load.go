@@ -109,16 +109,21 @@ func Parse(file string, data []byte, reg *drivers.Registry, knownTargets []strin
 	}
 	s := NewScenario(reg)
 	s.File = file
-	d := &decoder{file: file, pos: map[string]position{}, failed: map[string]bool{}}
+	d := &decoder{file: file, pos: map[string]position{}, failed: map[string]bool{}, items: map[string][]int{}}
 	if d.decode(data, &s) {
-		s.check(knownTargets, func(path, msg string) {
-			if d.failedAt(path) {
+		for _, p := range s.problems(knownTargets) {
+			if d.failedAt(p.path) {
 				// The value did not decode; its error is already in the list.
-				return
+				continue
 			}
-			p := d.lookup(path)
-			d.errs = append(d.errs, FieldError{File: file, Line: p.line, Column: p.col, Field: path, Msg: msg})
-		})
+			at := d.lookup(p.path)
+			if p.axis >= 0 {
+				// A rule that only some runs of the matrix break: point at the value.
+				path := s.Matrix[p.axis].Path
+				at = d.pos[itemPath(path, d.items[path][p.item])]
+			}
+			d.errs = append(d.errs, FieldError{File: file, Line: at.line, Column: at.col, Field: p.path, Msg: p.message()})
+		}
 	}
 	if len(d.errs) > 0 {
 		sort.SliceStable(d.errs, func(i, j int) bool {
@@ -133,13 +138,14 @@ func Parse(file string, data []byte, reg *drivers.Registry, knownTargets []strin
 	return s, nil
 }
 
-// Validate checks a scenario after command-line overrides were applied. Problems name
-// the field by its path and carry no position; the error is an Errors.
+// Validate checks a scenario after command-line overrides were applied, and with a
+// matrix every run it expands to. Problems name the field by its path and carry no
+// position; the error is an Errors.
 func (s *Scenario) Validate(knownTargets []string) error {
 	var errs Errors
-	s.check(knownTargets, func(path, msg string) {
-		errs = append(errs, FieldError{Field: path, Msg: msg})
-	})
+	for _, p := range s.problems(knownTargets) {
+		errs = append(errs, FieldError{Field: p.path, Msg: p.message()})
+	}
 	if len(errs) == 0 {
 		return nil
 	}
@@ -287,6 +293,11 @@ type decoder struct {
 	// failed holds the paths whose value did not decode; check's reports on them (and
 	// below them) would only repeat the problem.
 	failed map[string]bool
+	// matrix is the value of the matrix key, kept for decodeMatrix.
+	matrix ast.Node
+	// items holds, for each axis of the matrix, the index in the file's list of each of
+	// its values (values that did not decode are left out of the axis).
+	items map[string][]int
 }
 
 func (d *decoder) errorAt(p position, path, msg string) {
@@ -384,14 +395,23 @@ func (d *decoder) decode(data []byte, s *Scenario) bool {
 		return false
 	}
 
+	fields := s.fields()
+	d.mapping("", body, fields)
+	// Last, because a matrix key may name a field written below it.
+	d.decodeMatrix(s, fields, d.matrix)
+	return true
+}
+
+// fields maps the scenario's top-level YAML keys, driver blocks included, to its
+// settable fields.
+func (s *Scenario) fields() map[string]reflect.Value {
 	fields := structFields(reflect.ValueOf(s).Elem())
 	for name, settings := range s.Drivers {
 		if v := reflect.ValueOf(settings); v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct {
 			fields[name] = v.Elem()
 		}
 	}
-	d.mapping("", body, fields)
-	return true
+	return fields
 }
 
 // parseYAML runs the parser, turning a panic on hostile input into an error: a scenario
@@ -574,21 +594,35 @@ func scalarDecoder(t reflect.Type) func(ast.Node) (any, error) {
 	return nil
 }
 
-// value decodes node n onto v, a settable value, reporting any problem under path.
-func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
+// plain strips an anchor from n, reporting it; false (reported) for an alias or a tag,
+// which leave nothing to decode.
+func (d *decoder) plain(path string, n ast.Node) (ast.Node, bool) {
 	switch a := n.(type) {
 	case *ast.AnchorNode:
 		d.errorAt(posOf(a), path, anchorMsg(a))
-		n = a.Value
+		return a.Value, true
 	case *ast.AliasNode:
 		d.fail(a, path, aliasMsg(a))
-		return
+		return nil, false
 	case *ast.TagNode:
 		tag := ""
 		if a.Start != nil {
 			tag = a.Start.Value
 		}
 		d.fail(a, path, fmt.Sprintf("tags (%s) are not supported: write the plain value", tag))
+		return nil, false
+	}
+	return n, true
+}
+
+// value decodes node n onto v, a settable value, reporting any problem under path.
+func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
+	n, ok := d.plain(path, n)
+	if !ok {
+		return
+	}
+	if v.Type() == reflect.TypeFor[Matrix]() {
+		d.matrix = n // for decodeMatrix, once every other field is known
 		return
 	}
 

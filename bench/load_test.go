@@ -252,6 +252,19 @@ func TestLoadBad(t *testing.T) {
 			`bad-driver.yaml:7:15: kafka.fetch.max_wait: must be from 0 to 1m`,
 			`bad-driver.yaml:8:16: kafka.fetch.min_bytes: want a whole number, not the string "many"`,
 		}},
+		{"bad-matrix.yaml", []string{
+			`bad-matrix.yaml:6:3: matrix.kafka.lingr: unknown setting (did you mean "kafka.linger"?)`,
+			`bad-matrix.yaml:7:3: matrix.workload.rate: workload.rate is also set at line 4, a value the matrix replaces in every run: remove one of the two`,
+			`bad-matrix.yaml:8:3: matrix.other.retries: no target of this scenario uses the other driver (targets: kafka): sweeping other.retries would change nothing`,
+			`bad-matrix.yaml:9:3: matrix.targets: targets cannot be swept: every run of the matrix runs on each target already`,
+			`bad-matrix.yaml:10:34: matrix.kafka.batch_max_bytes[1]: want a whole number, not the string "big"`,
+			`bad-matrix.yaml:10:39: matrix.kafka.batch_max_bytes[2]: duplicate value 16_384 (the same as [0], 16384)`,
+			// The values that decoded are still run: this one is the list's fourth.
+			`bad-matrix.yaml:10:47: kafka.batch_max_bytes: must be at least 1 (in every run with kafka.batch_max_bytes=0)`,
+			`bad-matrix.yaml:11:13: matrix.duration: empty list: give at least one value, e.g. [30s]`,
+			`bad-matrix.yaml:12:30: kafka.fetch.max_wait: must be from 0 to 1m (in every run with kafka.fetch.max_wait=2m)`,
+			`bad-matrix.yaml:13:21: kafka.idempotence: needs acks: all (in every run with kafka.acks=0)`,
+		}},
 		{"bad-empty-value.yaml", []string{
 			`bad-empty-value.yaml:3:1: duration: missing value (leave the line out to keep the default, 30s)`,
 			`bad-empty-value.yaml:6:3: workload.rate: missing value (leave the line out to keep the default, 1000)`,
@@ -336,7 +349,7 @@ func TestParseBad(t *testing.T) {
 			`s.yaml:10:14: workload.consumers: must be from 1 to 1024, not 1025`,
 			`s.yaml:11:9: workload.keys: keys must be none, round-robin, random or a key count from 1 to 10000000, not "some"`,
 			`s.yaml:12:18: workload.max_in_flight: must be from 1 to 1000000, not 0`,
-			`s.yaml:13:1: unknown: unknown field (known: description, drain, duration, kafka, name, other, targets, topology, warmup, workload)`,
+			`s.yaml:13:1: unknown: unknown field (known: description, drain, duration, kafka, matrix, name, other, targets, topology, warmup, workload)`,
 		}},
 	}
 	for _, tt := range tests {
@@ -437,7 +450,7 @@ func TestSuggest(t *testing.T) {
 // TestScenarioFiles loads the scenarios shipped in scenarios/ that need no driver
 // block (the test registry only imitates the real drivers).
 func TestScenarioFiles(t *testing.T) {
-	for _, name := range []string{"small-msgs.yaml"} {
+	for _, name := range []string{"small-msgs.yaml", "kafka-batching.yaml"} {
 		path := filepath.Join("..", "scenarios", name)
 		if _, err := Load(path, testRegistry(), testTargets); err != nil {
 			t.Errorf("%s: %v", path, err)

@@ -35,6 +35,11 @@ type Scenario struct {
 	// Drivers holds each registered driver's settings block (`kafka:`, …), keyed by the
 	// driver's name, with every default filled in.
 	Drivers map[string]drivers.Settings `yaml:"-" json:"drivers"`
+
+	// Matrix lists the settings the scenario sweeps. A scenario with a matrix is run
+	// through Expand, which turns it into one scenario per combination of the values,
+	// each fully resolved and without a matrix.
+	Matrix Matrix `yaml:"matrix" json:"matrix,omitempty"`
 }
 
 // Topology is the topic or stream a run uses.

@@ -101,6 +101,7 @@ func label(groups []Group) {
 func tellApart(runs []*Result) func(*Result) string {
 	tells := []func(r *Result) string{
 		func(r *Result) string { return r.Scenario.Name },
+		sweepLabel,
 		firstDifferentSetting(runs),
 		func(r *Result) string { return "bench " + r.Host.BenchVersion },
 		func(r *Result) string { return r.Target.Broker.Product + " " + r.Target.Broker.Version },
@@ -118,6 +119,17 @@ func tellApart(runs []*Result) func(*Result) string {
 		}
 	}
 	return nil
+}
+
+// sweepLabel describes a run by its point of the scenario's matrix, each swept setting
+// by the last part of its path: "batch_max_bytes=16384 linger=5ms".
+func sweepLabel(r *Result) string {
+	var parts []string
+	for path, v := range r.Sweep {
+		parts = append(parts, path[strings.LastIndexByte(path, '.')+1:]+"="+v)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
 }
 
 // firstDifferentSetting describes a run by the first setting in which runs differ, as

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"streambench/drivers"
+	"streambench/drivers/kafka"
 )
 
 func TestReportGroups(t *testing.T) {
@@ -95,6 +96,25 @@ func TestCompareSettingsOnlyOfOwnDriver(t *testing.T) {
 	}
 	b.Scenario.Warmup = 0
 	if d := settingsDiff(Groups([]*Result{a, b})); len(d) != 1 || d[0] != "warmup (kafka: 5s, kinesis: 0s)" {
+		t.Errorf("diff %q, want the warm-up only", d)
+	}
+}
+
+func TestSweepPointsAreLabelledAndNotWarnedAbout(t *testing.T) {
+	a, b := sampleResult(t), sampleResult(t)
+	a.Sweep = map[string]string{"kafka.linger": "0s", "workload.rate": "100"}
+	b.Sweep = map[string]string{"kafka.linger": "50ms", "workload.rate": "100"}
+	b.Scenario.Drivers["kafka"].(*kafka.Settings).Linger = drivers.Duration(50 * time.Millisecond)
+	groups := Groups([]*Result{a, b})
+	if len(groups) != 2 || groups[0].Label != "kafka (linger=0s rate=100)" || groups[1].Label != "kafka (linger=50ms rate=100)" {
+		t.Fatalf("groups %+v: want one per sweep point, labelled by it", groups)
+	}
+	if d := settingsDiff(groups); len(d) != 0 {
+		t.Errorf("the swept linger is warned about: %q", d)
+	}
+	// A setting that differs outside the sweep is still a warning.
+	b.Scenario.Warmup = 0
+	if d := settingsDiff(Groups([]*Result{a, b})); len(d) != 1 || !strings.HasPrefix(d[0], "warmup ") {
 		t.Errorf("diff %q, want the warm-up only", d)
 	}
 }

@@ -29,7 +29,11 @@ type Result struct {
 	SchemaVersion int            `json:"schema_version"`
 	Scenario      bench.Scenario `json:"scenario"`
 	// Overrides lists the command-line flags that changed the scenario, as given.
-	Overrides   map[string]string `json:"overrides"`
+	Overrides map[string]string `json:"overrides"`
+	// Sweep is the point of the scenario's matrix this run measured: each swept
+	// setting's path (e.g. "kafka.linger") and its value as the scenario wrote it.
+	// Empty for a scenario without a matrix.
+	Sweep       map[string]string `json:"sweep,omitempty"`
 	Target      Target            `json:"target"`
 	Host        Host              `json:"host"`
 	StartedAt   time.Time         `json:"started_at"`

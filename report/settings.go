@@ -71,7 +71,8 @@ func settingsKey(r *Result) string {
 
 // settingsDiff lists the settings in which the groups' scenarios differ, one line per
 // setting with each group's value. A driver's block is compared only between the
-// groups whose target uses that driver.
+// groups whose target uses that driver, and a setting that every group's run swept
+// (a scenario's matrix) is not a difference to warn about: it is the point.
 func settingsDiff(groups []Group) []string {
 	all := make([]map[string]string, len(groups))
 	paths := map[string]bool{}
@@ -83,6 +84,9 @@ func settingsDiff(groups []Group) []string {
 	}
 	var out []string
 	for _, p := range sortedKeys(paths) {
+		if sweptByAll(groups, p) {
+			continue
+		}
 		var cells, values []string
 		for i, g := range groups {
 			if d, ok := strings.CutPrefix(p, "drivers."); ok && !usesBlock(g.Runs[0], d) {
@@ -100,6 +104,20 @@ func settingsDiff(groups []Group) []string {
 		}
 	}
 	return out
+}
+
+// sweptByAll reports whether the setting at path (as settings names it) is part of the
+// sweep of every group's runs.
+func sweptByAll(groups []Group, path string) bool {
+	for _, g := range groups {
+		sw := g.Runs[0].Sweep
+		if _, ok := sw[strings.TrimPrefix(path, "drivers.")]; !ok {
+			if _, ok := sw[path]; !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // usesBlock reports whether r's target uses the driver block a path below drivers.

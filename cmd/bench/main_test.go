@@ -187,6 +187,46 @@ workload: {rate: 200}
 	}
 }
 
+func TestRunMatrixWritesOneResultPerPoint(t *testing.T) {
+	out := t.TempDir()
+	sc := writeScenario(t, `
+name: cli-matrix
+targets: [loopback]
+duration: 1s
+warmup: 0s
+matrix:
+  workload.rate: [100, 300]
+  workload.message_size: [64]
+`)
+	code, stdout, stderr := runBench("run", sc, "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "cli-matrix", "*.json"))
+	if len(files) != 2 {
+		t.Fatalf("result files %v, want one per point of the matrix", files)
+	}
+	for _, f := range files {
+		r, err := report.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rate := r.Sweep["workload.rate"]
+		if !strings.HasSuffix(f, "-loopback-rate="+rate+",message_size=64.json") || r.Sweep["workload.message_size"] != "64" {
+			t.Errorf("%s: sweep %v", f, r.Sweep)
+		}
+		if want := map[string]int64{"100": 100, "300": 300}[rate]; r.Counts.Requested != want || r.Scenario.Workload.MessageSize != 64 || len(r.Scenario.Matrix) != 0 {
+			t.Errorf("%s: requested %d (want %d), message size %d, matrix %v", f, r.Counts.Requested, want, r.Scenario.Workload.MessageSize, r.Scenario.Matrix)
+		}
+	}
+	if !strings.Contains(stderr, "matrix: 2 runs per target (workload.rate × workload.message_size)") || !strings.Contains(stdout, "rate=300") {
+		t.Errorf("the output does not name the points:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	if code, _, stderr := runBench("run", sc, "--rate", "50", "--out", out); code != exitUsage || !strings.Contains(stderr, "sweeps workload.rate") {
+		t.Errorf("--rate on a swept rate: exit %d, stderr %q", code, stderr)
+	}
+}
+
 func TestBadScenarioNamesTheField(t *testing.T) {
 	sc := writeScenario(t, "name: x\ntargets: [loopback]\nworkload:\n  mesage_size: 100\n  rate: -5\n")
 	for _, cmd := range []string{"validate", "run"} {

@@ -113,8 +113,17 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err := applyOverrides(&s, f); err != nil {
 		return err
 	}
+	for flag, field := range map[string]string{"--duration": "duration", "--warmup": "warmup", "--rate": "workload.rate"} {
+		if _, given := overrides[flag]; given && s.Matrix.Has(field) {
+			return usagef("%s: the scenario's matrix sweeps %s; remove one of the two", flag, field)
+		}
+	}
 	if err := s.Validate(targets.Names()); err != nil {
 		return invalidInput{fmt.Errorf("%s, after the command-line overrides:\n%w", pos[0], err)}
+	}
+	points, err := s.Expand()
+	if err != nil {
+		return invalidInput{fmt.Errorf("%s: %w", pos[0], err)}
 	}
 	names := s.Targets
 	if len(f.targets) > 0 {
@@ -161,12 +170,18 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 
 	fmt.Fprintf(stderr, "scenario %s: %s warm-up + %s measured, %s msg/s of %d bytes, %d partitions, %d producers, %d consumers\n",
 		s.Name, s.Warmup, s.Duration, s.Workload.Rate, s.Workload.MessageSize, s.Topology.Partitions, s.Workload.Producers, s.Workload.Consumers)
-	// Repetitions alternate the targets (A B A B …), so that whatever drifts on the
-	// machine during the runs affects every target alike.
+	if len(points) > 1 {
+		fmt.Fprintf(stderr, "matrix: %d runs per target (%s)\n", len(points), s.Matrix)
+	}
+	// Repetitions alternate the targets (A B A B …), and go round the whole matrix
+	// each time, so that whatever drifts on the machine during the runs affects every
+	// target and every point alike.
 	var plan []plannedRun
 	for rep := 1; rep <= f.repeat; rep++ {
-		for _, name := range names {
-			plan = append(plan, plannedRun{target: name, rep: rep, of: f.repeat})
+		for i := range points {
+			for _, name := range names {
+				plan = append(plan, plannedRun{target: name, point: &points[i], rep: rep, of: f.repeat})
+			}
 		}
 	}
 	var results []*report.Result
@@ -176,7 +191,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "%s: skipped (interrupted)\n", pr)
 			continue
 		}
-		r, path, err := runTarget(hard, soft, &s, pr, f, overrides, stderr)
+		r, path, err := runTarget(hard, soft, pr, f, overrides, stderr)
 		if r != nil {
 			results = append(results, r)
 		}
@@ -204,18 +219,25 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// plannedRun is one run of the command: a target, and which repetition.
+// plannedRun is one run of the command: a target, a point of the scenario's matrix
+// (the scenario itself when it has none), and which repetition.
 type plannedRun struct {
 	target  string
+	point   *bench.Point
 	rep, of int
 }
 
-// String names the run in messages: "target kafka", or "target kafka (run 2 of 3)".
+// String names the run in messages: "target kafka", "target kafka [kafka.linger=5ms]
+// (run 2 of 3)".
 func (p plannedRun) String() string {
-	if p.of == 1 {
-		return "target " + p.target
+	s := "target " + p.target
+	if len(p.point.Sweep) > 0 {
+		s += " [" + p.point.Sweep.String() + "]"
 	}
-	return fmt.Sprintf("target %s (run %d of %d)", p.target, p.rep, p.of)
+	if p.of > 1 {
+		s += fmt.Sprintf(" (run %d of %d)", p.rep, p.of)
+	}
+	return s
 }
 
 func applyOverrides(s *bench.Scenario, f runFlags) error {
@@ -245,8 +267,8 @@ func applyOverrides(s *bench.Scenario, f runFlags) error {
 
 // runTarget runs the scenario against one target and writes its result. It returns the
 // result whenever the load ran, with the error that stopped it, if any.
-func runTarget(hard, soft context.Context, s *bench.Scenario, pr plannedRun, f runFlags, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
-	name := pr.target
+func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
+	name, s := pr.target, &pr.point.Scenario
 	ep, err := targets.Resolve(soft, name, targets.Options{
 		KafkaBrokers: f.kafkaBrokers, KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, Log: stderr,
 	})
@@ -308,6 +330,7 @@ func runTarget(hard, soft context.Context, s *bench.Scenario, pr plannedRun, f r
 			Name: name, Driver: ep.Driver, Broker: info, Address: ep.Address, Topic: topic,
 			Emulator: ep.Emulator, Env: ep.Env,
 		},
+		Sweep: pr.point.Sweep.Map(),
 		Host:  report.CurrentHost(),
 		Notes: append([]string{"broker: " + ep.Why}, ep.Notes...),
 	}
@@ -317,7 +340,11 @@ func runTarget(hard, soft context.Context, s *bench.Scenario, pr plannedRun, f r
 	if err := r.FromMeasurements(m); err != nil {
 		return nil, "", errors.Join(runErr, err)
 	}
-	path, err := report.Write(report.Path(f.out, s.Name, name, started), r)
+	file := name
+	if len(pr.point.Sweep) > 0 {
+		file += "-" + pr.point.Sweep.Label()
+	}
+	path, err := report.Write(report.Path(f.out, s.Name, file, started), r)
 	if err != nil {
 		return r, "", errors.Join(runErr, err)
 	}

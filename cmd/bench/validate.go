@@ -13,8 +13,8 @@ import (
 const validateHelp = `Usage: bench validate SCENARIO.yaml...
 
 Checks scenario files without running anything: every unknown or misspelt field, wrong
-type and out-of-range value is reported with file:line:column. Exits 0 when every file
-is valid, 2 otherwise.
+type and out-of-range value is reported with file:line:column, in every run of a
+scenario's matrix. Exits 0 when every file is valid, 2 otherwise.
 
 Example:
   bench validate scenarios/*.yaml
@@ -31,11 +31,16 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	var errs []error
 	for _, f := range files {
-		if _, err := bench.Load(f, targets.Registry(), targets.Names()); err != nil {
+		s, err := bench.Load(f, targets.Registry(), targets.Names())
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok\n", f)
+		if len(s.Matrix) == 0 {
+			fmt.Fprintf(stdout, "%s: ok\n", f)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok, a matrix of %d runs (%s) on each target\n", f, s.Matrix.Runs(), s.Matrix)
 	}
 	if len(errs) > 0 {
 		return invalidInput{errors.Join(errs...)}
