@@ -219,6 +219,12 @@ matrix:
 			t.Errorf("%s: requested %d (want %d), message size %d, matrix %v", f, r.Counts.Requested, want, r.Scenario.Workload.MessageSize, r.Scenario.Matrix)
 		}
 	}
+	pages, _ := filepath.Glob(filepath.Join(out, "cli-matrix", "*-report.html"))
+	if len(pages) != 1 || !strings.Contains(stderr, "report with charts: "+pages[0]) {
+		t.Errorf("HTML report %v, stderr:\n%s", pages, stderr)
+	} else if page, err := os.ReadFile(pages[0]); err != nil || !strings.Contains(string(page), "<svg") || !strings.Contains(string(page), "rate=300") {
+		t.Errorf("the HTML report has no charts or does not name the points (%v)", err)
+	}
 	if !strings.Contains(stderr, "matrix: 2 runs per target (workload.rate × workload.message_size)") || !strings.Contains(stdout, "rate=300") {
 		t.Errorf("the output does not name the points:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"streambench/report"
 )
@@ -23,7 +21,9 @@ bench, are repetitions of one configuration: they are shown together, with the l
 median and greatest value of each figure over the runs, and their counts added up.
 
 Flags:
-  --format F   text (the default), markdown, json (a summary for programs), or hgrm:
+  --format F   text (the default), markdown, json (a summary for programs), html
+               (one self-contained page with charts: it loads nothing and runs no
+               script, so it opens offline and can be mailed or attached), or hgrm:
                one result's latency distribution, the percentile table that
                HdrHistogram's plotter reads (values in milliseconds)
   --metric M   with --format hgrm: publish, end-to-end (the default), service or send-lag
@@ -37,6 +37,7 @@ names it (exit status 1).
 Examples:
   bench report results/small-msgs/
   bench report --format markdown -o small-msgs.md results/small-msgs/
+  bench report --format html -o small-msgs.html results/small-msgs/
   bench report --format hgrm --metric publish -o kafka.hgrm results/small-msgs/20261124T140000Z-kafka.json
 `
 
@@ -89,9 +90,11 @@ func reportCmd(args []string, stdout, stderr io.Writer) error {
 		render = report.Markdown
 	case "json":
 		render = report.JSON
+	case "html":
+		render = report.HTML
 	case "hgrm":
 	default:
-		return usagef("--format %s: want text, markdown, json or hgrm", f.format)
+		return usagef("--format %s: want text, markdown, json, html or hgrm", f.format)
 	}
 	files, err := report.Load(pos...)
 	if err != nil {
@@ -121,25 +124,7 @@ func writeOutput(path string, stdout io.Writer, render func(io.Writer) error) er
 	if err := render(&buf); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("-o %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
-	_, err = tmp.Write(buf.Bytes())
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := report.WriteFile(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("-o %s: %w", path, err)
 	}
 	return nil

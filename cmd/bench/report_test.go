@@ -105,7 +105,7 @@ func TestCompareCommand(t *testing.T) {
 func TestReportCompareUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"report"},
-		{"report", "--format", "html", result("other")},
+		{"report", "--format", "pdf", result("other")},
 		{"report", "--metric", "publish", result("other")},
 		{"report", "--format", "hgrm", "--metric", "e2e", result("other")},
 		{"report", "--format", "hgrm", result("small-msgs")},

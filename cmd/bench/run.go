@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,7 +58,9 @@ Ctrl-C once stops the load, lets consumers drain, writes the results marked
 "interrupted" and stops what bench started. Ctrl-C twice stops at once (a broker bench
 started is still stopped).
 
-Results go to DIR/<scenario>/<UTC time>-<target>.json.
+Results go to DIR/<scenario>/<UTC time>-<target>.json, and a self-contained HTML page
+with the charts of all of them (no network needed to view it) to
+DIR/<scenario>/<UTC time>-report.html.
 
 Examples:
   bench run scenarios/small-msgs.yaml
@@ -208,6 +211,12 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		if err := report.Summary(stdout, results); err != nil {
 			return err
 		}
+		html := report.Path(f.out, s.Name, "report", results[0].StartedAt)
+		html = strings.TrimSuffix(html, ".json") + ".html"
+		if err := report.WriteHTML(html, results); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "report with charts: %s\n", html)
 	}
 	switch {
 	case soft.Err() != nil:
