@@ -135,8 +135,9 @@ func (c *consumer) WaitReady(ctx context.Context) error {
 	}
 	c.started = true
 	start := c.d.set.startPosition(time.Now())
-	positioned := make(chan error, 64)
 	shards, changed := t.claim(c.id, of)
+	// Room for every reader's answer, so that none blocks if WaitReady gives up early.
+	positioned := make(chan error, len(shards))
 	for _, s := range shards {
 		c.startReader(s, start, efo, positioned)
 	}
