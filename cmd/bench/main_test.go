@@ -32,6 +32,16 @@ func runBench(args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
+// mustRun runs bench and fails the test unless it exits 0.
+func mustRun(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := runBench(args...)
+	if code != exitOK {
+		t.Fatalf("bench %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
 // onlyResult returns the one result file under dir.
 func onlyResult(t *testing.T, dir string) (*report.Result, string) {
 	t.Helper()
@@ -56,11 +66,8 @@ duration: 30s
 topology: {partitions: 4}
 workload: {rate: 1000, keys: round-robin, message_size: 100}
 `)
-	code, stdout, stderr := runBench("run", sc, "--target", "kafka", "--duration", "3s", "--warmup", "1s",
+	stdout, _ := mustRun(t, "run", sc, "--target", "kafka", "--duration", "3s", "--warmup", "1s",
 		"--out", out, "--kafka-brokers", addr)
-	if code != exitOK {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
 	r, path := onlyResult(t, out)
 	if !strings.Contains(path, filepath.Join("cli-kafka", "")) || !strings.HasSuffix(path, "-kafka.json") {
 		t.Errorf("result path %s", path)
@@ -110,10 +117,7 @@ topology: {partitions: 2}
 workload: {rate: 100, keys: random}
 kinesis: {linger: 20ms, batch_records: 50}
 `)
-	code, stdout, stderr := runBench("run", sc, "--out", out, "--kinesis-endpoint", endpoint)
-	if code != exitOK {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	stdout, stderr := mustRun(t, "run", sc, "--out", out, "--kinesis-endpoint", endpoint)
 	r, path := onlyResult(t, out)
 	c := r.Counts
 	if c.Requested != 300 || c.Sent != 300 || c.Received != 300 || c.Lost != 0 || c.Duplicated != 0 {
@@ -152,10 +156,7 @@ duration: 1s
 warmup: 0s
 workload: {rate: 200}
 `)
-	code, stdout, stderr := runBench("run", sc, "--repeat", "2", "--out", out, "--kafka-brokers", addr)
-	if code != exitOK {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	stdout, stderr := mustRun(t, "run", sc, "--repeat", "2", "--out", out, "--kafka-brokers", addr)
 	files, _ := filepath.Glob(filepath.Join(out, "cli-repeat", "*.json"))
 	var order []string
 	for _, f := range files {
@@ -198,10 +199,7 @@ matrix:
   workload.rate: [100, 300]
   workload.message_size: [64]
 `)
-	code, stdout, stderr := runBench("run", sc, "--out", out)
-	if code != exitOK {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	stdout, stderr := mustRun(t, "run", sc, "--out", out)
 	files, _ := filepath.Glob(filepath.Join(out, "cli-matrix", "*.json"))
 	if len(files) != 2 {
 		t.Fatalf("result files %v, want one per point of the matrix", files)
