@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -158,12 +159,13 @@ func (d *Driver) produceOpts() []kgo.Opt {
 
 // NewProducer starts a producer client.
 func (d *Driver) NewProducer(_ context.Context, id int, ack drivers.AckFunc) (drivers.Producer, error) {
-	opts := append(d.produceOpts(), kgo.ClientID("streambench-producer-"+strconv.Itoa(id)))
+	counts := new(produceCounts)
+	opts := append(d.produceOpts(), kgo.ClientID("streambench-producer-"+strconv.Itoa(id)), kgo.WithHooks(counts))
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka at %s: producer %d: %w", d.addr(), id, err)
 	}
-	p := &producer{cl: cl, ack: ack}
+	p := &producer{cl: cl, ack: ack, counts: counts}
 	p.promise = p.onAck
 	return p, nil
 }
@@ -184,6 +186,7 @@ type recordCtx struct {
 type producer struct {
 	cl      *kgo.Client
 	ack     drivers.AckFunc
+	counts  *produceCounts
 	promise func(*kgo.Record, error)
 	// unacked counts messages whose promise has not run yet: franz-go fails buffered
 	// records on Close but runs their promises on a goroutine of its own.
@@ -212,6 +215,39 @@ func (p *producer) Close() {
 	p.cl.Close()
 	p.unacked.Wait()
 }
+
+// Counts are what the producer's client sent: produce requests, record batches and
+// their bytes (after compression), and the times a broker asked it to slow down.
+func (p *producer) Counts() map[string]int64 {
+	return map[string]int64{
+		"produce_requests": p.counts.requests.Load(),
+		"batches":          p.counts.batches.Load(),
+		"batch_bytes":      p.counts.bytes.Load(),
+		"throttles":        p.counts.throttles.Load(),
+	}
+}
+
+// produceCounts counts through franz-go's hooks, which it calls from its own
+// goroutines.
+type produceCounts struct {
+	requests, batches, bytes, throttles atomic.Int64
+}
+
+// produceKey is the Kafka API key of Produce requests.
+const produceKey = 0
+
+func (c *produceCounts) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if key == produceKey && err == nil {
+		c.requests.Add(1)
+	}
+}
+
+func (c *produceCounts) OnProduceBatchWritten(_ kgo.BrokerMetadata, _ string, _ int32, m kgo.ProduceBatchMetrics) {
+	c.batches.Add(1)
+	c.bytes.Add(int64(m.CompressedBytes))
+}
+
+func (c *produceCounts) OnBrokerThrottle(kgo.BrokerMetadata, time.Duration, bool) { c.throttles.Add(1) }
 
 // hintPartitioner sends a record to the partition the engine asked for (round-robin
 // keys), and leaves every other record to the wrapped partitioner.

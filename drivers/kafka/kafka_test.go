@@ -64,6 +64,12 @@ func TestRunAgainstRealKafka(t *testing.T) {
 			if c.Lost != 0 || c.Duplicated != 0 || c.SendErrors != 0 || c.Reordered != 0 || c.Foreign != 0 {
 				t.Errorf("integrity: %+v", c)
 			}
+			// Batches hold one or more records, requests one or more batches.
+			dc := m.DriverCounts
+			if dc["batches"] == 0 || dc["batches"] > c.Sent || dc["produce_requests"] == 0 || dc["produce_requests"] > dc["batches"] ||
+				dc["batch_bytes"] < c.Sent*int64(s.Workload.MessageSize)/2 {
+				t.Errorf("driver counts %v for %d messages of %d bytes", dc, c.Sent, s.Workload.MessageSize)
+			}
 			for name, h := range map[string]interface {
 				TotalCount() int64
 				Min() int64
