@@ -125,6 +125,11 @@ type Measurements struct {
 	// DriverCounts are the counts the drivers' producers and consumers keep of their
 	// own (drivers.Counter), summed by name.
 	DriverCounts map[string]int64
+	// DrainExpired is set when the drain time ran out before the consumers had
+	// received every acknowledged message; StillArriving, when they were still
+	// receiving in its last second: then some of the messages counted lost were late,
+	// not gone.
+	DrainExpired, StillArriving bool
 }
 
 // run is the state shared by one run's goroutines.
@@ -302,7 +307,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 			break
 		}
 	}
-	waitDelivered(drainCtx, producers, consumers)
+	delivered, arriving := waitDelivered(drainCtx, producers, consumers)
 	// Close fails whatever is still unacknowledged, so every ack has been counted once
 	// it returns.
 	closeProducers()
@@ -318,6 +323,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	m.MeasuredSeconds = max(0, float64(stopAt-r.measure)/1e9)
 	m.Intervals = tk.intervals
 	collect(m, r, producers, consumers, stopAt)
+	m.DrainExpired, m.StillArriving = !delivered, arriving
 	if ctx.Err() != nil {
 		errs = append(errs, fmt.Errorf("run aborted: %w", context.Cause(ctx)))
 	}
@@ -325,17 +331,23 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 }
 
 // waitDelivered waits until the consumers have received as many messages as the
-// producers had acknowledged, or until ctx is done.
-func waitDelivered(ctx context.Context, producers []*producer, consumers []*consumer) {
+// producers had acknowledged (delivered), or until ctx is done; then it says whether
+// messages were still arriving in the last second.
+func waitDelivered(ctx context.Context, producers []*producer, consumers []*consumer) (delivered, stillArriving bool) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
+	last, lastChange := int64(-1), time.Now()
 	for {
-		if n := tally(producers, consumers); n.received >= n.acked {
-			return
+		n := tally(producers, consumers)
+		if n.received >= n.acked {
+			return true, false
+		}
+		if n.received != last {
+			last, lastChange = n.received, time.Now()
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return false, time.Since(lastChange) < time.Second
 		case <-t.C:
 		}
 	}

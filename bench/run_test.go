@@ -131,3 +131,45 @@ func TestRunInterrupted(t *testing.T) {
 		t.Errorf("requested %d after a 0.5 s run", m.Counts.Requested)
 	}
 }
+
+// slowDriver is the loopback driver with consumers that take 2 ms per message, so that
+// they fall behind a faster load.
+type slowDriver struct{ drivers.Driver }
+
+func (d slowDriver) NewConsumer(ctx context.Context, id int) (drivers.Consumer, error) {
+	c, err := d.Driver.NewConsumer(ctx, id)
+	return slowConsumer{c}, err
+}
+
+type slowConsumer struct{ drivers.Consumer }
+
+func (c slowConsumer) Poll(ctx context.Context, fn drivers.DeliverFunc) error {
+	return c.Consumer.Poll(ctx, func(v []byte, p int32) {
+		time.Sleep(2 * time.Millisecond)
+		fn(v, p)
+	})
+}
+
+func TestDrainThatRunsOutWhileMessagesArriveSaysSo(t *testing.T) {
+	s, d := loopbackScenario(t, func(s *bench.Scenario) {
+		s.Workload.Rate = bench.Rate{PerSecond: 2000} // the consumers take about 1,000/s
+		s.Workload.Consumers, s.Topology.Partitions = 1, 1
+		s.Drain = bench.Duration(500 * time.Millisecond)
+	})
+	m, err := bench.Run(context.Background(), s, slowDriver{d}, bench.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Counts.Lost == 0 || !m.DrainExpired || !m.StillArriving {
+		t.Errorf("lost %d, drain expired %v, still arriving %v: want messages not received in time, still arriving",
+			m.Counts.Lost, m.DrainExpired, m.StillArriving)
+	}
+
+	s, d = loopbackScenario(t, nil)
+	if m, err = bench.Run(context.Background(), s, d, bench.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if m.DrainExpired || m.StillArriving {
+		t.Errorf("a run that delivered everything: drain expired %v, still arriving %v", m.DrainExpired, m.StillArriving)
+	}
+}

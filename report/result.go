@@ -211,6 +211,10 @@ func notes(r *Result, m *bench.Measurements) []string {
 	}
 	if c.Lost > 0 {
 		out = append(out, fmt.Sprintf("%d acknowledged messages were never received", c.Lost))
+		if m.DrainExpired && m.StillArriving {
+			out = append(out, fmt.Sprintf("the drain time (%s) ran out while messages were still arriving: "+
+				"some of the %d counted as lost may only have been late; a longer drain would tell", r.Scenario.Drain, c.Lost))
+		}
 	}
 	if m.Clamped > 0 {
 		out = append(out, fmt.Sprintf("%d latencies above one hour were recorded as one hour", m.Clamped))

@@ -130,3 +130,16 @@ func TestSummaryLabelsWhatProducedTheNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestNotesSayWhenLostMessagesMayOnlyBeLate(t *testing.T) {
+	r := &Result{}
+	m := &bench.Measurements{Counts: bench.Counts{Lost: 5}, DrainExpired: true}
+	late := "some of the 5 counted as lost may only have been late"
+	if n := strings.Join(notes(r, m), "\n"); strings.Contains(n, late) {
+		t.Errorf("nothing was arriving any more, yet the notes say %q", n)
+	}
+	m.StillArriving = true
+	if n := strings.Join(notes(r, m), "\n"); !strings.Contains(n, "5 acknowledged messages were never received") || !strings.Contains(n, late) {
+		t.Errorf("notes %q", n)
+	}
+}
