@@ -118,6 +118,17 @@ func (p *producer) newEntry(m *drivers.Message) *entry {
 	return e
 }
 
+// entryFor makes the Kinesis record for one message, or fails the message when the
+// record would be over Kinesis's size limit.
+func (p *producer) entryFor(m *drivers.Message) (*entry, bool) {
+	e := p.newEntry(m)
+	if e.size() > maxRecordBytes {
+		p.done(e.msgs, fmt.Errorf("a record of %d bytes (data and partition key) is over Kinesis's limit of %d", e.size(), maxRecordBytes))
+		return nil, false
+	}
+	return e, true
+}
+
 // shardIndex is the open shard the message goes to, by the producer's shard map.
 func (p *producer) shardIndex(m *drivers.Message, e *entry) int {
 	if e.hashKey != "" {
@@ -143,9 +154,14 @@ func (p *producer) batch() {
 	lingerTk.Stop()
 	send := func() {
 		if len(batch) > 0 {
-			p.dispatch(batch)
+			p.dispatch(batch, p.putRecords)
 			batch, bytes = nil, 0
 		}
+	}
+	nothingHeld := func() {
+		held = false
+		lingerTk.Stop()
+		lingerC = nil
 	}
 	add := func(e *entry) {
 		if bytes+e.size() > p.set.BatchBytes {
@@ -164,9 +180,7 @@ func (p *producer) batch() {
 			}
 		}
 		send()
-		held = false
-		lingerTk.Stop()
-		lingerC = nil
+		nothingHeld()
 	}
 	for {
 		select {
@@ -179,9 +193,8 @@ func (p *producer) batch() {
 				sendAll()
 				continue
 			}
-			e := p.newEntry(m)
-			if e.size() > maxRecordBytes {
-				p.done(e.msgs, fmt.Errorf("a record of %d bytes (data and partition key) is over Kinesis's limit of %d", e.size(), maxRecordBytes))
+			e, ok := p.entryFor(m)
+			if !ok {
 				continue
 			}
 			if p.aggs != nil {
@@ -198,10 +211,8 @@ func (p *producer) batch() {
 			case p.set.Linger == 0:
 				sendAll()
 			case p.aggs == nil && len(batch) == 0:
-				// The message filled a batch, which has left: nothing is held.
-				held = false
-				lingerTk.Stop()
-				lingerC = nil
+				// The message filled a batch, which has left.
+				nothingHeld()
 			case !held:
 				held = true
 				lingerTk.Reset(p.set.Linger.D())
@@ -233,8 +244,9 @@ func (a *aggregate) seal() *entry {
 	return e
 }
 
-// dispatch sends a batch on a call of its own, once a slot is free.
-func (p *producer) dispatch(batch []*entry) {
+// dispatch sends a batch (one entry for PutRecord) on a call of its own, once a slot
+// is free.
+func (p *producer) dispatch(batch []*entry, put putFunc) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-p.life.Done():
@@ -246,7 +258,7 @@ func (p *producer) dispatch(batch []*entry) {
 	p.calls.Add(1)
 	go func() {
 		defer func() { <-p.slots; p.calls.Done() }()
-		p.deliver(batch, p.putRecords)
+		p.deliver(batch, put)
 	}()
 }
 
@@ -258,22 +270,9 @@ func (p *producer) putEach() {
 		if m == nil {
 			continue // a flush: nothing is held here
 		}
-		e := p.newEntry(m)
-		if e.size() > maxRecordBytes {
-			p.done(e.msgs, fmt.Errorf("a record of %d bytes (data and partition key) is over Kinesis's limit of %d", e.size(), maxRecordBytes))
-			continue
+		if e, ok := p.entryFor(m); ok {
+			p.dispatch([]*entry{e}, p.putRecord)
 		}
-		select {
-		case p.slots <- struct{}{}:
-		case <-p.life.Done():
-			p.done(e.msgs, errors.New("kinesis producer closed"))
-			continue
-		}
-		p.calls.Add(1)
-		go func() {
-			defer func() { <-p.slots; p.calls.Done() }()
-			p.deliver([]*entry{e}, p.putRecord)
-		}()
 	}
 }
 
