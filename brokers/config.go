@@ -17,25 +17,35 @@ var log4j2XML []byte
 // kafkaNodeID is the node id of the single combined broker+controller.
 const kafkaNodeID = 1
 
+// kafkaPorts are the ports of a local broker's listeners, all on 127.0.0.1.
+type kafkaPorts struct {
+	plain, controller, tls, sasl int
+}
+
 // serverProperties renders server.properties for a single node in KRaft combined mode with
-// a one-voter dynamic quorum (formatted with --standalone). Everything listens on 127.0.0.1
-// only: the broker is for local benchmarks, never for the network.
-func serverProperties(port, controllerPort int, logDir string) (string, error) {
-	if strings.ContainsAny(logDir, "\n\r") {
-		return "", fmt.Errorf("kafka log directory %q contains a line break", logDir)
+// a one-voter dynamic quorum (formatted with --standalone), with three client listeners:
+// PLAINTEXT, SSL and SASL_SSL (see kafkaSecurity). Everything listens on 127.0.0.1 only:
+// the broker is for local benchmarks, never for the network.
+func serverProperties(p kafkaPorts, logDir string, sec kafkaSecurity) (string, error) {
+	for _, path := range []string{logDir, sec.keystore} {
+		if strings.ContainsAny(path, "\n\r") {
+			return "", fmt.Errorf("kafka file path %q contains a line break", path)
+		}
 	}
-	ctrl := fmt.Sprintf("127.0.0.1:%d", controllerPort)
-	props := []struct{ key, value string }{
+	ctrl := fmt.Sprintf("127.0.0.1:%d", p.controller)
+	listeners := fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,SSL://127.0.0.1:%d,SASL_SSL://127.0.0.1:%d,CONTROLLER://%s",
+		p.plain, p.tls, p.sasl, ctrl)
+	props := [][2]string{
 		{"process.roles", "broker,controller"},
 		{"node.id", fmt.Sprint(kafkaNodeID)},
 		// A bootstrap server rather than controller.quorum.voters: `format --standalone`
 		// requires the dynamic-quorum form.
 		{"controller.quorum.bootstrap.servers", ctrl},
-		{"listeners", fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://%s", port, ctrl)},
-		{"advertised.listeners", fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://%s", port, ctrl)},
+		{"listeners", listeners},
+		{"advertised.listeners", listeners},
 		{"inter.broker.listener.name", "PLAINTEXT"},
 		{"controller.listener.names", "CONTROLLER"},
-		{"listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"},
+		{"listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL"},
 		{"log.dirs", logDir},
 		{"num.partitions", "1"},
 		// Internal topics default to replication factor 3, which one broker cannot host:
@@ -49,10 +59,11 @@ func serverProperties(port, controllerPort int, logDir string) (string, error) {
 		// would measure it as start-up latency.
 		{"group.initial.rebalance.delay.ms", "0"},
 	}
+	props = append(props, sec.properties()...)
 	var b strings.Builder
 	b.WriteString("# Written by streambench for a local single-node Kafka broker.\n")
-	for _, p := range props {
-		fmt.Fprintf(&b, "%s=%s\n", p.key, escapeProperty(p.value))
+	for _, kv := range props {
+		fmt.Fprintf(&b, "%s=%s\n", kv[0], escapeProperty(kv[1]))
 	}
 	return b.String(), nil
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -88,32 +89,41 @@ func (c kafkaConfig) launch(ctx context.Context, dataDir string, bound bool) (*c
 	if _, err := c.ensureJars(ctx); err != nil {
 		return nil, KafkaState{}, err
 	}
-	port, controllerPort, err := c.choosePorts()
+	ports, err := c.choosePorts()
+	if err != nil {
+		return nil, KafkaState{}, err
+	}
+	sec, err := c.makeKafkaSecurity(ctx, java, dataDir)
 	if err != nil {
 		return nil, KafkaState{}, err
 	}
 	info := KafkaState{
 		Product:        KafkaProduct,
 		Version:        c.version,
-		Address:        "127.0.0.1:" + strconv.Itoa(port),
-		Port:           port,
-		ControllerPort: controllerPort,
+		Address:        "127.0.0.1:" + strconv.Itoa(ports.plain),
+		Port:           ports.plain,
+		ControllerPort: ports.controller,
+		TLSAddress:     "127.0.0.1:" + strconv.Itoa(ports.tls),
+		SASLAddress:    "127.0.0.1:" + strconv.Itoa(ports.sasl),
+		CertFile:       sec.certFile,
+		PasswordFile:   sec.passFile,
 		HeapMB:         c.heapMB,
 		DataDir:        dataDir,
 		ConfigPath:     filepath.Join(dataDir, configFile),
 		LogPath:        filepath.Join(dataDir, logFileName(c.name)),
 	}
-	props, err := serverProperties(port, controllerPort, filepath.Join(dataDir, kraftLogDir))
+	props, err := serverProperties(ports, filepath.Join(dataDir, kraftLogDir), sec)
 	if err != nil {
 		return nil, info, err
 	}
-	if err := os.WriteFile(info.ConfigPath, []byte(props), 0o644); err != nil {
+	// Mode 0600: the file holds the keystore's and KafkaUser's passwords.
+	if err := os.WriteFile(info.ConfigPath, []byte(props), 0o600); err != nil {
 		return nil, info, fmt.Errorf("write kafka config: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dataDir, log4jFile), log4j2XML, 0o644); err != nil {
 		return nil, info, fmt.Errorf("write kafka logging config: %w", err)
 	}
-	if err := c.formatStorage(ctx, java, dataDir, info.ConfigPath); err != nil {
+	if err := c.formatStorage(ctx, java, dataDir, info.ConfigPath, sec); err != nil {
 		return nil, info, err
 	}
 
@@ -173,9 +183,9 @@ func (c kafkaConfig) jvmArgs(dataDir string, heapMB int) []string {
 	}
 }
 
-// formatStorage writes the KRaft metadata (cluster id, one-voter quorum) into log.dirs,
-// which Kafka requires before its first start.
-func (c kafkaConfig) formatStorage(ctx context.Context, java, dataDir, configPath string) error {
+// formatStorage writes the KRaft metadata (cluster id, one-voter quorum, KafkaUser's SCRAM
+// credentials) into log.dirs, which Kafka requires before its first start.
+func (c kafkaConfig) formatStorage(ctx context.Context, java, dataDir, configPath string, sec kafkaSecurity) error {
 	id, err := newClusterID()
 	if err != nil {
 		return err
@@ -183,7 +193,9 @@ func (c kafkaConfig) formatStorage(ctx context.Context, java, dataDir, configPat
 	// The tool is short-lived; a small heap keeps it from reserving a quarter of RAM.
 	args := append(c.jvmArgs(dataDir, minHeapMB), storageToolClass, "format",
 		"--standalone", "--cluster-id", id, "--config", configPath)
+	args = append(args, sec.scramArgs()...)
 	if out, err := runTool(ctx, dataDir, java, args...); err != nil {
+		out = strings.ReplaceAll(out, sec.password, "[hidden]")
 		return fmt.Errorf("format kafka storage in %s: %w%s", dataDir, err, indentTail(out, 25))
 	}
 	return nil

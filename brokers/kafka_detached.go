@@ -16,6 +16,12 @@ type KafkaState struct {
 	Address        string    `json:"address"` // bootstrap address, "127.0.0.1:9092"
 	Port           int       `json:"port"`
 	ControllerPort int       `json:"controller_port"`
+	// TLSAddress is the SSL listener, SASLAddress the SASL_SSL one; both present the
+	// self-signed certificate in CertFile. PasswordFile holds KafkaUser's password.
+	TLSAddress   string `json:"tls_address"`
+	SASLAddress  string `json:"sasl_ssl_address"`
+	CertFile     string `json:"cert_file"`
+	PasswordFile string `json:"password_file"`
 	PID            int       `json:"pid"` // of the JVM, which also leads its process group
 	HeapMB         int       `json:"heap_mb"`
 	DataDir        string    `json:"data_dir"`

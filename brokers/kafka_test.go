@@ -38,25 +38,31 @@ func parseProperties(t *testing.T, s string) map[string]string {
 }
 
 func TestServerProperties(t *testing.T) {
-	got, err := serverProperties(19092, 19093, "/data/kraft-logs")
+	sec := kafkaSecurity{keystore: "/data/security/broker.p12", storePass: "store-secret", password: "user-secret"}
+	got, err := serverProperties(kafkaPorts{19092, 19093, 19094, 19095}, "/data/kraft-logs", sec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	props := parseProperties(t, got)
+	const listeners = "PLAINTEXT://127.0.0.1:19092,SSL://127.0.0.1:19094,SASL_SSL://127.0.0.1:19095,CONTROLLER://127.0.0.1:19093"
 	want := map[string]string{
-		"process.roles":                            "broker,controller",
-		"node.id":                                  "1",
-		"controller.quorum.bootstrap.servers":      "127.0.0.1:19093",
-		"listeners":                                "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093",
-		"advertised.listeners":                     "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093",
-		"controller.listener.names":                "CONTROLLER",
-		"inter.broker.listener.name":               "PLAINTEXT",
-		"listener.security.protocol.map":           "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-		"log.dirs":                                 "/data/kraft-logs",
-		"offsets.topic.replication.factor":         "1",
-		"transaction.state.log.replication.factor": "1",
-		"transaction.state.log.min.isr":            "1",
-		"group.initial.rebalance.delay.ms":         "0",
+		"process.roles":                                 "broker,controller",
+		"node.id":                                       "1",
+		"controller.quorum.bootstrap.servers":           "127.0.0.1:19093",
+		"listeners":                                     listeners,
+		"advertised.listeners":                          listeners,
+		"controller.listener.names":                     "CONTROLLER",
+		"inter.broker.listener.name":                    "PLAINTEXT",
+		"listener.security.protocol.map":                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL",
+		"ssl.keystore.location":                         "/data/security/broker.p12",
+		"ssl.keystore.password":                         "store-secret",
+		"sasl.enabled.mechanisms":                       "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+		"listener.name.sasl_ssl.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_bench="user-secret";`,
+		"log.dirs":                                      "/data/kraft-logs",
+		"offsets.topic.replication.factor":              "1",
+		"transaction.state.log.replication.factor":      "1",
+		"transaction.state.log.min.isr":                 "1",
+		"group.initial.rebalance.delay.ms":              "0",
 	}
 	for k, v := range want {
 		if props[k] != v {
@@ -68,7 +74,7 @@ func TestServerProperties(t *testing.T) {
 		t.Error("controller.quorum.voters set; format --standalone needs it absent")
 	}
 
-	if _, err := serverProperties(1, 2, "/tmp/a\nb"); err == nil {
+	if _, err := serverProperties(kafkaPorts{1, 2, 3, 4}, "/tmp/a\nb", sec); err == nil {
 		t.Error("log dir with a newline accepted")
 	}
 }
@@ -113,7 +119,7 @@ func TestResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.version != "4.1.2" || c.port != 9092 || c.controllerPort != 9093 || c.heapMB != 1024 ||
+	if c.version != "4.1.2" || c.ports != (kafkaPorts{9092, 9093, 9094, 9095}) || c.heapMB != 1024 ||
 		c.startTimeout != 90*time.Second || c.cacheDir != "/cache" || c.stateDir != "/cache/state" ||
 		c.versionDir() != "/cache/kafka-4.1.2" {
 		t.Errorf("defaults = %+v", c)
@@ -136,6 +142,7 @@ func TestResolve(t *testing.T) {
 		{"heap too small", KafkaOptions{HeapMB: 64}, "heap 64 MiB"},
 		{"port range", KafkaOptions{Port: 70000}, "port 70000"},
 		{"same ports", KafkaOptions{Port: 9000, ControllerPort: 9000}, "both 9000"},
+		{"tls port is the default sasl port", KafkaOptions{TLSPort: 9095}, "TLS listener port and SASL_SSL listener port are both 9095"},
 		{"timeout", KafkaOptions{StartTimeout: -time.Second}, "negative"},
 	}
 	for _, tt := range bad {
@@ -151,23 +158,30 @@ func TestChoosePortsTaken(t *testing.T) {
 	}
 	defer l.Close()
 	taken := l.Addr().(*net.TCPAddr).Port
-	free, err := freePorts("127.0.0.1", 1)
+	free, err := freePorts("127.0.0.1", 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := KafkaOptions{Port: taken, ControllerPort: free[0], CacheDir: t.TempDir()}.resolve()
+	c, err := KafkaOptions{Port: taken, ControllerPort: free[0], TLSPort: free[1], SASLPort: free[2], CacheDir: t.TempDir()}.resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = c.choosePorts()
+	_, err = c.choosePorts()
 	if err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(taken)+" ") {
 		t.Errorf("choosePorts with %d taken: err = %v, want it to name the port", taken, err)
 	}
 
 	c.freePorts = true
-	p, cp, err := c.choosePorts()
-	if err != nil || p == cp || p == 0 || cp == 0 {
-		t.Errorf("free ports = %d, %d, %v", p, cp, err)
+	p, err := c.choosePorts()
+	seen := map[int]bool{}
+	for _, n := range []int{p.plain, p.controller, p.tls, p.sasl} {
+		if n == 0 || seen[n] {
+			t.Errorf("free ports = %+v: zero or repeated", p)
+		}
+		seen[n] = true
+	}
+	if err != nil {
+		t.Errorf("free ports: %v", err)
 	}
 }
 

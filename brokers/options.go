@@ -42,6 +42,8 @@ const (
 const (
 	DefaultKafkaPort           = 9092
 	DefaultKafkaControllerPort = 9093
+	DefaultKafkaTLSPort        = 9094
+	DefaultKafkaSASLPort       = 9095
 	DefaultKafkaHeapMB         = 1024
 	DefaultKafkaStartTimeout   = 90 * time.Second
 
@@ -55,7 +57,8 @@ const (
 )
 
 // KafkaOptions configures a local Kafka broker. The zero value asks for the defaults:
-// Kafka 4.1.2 on 127.0.0.1:9092 (controller on 9093) with a 1 GiB heap.
+// Kafka 4.1.2 on 127.0.0.1:9092 (controller on 9093, TLS on 9094, SASL over TLS on 9095)
+// with a 1 GiB heap.
 type KafkaOptions struct {
 	// Version of Apache Kafka to run; empty means KafkaVersion. Only KafkaVersion is
 	// supported: the embedded POM and logging setup are written for it.
@@ -70,8 +73,13 @@ type KafkaOptions struct {
 	Port int
 	// ControllerPort is the KRaft CONTROLLER listener on 127.0.0.1; 0 means 9093.
 	ControllerPort int
-	// FreePorts picks two unused ports instead of Port and ControllerPort, so that tests
-	// can run beside a broker on the default ports.
+	// TLSPort is the SSL listener (TLS, no authentication); 0 means 9094.
+	TLSPort int
+	// SASLPort is the SASL_SSL listener (TLS, then PLAIN or SCRAM as KafkaUser); 0
+	// means 9095.
+	SASLPort int
+	// FreePorts picks unused ports instead of the four above, so that tests can run
+	// beside a broker on the default ports.
 	FreePorts bool
 	// HeapMB is the JVM's maximum heap in MiB; 0 means 1024. Allowed: 256 to 1024.
 	HeapMB int
@@ -165,9 +173,8 @@ func (c baseConfig) stop(ctx context.Context, proc *child, pid int, where string
 type kafkaConfig struct {
 	baseConfig
 	version        string
-	port           int
-	controllerPort int
-	heapMB         int
+	ports  kafkaPorts
+	heapMB int
 }
 
 // resolve fills in defaults and rejects values that cannot work. Ports are not checked
@@ -183,10 +190,9 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 			log:          o.Log,
 			stopGrace:    kafkaStopGrace,
 		},
-		version:        o.Version,
-		port:           o.Port,
-		controllerPort: o.ControllerPort,
-		heapMB:         o.HeapMB,
+		version: o.Version,
+		ports:   kafkaPorts{plain: o.Port, controller: o.ControllerPort, tls: o.TLSPort, sasl: o.SASLPort},
+		heapMB:  o.HeapMB,
 	}
 	if c.version == "" {
 		c.version = KafkaVersion
@@ -198,14 +204,19 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 	if c.baseConfig, err = c.baseConfig.resolve(DefaultKafkaStartTimeout); err != nil {
 		return c, err
 	}
-	if c.port == 0 {
-		c.port = DefaultKafkaPort
-	}
-	if c.controllerPort == 0 {
-		c.controllerPort = DefaultKafkaControllerPort
+	for _, p := range []struct {
+		port *int
+		def  int
+	}{
+		{&c.ports.plain, DefaultKafkaPort}, {&c.ports.controller, DefaultKafkaControllerPort},
+		{&c.ports.tls, DefaultKafkaTLSPort}, {&c.ports.sasl, DefaultKafkaSASLPort},
+	} {
+		if *p.port == 0 {
+			*p.port = p.def
+		}
 	}
 	if !c.freePorts {
-		if err := checkPorts(c.name, c.ports()); err != nil {
+		if err := checkPorts(c.name, c.namedPorts()); err != nil {
 			return c, err
 		}
 	}
@@ -223,13 +234,20 @@ func (c kafkaConfig) versionDir() string {
 	return filepath.Join(c.cacheDir, "kafka-"+c.version)
 }
 
-// ports are the ports the broker listens on, all on 127.0.0.1.
-func (c kafkaConfig) ports() []namedPort {
-	return []namedPort{{"listener", c.port}, {"controller", c.controllerPort}}
+// namedPorts are the ports the broker listens on, all on 127.0.0.1.
+func (c kafkaConfig) namedPorts() []namedPort {
+	return []namedPort{
+		{"listener", c.ports.plain}, {"controller", c.ports.controller},
+		{"TLS listener", c.ports.tls}, {"SASL_SSL listener", c.ports.sasl},
+	}
 }
 
-// choosePorts returns the listener and controller ports to use, checking that both can be
-// bound on 127.0.0.1 right now.
-func (c kafkaConfig) choosePorts() (port, controllerPort int, err error) {
-	return c.choosePair("127.0.0.1", c.ports())
+// choosePorts returns the ports to use, checking that each can be bound on 127.0.0.1
+// right now.
+func (c kafkaConfig) choosePorts() (kafkaPorts, error) {
+	p, err := choosePorts(c.name, "127.0.0.1", c.freePorts, c.namedPorts())
+	if err != nil {
+		return kafkaPorts{}, err
+	}
+	return kafkaPorts{plain: p[0], controller: p[1], tls: p[2], sasl: p[3]}, nil
 }

@@ -34,14 +34,23 @@ const (
 // subtests, or run against `bench brokers up`.
 func Kafka(t testing.TB) string {
 	t.Helper()
-	return find(t, source{
+	if addr := os.Getenv(EnvKafkaBrokers); addr != "" {
+		return addr
+	}
+	return LocalKafka(t).Address
+}
+
+// LocalKafka is Kafka without step 1: a broker that this project started, whose TLS and
+// SASL_SSL listeners, certificate and password the returned state describes.
+func LocalKafka(t testing.TB) brokers.KafkaState {
+	t.Helper()
+	return find(t, source[brokers.KafkaState]{
 		what: "Kafka",
 		env:  EnvKafkaBrokers,
-		detached: func() (string, bool, error) {
-			st, running, err := brokers.KafkaStatus(context.Background(), brokers.KafkaOptions{})
-			return st.Address, running, err
+		detached: func() (brokers.KafkaState, bool, error) {
+			return brokers.KafkaStatus(context.Background(), brokers.KafkaOptions{})
 		},
-		start: func(log io.Writer) (started, string, error) {
+		start: func(log io.Writer) (started, brokers.KafkaState, error) {
 			k, err := brokers.StartKafka(context.Background(), brokers.KafkaOptions{
 				FreePorts: true,
 				// Half the default: tests move little data, and may share a small machine
@@ -50,9 +59,9 @@ func Kafka(t testing.TB) string {
 				Log:    log,
 			})
 			if err != nil {
-				return nil, "", err
+				return nil, brokers.KafkaState{}, err
 			}
-			return k, k.Address(), nil
+			return k, k.Info(), nil
 		},
 	})
 }
@@ -72,7 +81,10 @@ func Kafka(t testing.TB) string {
 // a shared engine: name them uniquely.
 func Kinesis(t testing.TB) string {
 	t.Helper()
-	return find(t, source{
+	if addr := os.Getenv(EnvKinesisEndpoint); addr != "" {
+		return addr
+	}
+	return find(t, source[string]{
 		what: "kinesis-mock",
 		env:  EnvKinesisEndpoint,
 		detached: func() (string, bool, error) {
@@ -98,20 +110,18 @@ type started interface {
 	Stop(context.Context) error
 }
 
-// source is one kind of broker as find looks for it.
-type source struct {
+// source is one kind of broker as find looks for it; T is what a test gets to know of
+// it (its address, or everything the broker's state holds).
+type source[T any] struct {
 	what     string // "Kafka", for messages
 	env      string // the variable that names an existing broker
-	detached func() (addr string, running bool, err error)
-	start    func(log io.Writer) (b started, addr string, err error)
+	detached func() (st T, running bool, err error)
+	start    func(log io.Writer) (b started, st T, err error)
 }
 
-// find returns the address of a broker of kind s; see Kafka for the order it tries.
-func find(t testing.TB, s source) string {
+// find returns a local broker of kind s: steps 2 to 4 of Kafka.
+func find[T any](t testing.TB, s source[T]) T {
 	t.Helper()
-	if addr := os.Getenv(s.env); addr != "" {
-		return addr
-	}
 	addr, running, err := s.detached()
 	if running {
 		return addr
@@ -128,7 +138,7 @@ func find(t testing.TB, s source) string {
 		t.Logf("ignoring the detached %s: %v", s.what, err)
 	}
 
-	b, addr, err := s.start(t.Output())
+	b, st, err := s.start(t.Output())
 	if err != nil {
 		t.Fatalf("start %s for %s: %v", s.what, t.Name(), err)
 	}
@@ -137,7 +147,7 @@ func find(t testing.TB, s source) string {
 			t.Errorf("stop %s started for %s: %v", s.what, t.Name(), err)
 		}
 	})
-	t.Logf("started %s %s at %s for %s (pid %d, log %s); set %s or run `bench brokers up` to reuse one",
-		b.Product(), b.Version(), addr, t.Name(), b.PID(), b.LogPath(), s.env)
-	return addr
+	t.Logf("started %s %s for %s (pid %d, log %s); set %s or run `bench brokers up` to reuse one",
+		b.Product(), b.Version(), t.Name(), b.PID(), b.LogPath(), s.env)
+	return st
 }

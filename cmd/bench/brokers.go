@@ -32,7 +32,8 @@ none is. With no names it acts on both:
   down    stop it and remove its data
 
 Flags:
-  --port N          Kafka's PLAINTEXT listener port (default 9092; controller on port+1)
+  --port N          Kafka's PLAINTEXT listener port (default 9092; controller on port+1,
+                    TLS on port+2, SASL over TLS on port+3)
   --heap-mb N       Kafka's JVM heap in MiB, 256 to 1024 (default 1024)
   --kinesis-port N  kinesis-mock's plain HTTP port (default 4568; HTTPS on port-1)
 
@@ -100,7 +101,7 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 
 	ko := brokers.KafkaOptions{Port: *port, HeapMB: *heap, Log: stderr}
 	if *port != 0 {
-		ko.ControllerPort = *port + 1
+		ko.ControllerPort, ko.TLSPort, ko.SASLPort = *port+1, *port+2, *port+3
 	}
 	kio := brokers.KinesisOptions{Port: *kinesisPort, Log: stderr}
 	all := map[string]localBroker{
