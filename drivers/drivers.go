@@ -124,6 +124,11 @@ type Config struct {
 	Settings Settings
 	// Topology is what the run uses.
 	Topology Topology
+	// Connection is how to connect beyond the address, in the driver's own type (TLS and
+	// SASL for Kafka, an AWS profile for Kinesis); nil means the driver's plain default.
+	// It comes from the command line and the environment, never from the scenario, and is
+	// not written into results: it may hold secrets.
+	Connection any
 }
 
 // Registration describes one driver.
@@ -186,3 +191,20 @@ func (r RawSettings) MarshalJSON() ([]byte, error) {
 	}
 	return r, nil
 }
+
+// Secret is a password or key. It prints, and marshals to JSON, as "[hidden]", so that a
+// stray %v or a settings dump cannot put it into a log or a result file; Reveal gives the
+// value to the code that must send it.
+type Secret string
+
+// String hides the secret.
+func (Secret) String() string { return "[hidden]" }
+
+// GoString hides the secret from %#v.
+func (Secret) GoString() string { return `"[hidden]"` }
+
+// MarshalJSON hides the secret.
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"[hidden]"`), nil }
+
+// Reveal returns the secret itself.
+func (s Secret) Reveal() string { return string(s) }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"streambench/drivers"
@@ -33,6 +35,8 @@ const setupTimeout = 15 * time.Second
 // Driver is one connection to a Kafka cluster for one run.
 type Driver struct {
 	seeds []string
+	// conn are the client options every client of the driver shares: seeds and security.
+	conn  []kgo.Opt
 	set   *Settings
 	topo  drivers.Topology
 	group string
@@ -51,12 +55,22 @@ func Open(_ context.Context, cfg drivers.Config) (drivers.Driver, error) {
 		set = NewSettings()
 	}
 	seeds := strings.Split(cfg.Address, ",")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ClientID("streambench-admin"))
+	sec, ok := cfg.Connection.(*Security)
+	if cfg.Connection != nil && !ok {
+		return nil, fmt.Errorf("kafka at %s: connection settings of type %T, want *kafka.Security", cfg.Address, cfg.Connection)
+	}
+	secOpts, err := sec.opts()
+	if err != nil {
+		return nil, fmt.Errorf("kafka at %s: %w", cfg.Address, err)
+	}
+	conn := append([]kgo.Opt{kgo.SeedBrokers(seeds...)}, secOpts...)
+	cl, err := kgo.NewClient(append(conn, kgo.ClientID("streambench-admin"))...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka at %s: %w", cfg.Address, err)
 	}
 	return &Driver{
 		seeds: seeds,
+		conn:  conn,
 		set:   set,
 		topo:  cfg.Topology,
 		group: cfg.Topology.Name + "-group",
@@ -129,7 +143,9 @@ func (d *Driver) Teardown(ctx context.Context) error {
 	if _, err := d.admin.DeleteTopic(ctx, d.topo.Name); err != nil {
 		return fmt.Errorf("kafka at %s: deleting topic %s: %w", d.addr(), d.topo.Name, err)
 	}
-	if _, err := d.admin.DeleteGroup(ctx, d.group); err != nil {
+	// A run whose consumers never joined (none asked for, or interrupted first) has no
+	// group to delete.
+	if _, err := d.admin.DeleteGroup(ctx, d.group); err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
 		return fmt.Errorf("kafka at %s: deleting consumer group %s: %w", d.addr(), d.group, err)
 	}
 	return nil
@@ -140,8 +156,7 @@ func (d *Driver) Close() { d.cl.Close() }
 
 func (d *Driver) produceOpts() []kgo.Opt {
 	s := d.set
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(d.seeds...),
+	opts := append(slices.Clip(d.conn),
 		kgo.DefaultProduceTopic(d.topo.Name),
 		kgo.ProducerLinger(s.Linger.D()),
 		kgo.ProducerBatchMaxBytes(int32(s.BatchMaxBytes)),
@@ -149,7 +164,7 @@ func (d *Driver) produceOpts() []kgo.Opt {
 		kgo.RecordPartitioner(hintPartitioner{kgo.StickyKeyPartitioner(nil)}),
 		kgo.RequiredAcks(acksByName[s.Acks]),
 		kgo.ProducerBatchCompression(compressionByName[s.Compression]),
-	}
+	)
 	if !s.Idempotence {
 		// With idempotence franz-go always keeps 5 requests in flight (Validate insists).
 		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(s.MaxInFlight))
@@ -280,15 +295,14 @@ func (h hintTopic) OnNewBatch() {
 
 // NewConsumer starts a member of the run's consumer group.
 func (d *Driver) NewConsumer(_ context.Context, id int) (drivers.Consumer, error) {
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(d.seeds...),
+	cl, err := kgo.NewClient(append(slices.Clip(d.conn),
 		kgo.ClientID("streambench-consumer-"+strconv.Itoa(id)),
 		kgo.ConsumerGroup(d.group),
 		kgo.ConsumeTopics(d.topo.Name),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(d.set.FetchMaxWait.D()),
 		kgo.FetchMinBytes(int32(d.set.FetchMinBytes)),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka at %s: consumer %d: %w", d.addr(), id, err)
 	}
