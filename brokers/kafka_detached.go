@@ -11,23 +11,23 @@ import (
 // KafkaState describes a broker started by this package. For a detached broker (UpKafka)
 // it is what the state file records, so a later bench process can find and stop it.
 type KafkaState struct {
-	Product        string    `json:"product"` // "Apache Kafka"
-	Version        string    `json:"version"` // "4.1.2"
-	Address        string    `json:"address"` // bootstrap address, "127.0.0.1:9092"
-	Port           int       `json:"port"`
-	ControllerPort int       `json:"controller_port"`
+	Product        string `json:"product"` // "Apache Kafka"
+	Version        string `json:"version"` // "4.1.2"
+	Address        string `json:"address"` // bootstrap address, "127.0.0.1:9092"
+	Port           int    `json:"port"`
+	ControllerPort int    `json:"controller_port"`
 	// TLSAddress is the SSL listener, SASLAddress the SASL_SSL one; both present the
 	// self-signed certificate in CertFile. PasswordFile holds KafkaUser's password.
-	TLSAddress   string `json:"tls_address"`
-	SASLAddress  string `json:"sasl_ssl_address"`
-	CertFile     string `json:"cert_file"`
-	PasswordFile string `json:"password_file"`
-	PID            int       `json:"pid"` // of the JVM, which also leads its process group
-	HeapMB         int       `json:"heap_mb"`
-	DataDir        string    `json:"data_dir"`
-	ConfigPath     string    `json:"config_path"` // server.properties; also identifies the JVM
-	LogPath        string    `json:"log_path"`    // the broker's stdout and stderr
-	StartedAt      time.Time `json:"started_at"`
+	TLSAddress   string    `json:"tls_address"`
+	SASLAddress  string    `json:"sasl_ssl_address"`
+	CertFile     string    `json:"cert_file"`
+	PasswordFile string    `json:"password_file"`
+	PID          int       `json:"pid"` // of the JVM, which also leads its process group
+	HeapMB       int       `json:"heap_mb"`
+	DataDir      string    `json:"data_dir"`
+	ConfigPath   string    `json:"config_path"` // server.properties; also identifies the JVM
+	LogPath      string    `json:"log_path"`    // the broker's stdout and stderr
+	StartedAt    time.Time `json:"started_at"`
 }
 
 func (s KafkaState) pid() int      { return s.PID }

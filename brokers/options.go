@@ -172,9 +172,9 @@ func (c baseConfig) stop(ctx context.Context, proc *child, pid int, where string
 // kafkaConfig is KafkaOptions with every default resolved and every value checked.
 type kafkaConfig struct {
 	baseConfig
-	version        string
-	ports  kafkaPorts
-	heapMB int
+	version string
+	ports   kafkaPorts
+	heapMB  int
 }
 
 // resolve fills in defaults and rejects values that cannot work. Ports are not checked

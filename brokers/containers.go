@@ -1,0 +1,476 @@
+package brokers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/modules/kafka"
+	"github.com/testcontainers/testcontainers-go/modules/localstack"
+	"github.com/testcontainers/testcontainers-go/modules/redpanda"
+	"github.com/testcontainers/testcontainers-go/wait"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Kinds of container StartContainer runs. They double as the service names of
+// docker-compose.yml.
+const (
+	// ContainerKafka is Apache Kafka, KRaft, one node acting as broker and controller.
+	ContainerKafka = "kafka"
+	// ContainerRedpanda is Redpanda in dev-container mode on one core.
+	ContainerRedpanda = "redpanda"
+	// ContainerLocalStack is LocalStack serving Kinesis only, with its artificial Kinesis
+	// latency turned off.
+	ContainerLocalStack = "localstack"
+)
+
+// Images the containers run, pinned so that a result names exactly what ran. Each tag is a
+// published release; docker-compose.yml uses the same ones.
+const (
+	// KafkaImage is the official Apache Kafka image of the release the local broker runs
+	// (KafkaVersion), so that local and container numbers compare.
+	KafkaImage = "apache/kafka:4.1.2"
+	// RedpandaImage is the Redpanda release that testcontainers-go's redpanda module is
+	// tested with.
+	RedpandaImage = "docker.redpanda.com/redpandadata/redpanda:v25.2.4"
+	// LocalStackImage is the last LocalStack release that starts without an auth token:
+	// from 2026.03 on, LocalStack images refuse to start without LOCALSTACK_AUTH_TOKEN.
+	LocalStackImage = "localstack/localstack:4.14.0"
+)
+
+// Product names of the containers, as shown in reports beside their version.
+const (
+	RedpandaProduct = "Redpanda"
+	// LocalStackProduct says what answers the Kinesis API inside LocalStack: an emulator,
+	// whose numbers say nothing about Amazon Kinesis.
+	LocalStackProduct = "LocalStack (kinesis-mock)"
+)
+
+// containerReadyTimeout bounds the wait for a started container's broker to answer from
+// this host, after the module's own readiness wait.
+const containerReadyTimeout = 2 * time.Minute
+
+// containerRemoveTimeout bounds the removal of a container that failed to start.
+const containerRemoveTimeout = 30 * time.Second
+
+// ContainerKinds returns the kinds StartContainer accepts: kafka, redpanda, localstack.
+func ContainerKinds() []string {
+	return []string{ContainerKafka, ContainerRedpanda, ContainerLocalStack}
+}
+
+// containerKind is what StartContainer needs to know about one kind.
+type containerKind struct {
+	name    string
+	product string
+	image   string
+	// run starts the container and returns it with the address clients on this host use.
+	// On error it returns the container too if one was created, so that it can be removed.
+	run func(ctx context.Context, logger containerLogger) (testcontainers.Container, string, error)
+}
+
+// lookupContainerKind returns the kind named name.
+func lookupContainerKind(name string) (containerKind, error) {
+	switch name {
+	case ContainerKafka:
+		return containerKind{name: name, product: KafkaProduct, image: KafkaImage, run: runKafkaContainer}, nil
+	case ContainerRedpanda:
+		return containerKind{name: name, product: RedpandaProduct, image: RedpandaImage, run: runRedpandaContainer}, nil
+	case ContainerLocalStack:
+		return containerKind{name: name, product: LocalStackProduct, image: LocalStackImage, run: runLocalStackContainer}, nil
+	}
+	return containerKind{}, fmt.Errorf("unknown container kind %q (known: %s)", name, strings.Join(ContainerKinds(), ", "))
+}
+
+// imageVersion is the version in an image's tag, without a leading "v": "25.2.4" for
+// redpandadata/redpanda:v25.2.4.
+func imageVersion(image string) string {
+	tag := image[strings.LastIndex(image, ":")+1:]
+	return strings.TrimPrefix(tag, "v")
+}
+
+// Container is a broker in a Docker container, started by StartContainer for the length of
+// one run. testcontainers-go also removes it if this process dies without calling Stop
+// (through its reaper container, unless TESTCONTAINERS_RYUK_DISABLED is set).
+type Container struct {
+	kind    containerKind
+	address string
+	ctr     testcontainers.Container
+	log     io.Writer
+
+	once sync.Once
+	err  error
+}
+
+// StartContainer starts a container of the given kind (ContainerKafka, ContainerRedpanda
+// or ContainerLocalStack) with testcontainers-go and returns once its broker answers from
+// this host. It checks for a Docker engine first (see CheckDocker), so that a missing
+// engine is reported as such: some modules panic without one. The first start of each kind
+// pulls its image. log receives progress lines; nil discards them. ctx bounds the start
+// only; the container then runs until Stop, which the caller must call.
+func StartContainer(ctx context.Context, kind string, log io.Writer) (c *Container, err error) {
+	k, err := lookupContainerKind(kind)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	host, err := CheckDocker(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("start %s container: %w", kind, err)
+	}
+	fmt.Fprintf(log, "starting %s %s in a container (%s) on the Docker engine at %s…\n", k.product, imageVersion(k.image), k.image, host)
+	start := time.Now()
+
+	var ctr testcontainers.Container
+	defer func() {
+		// testcontainers-go and its modules panic where they cannot find what they expect
+		// of the engine (LocalStack's socket lookup, for one). Report it like any failure.
+		if r := recover(); r != nil {
+			hint := ""
+			if os.Getenv("DOCKER_HOST") == "" {
+				hint = fmt.Sprintf(" (testcontainers-go may look for Docker elsewhere: set DOCKER_HOST=%s)", host)
+			}
+			err = fmt.Errorf("start %s container from %s on %s: testcontainers-go failed: %v%s", kind, k.image, host, r, hint)
+		}
+		if err != nil && !isNilContainer(ctr) {
+			// The container exists but never became ready: take it away again, even when
+			// ctx has ended, which is often why it failed.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), containerRemoveTimeout)
+			defer cancel()
+			if logs := containerLogTail(rctx, ctr, 25); logs != "" {
+				err = fmt.Errorf("%w\n  last lines of the container's log:%s", err, logs)
+			}
+			if terr := ctr.Terminate(rctx); terr != nil {
+				fmt.Fprintf(log, "could not remove the failed %s container %s: %v\n", kind, shortID(ctr.GetContainerID()), terr)
+			}
+		}
+	}()
+
+	ctr, addr, err := k.run(ctx, containerLogger{log})
+	if err != nil {
+		return nil, fmt.Errorf("start %s container from %s on %s: %w", kind, k.image, host, err)
+	}
+	fmt.Fprintf(log, "%s %s ready at %s in %s (container %s)\n", k.product, imageVersion(k.image), addr,
+		time.Since(start).Round(100*time.Millisecond), shortID(ctr.GetContainerID()))
+	return &Container{kind: k, address: addr, ctr: ctr, log: log}, nil
+}
+
+// Address returns where clients on this host reach the broker: a Kafka bootstrap address
+// ("localhost:32771") for Kafka and Redpanda, the endpoint URL of the Kinesis API
+// ("http://localhost:32772") for LocalStack. Kinesis clients must still sign their requests
+// (any credentials do) and name a region.
+func (c *Container) Address() string { return c.address }
+
+// Product returns what runs in the container: "Apache Kafka", "Redpanda" or
+// "LocalStack (kinesis-mock)".
+func (c *Container) Product() string { return c.kind.product }
+
+// Version returns the version of the pinned image's tag, such as "4.1.2".
+func (c *Container) Version() string { return imageVersion(c.kind.image) }
+
+// Image returns the full, pinned image reference the container runs.
+func (c *Container) Image() string { return c.kind.image }
+
+// Kind returns the kind StartContainer was given, such as "kafka".
+func (c *Container) Kind() string { return c.kind.name }
+
+// Stop stops the container (10s for a clean shutdown, or until ctx ends, then it is
+// killed) and removes it with its anonymous volumes. Calling Stop again does nothing more
+// and returns the first call's error.
+func (c *Container) Stop(ctx context.Context) error {
+	c.once.Do(func() {
+		id := shortID(c.ctr.GetContainerID())
+		if err := c.ctr.Terminate(ctx); err != nil {
+			c.err = fmt.Errorf("stop %s container %s: %w", c.kind.name, id, err)
+			return
+		}
+		fmt.Fprintf(c.log, "%s container %s stopped and removed\n", c.kind.name, id)
+	})
+	return c.err
+}
+
+// Apache Kafka.
+//
+// testcontainers-go's kafka module (v0.44) runs only Confluent images: the start script it
+// copies into the container sources /etc/confluent/docker/bash-config. The module's
+// listeners and KRaft settings suit the apache/kafka image as they are (that image turns
+// KAFKA_* variables into server.properties), so we keep them and replace just the start:
+// our own command and post-start hook advertise the listener the host reaches, then hand
+// over to the image's own /etc/kafka/docker/run.
+const (
+	// kafkaHostPort is the module's PLAINTEXT listener, the one published on the host.
+	kafkaHostPort = "9093/tcp"
+	// kafkaListenersFile is written by the post-start hook once the host port is known;
+	// the container's command waits for it.
+	kafkaListenersFile = "/tmp/streambench-listeners.sh"
+	kafkaStartCommand  = "while [ ! -f " + kafkaListenersFile + " ]; do sleep 0.1; done; . " +
+		kafkaListenersFile + "; exec /etc/kafka/docker/run"
+	// kafkaReadyLog is what Kafka logs once the broker is unfenced and serves clients.
+	kafkaReadyLog = "Transitioning from RECOVERY to RUNNING"
+)
+
+func runKafkaContainer(ctx context.Context, logger containerLogger) (testcontainers.Container, string, error) {
+	kc, err := kafka.Run(ctx, KafkaImage,
+		testcontainers.WithLogger(logger),
+		testcontainers.WithEntrypoint("sh"),
+		testcontainers.WithCmd("-c", kafkaStartCommand),
+		// Replaces the module's hook, which would copy its Confluent start script.
+		testcontainers.WithLifecycleHooks(testcontainers.ContainerLifecycleHooks{
+			PostStarts: []testcontainers.ContainerHook{advertiseKafkaListeners},
+		}),
+		// A setting of Confluent's REST proxy, unknown to Apache Kafka, which would warn.
+		withoutEnv("KAFKA_REST_BOOTSTRAP_SERVERS"),
+	)
+	if kc == nil {
+		return nil, "", err
+	}
+	if err != nil {
+		return kc, "", err
+	}
+	brokers, err := kc.Brokers(ctx)
+	if err != nil {
+		return kc, "", fmt.Errorf("kafka bootstrap address: %w", err)
+	}
+	if len(brokers) == 0 {
+		return kc, "", errors.New("kafka module returned no bootstrap address")
+	}
+	if err := waitKafkaAPI(ctx, brokers[0], containerReadyTimeout); err != nil {
+		return kc, "", err
+	}
+	return kc, brokers[0], nil
+}
+
+// advertiseKafkaListeners tells the waiting container which address to advertise: the host
+// and port this host reaches the PLAINTEXT listener on (the broker's metadata sends clients
+// there), and the container's own name for the BROKER listener. It then waits for the
+// broker to come up.
+func advertiseKafkaListeners(ctx context.Context, c testcontainers.Container) error {
+	if err := wait.ForMappedPort(kafkaHostPort).WaitUntilReady(ctx, c); err != nil {
+		return fmt.Errorf("wait for kafka port mapping: %w", err)
+	}
+	endpoint, err := c.PortEndpoint(ctx, kafkaHostPort, "PLAINTEXT")
+	if err != nil {
+		return fmt.Errorf("kafka host endpoint: %w", err)
+	}
+	inspect, err := c.Inspect(ctx)
+	if err != nil {
+		return fmt.Errorf("inspect kafka container: %w", err)
+	}
+	script := kafkaListenersScript(endpoint, inspect.Config.Hostname)
+	if err := c.CopyToContainer(ctx, []byte(script), kafkaListenersFile, 0o644); err != nil {
+		return fmt.Errorf("copy kafka listeners into container: %w", err)
+	}
+	return wait.ForLog(kafkaReadyLog).WithStartupTimeout(containerReadyTimeout).WaitUntilReady(ctx, c)
+}
+
+// kafkaListenersScript is the shell the start command sources: the listener clients on
+// this host use (advertised in metadata, so it must be the host's address and port) and
+// the BROKER listener at the container's own name, as the module configures them.
+func kafkaListenersScript(hostEndpoint, containerHostname string) string {
+	return fmt.Sprintf("export KAFKA_ADVERTISED_LISTENERS='%s,BROKER://%s:9092'\n", hostEndpoint, containerHostname)
+}
+
+// withoutEnv removes environment variables that a module sets.
+func withoutEnv(names ...string) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		for _, n := range names {
+			delete(req.Env, n)
+		}
+		return nil
+	}
+}
+
+// Redpanda: the module starts it in dev-container mode on one core with 1 GiB, and
+// advertises the Kafka address this host reaches.
+func runRedpandaContainer(ctx context.Context, logger containerLogger) (testcontainers.Container, string, error) {
+	rc, err := redpanda.Run(ctx, RedpandaImage, testcontainers.WithLogger(logger))
+	if rc == nil {
+		return nil, "", err
+	}
+	if err != nil {
+		return rc, "", err
+	}
+	addr, err := rc.KafkaSeedBroker(ctx)
+	if err != nil {
+		return rc, "", fmt.Errorf("redpanda bootstrap address: %w", err)
+	}
+	if err := waitKafkaAPI(ctx, addr, containerReadyTimeout); err != nil {
+		return rc, "", err
+	}
+	return rc, addr, nil
+}
+
+// localStackEnv runs Kinesis alone, started with LocalStack rather than on the first
+// request, and without the 500ms that LocalStack by default adds to every Kinesis call to
+// mimic AWS: a benchmark must measure the emulator, not a sleep.
+func localStackEnv() map[string]string {
+	return map[string]string{
+		"SERVICES":              "kinesis",
+		"KINESIS_LATENCY":       "0",
+		"EAGER_SERVICE_LOADING": "1",
+	}
+}
+
+func runLocalStackContainer(ctx context.Context, logger containerLogger) (testcontainers.Container, string, error) {
+	lc, err := localstack.Run(ctx, LocalStackImage,
+		testcontainers.WithLogger(logger),
+		testcontainers.WithEnv(localStackEnv()),
+	)
+	if lc == nil {
+		return nil, "", err
+	}
+	if err != nil {
+		return lc, "", err
+	}
+	endpoint, err := lc.PortEndpoint(ctx, "4566/tcp", "http")
+	if err != nil {
+		return lc, "", fmt.Errorf("localstack endpoint: %w", err)
+	}
+	// The module waits for LocalStack's health endpoint, not for Kinesis behind it.
+	if err := waitLocalStackKinesis(ctx, endpoint, containerReadyTimeout); err != nil {
+		return lc, "", err
+	}
+	return lc, endpoint, nil
+}
+
+// waitKafkaAPI polls the Kafka API at addr until it answers or timeout passes.
+func waitKafkaAPI(ctx context.Context, addr string, timeout time.Duration) error {
+	return retryUntil(ctx, timeout, func(ctx context.Context) error { return pingKafkaAPI(ctx, addr) },
+		"kafka API at "+addr)
+}
+
+// pingKafkaAPI asks the broker at addr for its API versions and metadata once.
+func pingKafkaAPI(ctx context.Context, addr string) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(2*time.Second), kgo.RetryTimeout(2*time.Second))
+	if err != nil {
+		return fmt.Errorf("create kafka client for %s: %w", addr, err)
+	}
+	defer cl.Close()
+	return cl.Ping(ctx)
+}
+
+// waitLocalStackKinesis polls LocalStack's health endpoint until it reports Kinesis
+// running, or timeout passes.
+func waitLocalStackKinesis(ctx context.Context, endpoint string, timeout time.Duration) error {
+	return retryUntil(ctx, timeout, func(ctx context.Context) error { return localStackKinesisRunning(ctx, endpoint) },
+		"kinesis in LocalStack at "+endpoint)
+}
+
+// localStackKinesisRunning asks LocalStack once whether Kinesis is running.
+func localStackKinesisRunning(ctx context.Context, endpoint string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/_localstack/health", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", req.URL, resp.Status)
+	}
+	var health struct {
+		Services map[string]string `json:"services"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&health); err != nil {
+		return fmt.Errorf("%s: not LocalStack's health report: %w", req.URL, err)
+	}
+	// "available" means it would start on the first request; with eager loading it
+	// becomes "running" once kinesis-mock is up.
+	if st := health.Services["kinesis"]; st != "running" {
+		if st == "" {
+			st = "absent"
+		}
+		return fmt.Errorf("%s reports kinesis %s, not running", req.URL, st)
+	}
+	return nil
+}
+
+// retryUntil calls try every 250ms, each call bounded to 3s, until it succeeds, timeout
+// passes or ctx ends; the error then keeps try's last complaint.
+func retryUntil(ctx context.Context, timeout time.Duration, try func(context.Context) error, what string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
+		err := try(actx)
+		acancel()
+		if err == nil {
+			return nil
+		}
+		if last == nil || ctx.Err() == nil {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("%s did not answer within %s (last: %w)", what, timeout, last)
+			}
+			return fmt.Errorf("waiting for %s: %w (last: %w)", what, ctx.Err(), last)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// containerLogger passes testcontainers-go's messages on to a progress writer, one
+// indented line each.
+type containerLogger struct{ w io.Writer }
+
+// Printf implements testcontainers-go's log.Logger.
+func (l containerLogger) Printf(format string, v ...any) {
+	msg := strings.TrimRight(fmt.Sprintf(format, v...), "\n")
+	for line := range strings.SplitSeq(msg, "\n") {
+		fmt.Fprintln(l.w, "  "+line)
+	}
+}
+
+// isNilContainer reports whether c holds no container, including a typed nil pointer.
+func isNilContainer(c testcontainers.Container) bool {
+	if c == nil {
+		return true
+	}
+	switch v := c.(type) {
+	case *kafka.KafkaContainer:
+		return v == nil
+	case *redpanda.Container:
+		return v == nil
+	case *localstack.LocalStackContainer:
+		return v == nil
+	case *testcontainers.DockerContainer:
+		return v == nil
+	}
+	return false
+}
+
+// containerLogTail returns the last n lines of a container's output, indented on lines of
+// their own, or nothing when there is none to be had.
+func containerLogTail(ctx context.Context, c testcontainers.Container, n int) string {
+	rc, err := c.Logs(ctx)
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	// A broker that failed to start has not logged much; the limit guards against one
+	// that logged in a loop.
+	out, _ := io.ReadAll(io.LimitReader(rc, 4<<20))
+	return tailOf(out, n)
+}
+
+// shortID shortens a container id as docker ps does.
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
