@@ -81,6 +81,9 @@ func compareTable(groups []Group) (*table, bool) {
 
 	text("what it is", func(g Group) string { return g.Runs[0].Target.Kind() })
 	text("broker", func(g Group) string { return brokerName(g.Runs[0]) })
+	if differ(groups, func(r *Result) string { return r.Target.Security }) {
+		text("connection", func(g Group) string { return g.Runs[0].Target.Security })
+	}
 	if differ(groups, func(r *Result) string { return r.Scenario.Name }) {
 		text("scenario", func(g Group) string { return g.Runs[0].Scenario.Name })
 	}

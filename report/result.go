@@ -67,9 +67,13 @@ type Target struct {
 	// Emulator is true when the broker is a stand-in for the real service, whose
 	// latency and throughput say nothing about the real one.
 	Emulator bool `json:"emulator"`
-	// Env is how the broker was reached: local (started by bench), external,
-	// in-process.
+	// Env is the environment the broker was found in: local (processes bench
+	// manages), docker (containers bench started), compose, external (given by the
+	// user), in-process.
 	Env string `json:"env"`
+	// Security is how the connection was made (plaintext, TLS, SASL mechanism and user),
+	// never with a secret.
+	Security string `json:"security,omitempty"`
 }
 
 // Kind says what produced the numbers: a real broker (and how it was reached), an

@@ -36,6 +36,9 @@ func about(g Group) [][2]string {
 	if r.Target.Address != "" {
 		broker += " at " + r.Target.Address
 	}
+	if r.Target.Security != "" {
+		broker += ", " + r.Target.Security
+	}
 	out := [][2]string{
 		{"broker", broker},
 		{"host", fmt.Sprintf("%s: %d × %s, %s/%s; bench %s, %s", h.Hostname, h.CPUs, h.CPUModel, h.OS, h.Arch, h.BenchVersion, h.GoVersion)},

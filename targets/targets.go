@@ -1,13 +1,15 @@
 // Package targets turns a target name from a scenario into a driver and a broker to
-// talk to: one given by the user, or one that bench starts for the run.
+// talk to, in one of five environments: a local process bench starts (local), a
+// container bench starts (docker), a service of docker-compose.yml (compose), a cluster
+// or account the user names (external), or the first of these that applies (auto).
 package targets
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"streambench/brokers"
@@ -17,33 +19,99 @@ import (
 	"streambench/drivers/loopback"
 )
 
-// EnvKafkaBrokers names an existing Kafka cluster to use instead of a local broker.
-const EnvKafkaBrokers = brokers.EnvKafkaBrokers
+// Environment variables that name clusters to use instead of starting brokers.
+const (
+	EnvKafkaBrokers    = brokers.EnvKafkaBrokers
+	EnvRedpandaBrokers = "BENCH_REDPANDA_BROKERS"
+	EnvKinesisEndpoint = brokers.EnvKinesisEndpoint
+)
 
 // Registry returns every driver this program has.
 func Registry() *drivers.Registry {
 	return drivers.NewRegistry(kafka.Registration, kinesis.Registration, loopback.Registration)
 }
 
-// Names lists the targets a scenario may name.
-func Names() []string { return []string{"kafka", "kinesis", "loopback"} }
+// target is one name a scenario may give in its targets list.
+type target struct {
+	name, driver string
+	// container is the kind of container of the docker environment, compose the service
+	// of docker-compose.yml; empty where the target has none.
+	container, compose string
+	// listener picks one of the local Kafka broker's listeners (kafka targets only).
+	listener string
+}
 
-// Options say where brokers are, when the user points at them.
+// The local Kafka broker's listeners.
+const (
+	listenerPlain = ""
+	listenerTLS   = "tls"
+	listenerSCRAM = "tls-scram"
+)
+
+var catalogue = []target{
+	{name: "kafka", driver: "kafka", container: brokers.ContainerKafka, compose: "kafka"},
+	{name: "kafka-tls", driver: "kafka", listener: listenerTLS},
+	{name: "kafka-tls-scram", driver: "kafka", listener: listenerSCRAM},
+	{name: "redpanda", driver: "kafka", container: brokers.ContainerRedpanda, compose: "redpanda"},
+	{name: "kinesis", driver: "kinesis", container: brokers.ContainerLocalStack, compose: "localstack"},
+	{name: "loopback", driver: "loopback"},
+}
+
+// Names lists the targets a scenario may name.
+func Names() []string {
+	names := make([]string, len(catalogue))
+	for i, t := range catalogue {
+		names[i] = t.name
+	}
+	return names
+}
+
+func lookup(name string) (target, error) {
+	i := slices.IndexFunc(catalogue, func(t target) bool { return t.name == name })
+	if i < 0 {
+		return target{}, fmt.Errorf("unknown target %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	return catalogue[i], nil
+}
+
+// Options say in which environment to find brokers, and where they are when the user
+// points at them.
 type Options struct {
+	// Env is auto (the default when empty), local, docker, compose or external.
+	Env string
 	// KafkaBrokers is an existing cluster's bootstrap list; empty means
-	// $BENCH_KAFKA_BROKERS, and failing that a local broker.
-	KafkaBrokers string
+	// $BENCH_KAFKA_BROKERS. RedpandaBrokers likewise, with $BENCH_REDPANDA_BROKERS.
+	KafkaBrokers    string
+	RedpandaBrokers string
+	// KafkaSecurity is how to connect to an external Kafka or Redpanda cluster; nil
+	// means plaintext.
+	KafkaSecurity *kafka.Security
 	// Kafka configures the local broker, when one is started.
 	Kafka brokers.KafkaOptions
 	// KinesisEndpoint is an endpoint URL, or "aws" for AWS's own endpoint of
 	// KinesisRegion; empty means $BENCH_KINESIS_ENDPOINT, and failing that AWS when
-	// KinesisRegion is set, else a local kinesis-mock.
+	// KinesisRegion is set.
 	KinesisEndpoint string
 	KinesisRegion   string
+	// AWSProfile picks a profile of the shared AWS config files for Amazon Kinesis;
+	// empty means $AWS_PROFILE or the default chain.
+	AWSProfile string
 	// Kinesis configures the local kinesis-mock, when one is started.
 	Kinesis brokers.KinesisOptions
 	// Log receives what is being done to get a broker, one line at a time.
 	Log io.Writer
+	// Docker checks that a Docker engine answers and returns where; nil means
+	// brokers.CheckDocker. Tests replace it.
+	Docker func(ctx context.Context) (host string, err error)
+	// Compose checks that a service of docker-compose.yml answers; nil means
+	// brokers.ComposeCheck. Tests replace it.
+	Compose func(ctx context.Context, service string) error
+}
+
+func (o Options) logf(format string, args ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", args...)
+	}
 }
 
 // Endpoint is a target ready to be opened.
@@ -51,13 +119,20 @@ type Endpoint struct {
 	Name    string
 	Driver  string
 	Address string
-	// Env is local (started by bench), external (given by the user) or in-process.
+	// Env is the environment the broker was found in: local, docker, compose,
+	// external, or in-process for the loopback target.
 	Env string
-	// Why says how the broker was chosen, for the output and the result.
+	// Why says how the environment and the broker were chosen, for the output and the
+	// result.
 	Why string
-	// Broker is set when bench knows what it started; otherwise ask the driver.
+	// Broker is set when bench knows what it started; otherwise ask the driver. A
+	// Product with no Version asks the driver for the version only.
 	Broker   drivers.BrokerInfo
 	Emulator bool
+	// Connection is the driver's drivers.Config.Connection (TLS, SASL, AWS profile);
+	// Security describes it without secrets, for the result.
+	Connection any
+	Security   string
 	// Notes are what a reader of the numbers must know about this broker.
 	Notes []string
 	// Stop releases what Resolve started; it is never nil.
@@ -66,115 +141,170 @@ type Endpoint struct {
 
 func nothingToStop(context.Context) error { return nil }
 
-// Resolve finds or starts the broker for the target called name.
+// Resolve finds or starts the broker for the target called name. Its errors do not
+// repeat the target's name: the caller says which target it was resolving.
 func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
+	t, err := lookup(name)
+	if err != nil {
+		return nil, err
 	}
-	switch name {
-	case "loopback":
+	if t.driver == "loopback" {
 		return &Endpoint{
 			Name: name, Driver: "loopback", Address: "in-process", Env: "in-process",
 			Why:    "the loopback target has no broker: it measures the harness alone",
 			Broker: drivers.BrokerInfo{Product: "loopback", Version: "1"},
 			Stop:   nothingToStop,
 		}, nil
+	}
+	env, why, err := chooseEnv(ctx, t, o)
+	if err != nil {
+		return nil, err
+	}
+	ep := &Endpoint{Name: name, Driver: t.driver, Env: env, Stop: nothingToStop}
+	switch env {
+	case EnvExternal:
+		err = external(ctx, t, o, ep)
+	case EnvLocal:
+		err = local(ctx, t, o, ep)
+	case EnvDocker:
+		err = docker(ctx, t, o, ep)
+	case EnvCompose:
+		err = compose(ctx, t, o, ep)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", env, err)
+	}
+	ep.Why = "environment " + env + " (" + why + "): " + ep.Why
+	if ep.Security == "" {
+		ep.Security = "plaintext"
+		if t.driver == "kinesis" {
+			ep.Security = "HTTPS"
+			if strings.HasPrefix(ep.Address, "http:") {
+				ep.Security = "plain HTTP"
+			}
+		}
+	}
+	return ep, nil
+}
+
+// named returns the cluster the user named for t, and where it was named; empty when
+// none was.
+func named(t target, o Options) (addr, from string) {
+	pick := func(flag, flagName, env string) (string, string) {
+		if flag != "" {
+			return flag, flagName
+		}
+		if v := os.Getenv(env); v != "" {
+			return v, "$" + env
+		}
+		return "", ""
+	}
+	switch t.name {
 	case "kafka":
-		return resolveKafka(ctx, name, o, logf)
+		return pick(o.KafkaBrokers, "--kafka-brokers", EnvKafkaBrokers)
+	case "redpanda":
+		return pick(o.RedpandaBrokers, "--redpanda-brokers", EnvRedpandaBrokers)
 	case "kinesis":
-		return resolveKinesis(ctx, name, o, logf)
+		if addr, from := pick(o.KinesisEndpoint, "--kinesis-endpoint", EnvKinesisEndpoint); addr != "" {
+			return addr, from
+		}
+		if o.KinesisRegion != "" {
+			return "aws", "--kinesis-region"
+		}
 	}
-	return nil, fmt.Errorf("unknown target %q (known: %s)", name, strings.Join(Names(), ", "))
+	return "", ""
 }
 
-func resolveKafka(ctx context.Context, name string, o Options, logf func(string, ...any)) (*Endpoint, error) {
-	ep := &Endpoint{Name: name, Driver: "kafka", Stop: nothingToStop}
-	addr, from := o.KafkaBrokers, "--kafka-brokers"
+// external uses only what the user named.
+func external(ctx context.Context, t target, o Options, ep *Endpoint) error {
+	addr, from := named(t, o)
+	if t.listener != "" {
+		return fmt.Errorf("%s is a listener of the local broker only; for a cluster of your own use target kafka with --kafka-security and its flags", t.name)
+	}
 	if addr == "" {
-		addr, from = os.Getenv(EnvKafkaBrokers), "$"+EnvKafkaBrokers
+		return fmt.Errorf("no %s was named: %s", t.name, howToName(t))
 	}
-	if addr != "" {
-		ep.Address, ep.Env = addr, "external"
-		ep.Why = "the cluster named by " + from
-		return ep, nil
+	if t.driver == "kinesis" {
+		return externalKinesis(ctx, o, ep, addr, from)
 	}
-	if st, running, err := brokers.KafkaStatus(ctx, o.Kafka); err == nil && running {
-		ep.Address, ep.Env = st.Address, "local"
-		ep.Broker = drivers.BrokerInfo{Product: st.Product, Version: st.Version}
-		ep.Why = fmt.Sprintf("the local broker started by 'bench brokers up' (pid %d)", st.PID)
-		return ep, nil
+	ep.Address = addr
+	ep.Why = "the cluster named by " + from
+	if t.name == "redpanda" {
+		ep.Broker.Product = "Redpanda"
 	}
-	logf("starting a local %s %s broker for this run (the first start fetches its jars with Maven)", brokers.KafkaProduct, brokers.KafkaVersion)
-	ko := o.Kafka
-	if ko.Log == nil {
-		ko.Log = o.Log
+	if o.KafkaSecurity != nil {
+		ep.Connection = o.KafkaSecurity
+		ep.Security = o.KafkaSecurity.String()
+		if o.KafkaSecurity.InsecureSkipVerify {
+			ep.Notes = append(ep.Notes, "the broker's TLS certificate was NOT verified (--kafka-insecure-skip-verify)")
+		}
 	}
-	k, err := brokers.StartKafka(ctx, ko)
-	if err != nil {
-		return nil, fmt.Errorf("target %s: %w (or point at a cluster with --kafka-brokers or $%s)", name, err, EnvKafkaBrokers)
-	}
-	ep.Address, ep.Env = k.Address(), "local"
-	ep.Broker = drivers.BrokerInfo{Product: k.Product(), Version: k.Version()}
-	ep.Why = fmt.Sprintf("no cluster was named, so bench started one (pid %d, log %s)", k.PID(), k.LogPath())
-	ep.Stop = k.Stop
-	return ep, nil
+	return nil
 }
 
-// emulatorNote is what every result from kinesis-mock says.
-const emulatorNote = "kinesis-mock is an emulator: it enforces none of AWS's shard limits " +
-	"(1 MB/s and 1,000 records/s written, 2 MB/s and 5 reads/s per shard), delivers enhanced fan-out " +
-	"events once a second, and runs on this machine; its latency and throughput describe the emulator, not Amazon Kinesis"
+// howToName says how to point bench at a cluster for target t.
+func howToName(t target) string {
+	switch t.name {
+	case "kafka":
+		return "give --kafka-brokers HOST:PORT[,…] or set $" + EnvKafkaBrokers
+	case "redpanda":
+		return "give --redpanda-brokers HOST:PORT[,…] or set $" + EnvRedpandaBrokers
+	case "kinesis":
+		return "give --kinesis-endpoint URL, --kinesis-region REGION (Amazon Kinesis) or set $" + EnvKinesisEndpoint
+	}
+	return "it has no external form"
+}
 
-func resolveKinesis(ctx context.Context, name string, o Options, logf func(string, ...any)) (*Endpoint, error) {
-	ep := &Endpoint{Name: name, Driver: "kinesis", Stop: nothingToStop}
-	endpoint, from := o.KinesisEndpoint, "--kinesis-endpoint"
-	if endpoint == "" {
-		endpoint, from = os.Getenv(brokers.EnvKinesisEndpoint), "$"+brokers.EnvKinesisEndpoint
+// docker starts a container for the run.
+func docker(ctx context.Context, t target, o Options, ep *Endpoint) error {
+	if t.container == "" {
+		return fmt.Errorf("%s has no container: it is a listener of the local broker (use --env local)", t.name)
 	}
-	if endpoint == "" && o.KinesisRegion != "" {
-		endpoint, from = "aws", "--kinesis-region"
-	}
-	switch {
-	case endpoint == "aws":
-		region := cmp.Or(o.KinesisRegion, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
-		if region == "" {
-			return nil, fmt.Errorf("target %s: Amazon Kinesis needs a region: give --kinesis-region or set $AWS_REGION", name)
-		}
-		ep.Address, ep.Env = "https://kinesis."+region+".amazonaws.com", "external"
-		ep.Why = fmt.Sprintf("Amazon Kinesis in %s, as %s asks, with the standard AWS credential chain", region, from)
-		return ep, nil
-	case endpoint != "":
-		ep.Address, ep.Env = endpoint, "external"
-		ep.Why = "the endpoint named by " + from
-		if !kinesis.IsAWS(endpoint) {
-			ep.Emulator = true
-			ep.Why += "; it is not an AWS endpoint, so its numbers are labelled as an emulator's"
-			ep.Notes = []string{"the endpoint is not Amazon Kinesis (LocalStack and other emulators run kinesis-mock): " +
-				"its latency and throughput describe the emulator, not Amazon Kinesis"}
-		}
-		return ep, nil
-	}
-	ep.Emulator, ep.Env = true, "local"
-	ep.Broker = drivers.BrokerInfo{Product: brokers.KinesisProduct, Version: brokers.KinesisVersion}
-	ep.Notes = []string{emulatorNote}
-	if st, running, err := brokers.KinesisStatus(ctx, o.Kinesis); err == nil && running {
-		ep.Address = st.Endpoint
-		ep.Why = fmt.Sprintf("the local kinesis-mock started by 'bench brokers up' (pid %d)", st.PID)
-		return ep, nil
-	}
-	logf("starting a local %s %s for this run (the first start installs it with npm)", brokers.KinesisProduct, brokers.KinesisVersion)
-	ko := o.Kinesis
-	if ko.Log == nil {
-		ko.Log = o.Log
-	}
-	k, err := brokers.StartKinesis(ctx, ko)
+	o.logf("starting a %s container for this run (the first start pulls its image)", t.container)
+	c, err := brokers.StartContainer(ctx, t.container, o.Log)
 	if err != nil {
-		return nil, fmt.Errorf("target %s: %w (or point at an endpoint with --kinesis-endpoint or $%s)", name, err, brokers.EnvKinesisEndpoint)
+		return err
 	}
-	ep.Address = k.Endpoint()
-	ep.Why = fmt.Sprintf("no endpoint was named, so bench started kinesis-mock (pid %d, log %s)", k.PID(), k.LogPath())
-	ep.Stop = k.Stop
-	return ep, nil
+	ep.Address, ep.Stop = c.Address(), c.Stop
+	ep.Broker = drivers.BrokerInfo{Product: c.Product(), Version: c.Version()}
+	ep.Why = "bench started " + c.Image() + " for the run, removed after it"
+	if t.driver == "kinesis" {
+		markEmulator(ep, "LocalStack")
+	}
+	return nil
+}
+
+// compose uses a service of docker-compose.yml, at its fixed address.
+func compose(ctx context.Context, t target, o Options, ep *Endpoint) error {
+	if t.compose == "" {
+		return fmt.Errorf("%s has no service in docker-compose.yml: it is a listener of the local broker (use --env local)", t.name)
+	}
+	check := o.Compose
+	if check == nil {
+		check = brokers.ComposeCheck
+	}
+	if err := check(ctx, t.compose); err != nil {
+		return err
+	}
+	switch t.compose {
+	case "kafka":
+		ep.Address = brokers.ComposeKafkaAddress
+		ep.Broker = drivers.BrokerInfo{Product: brokers.KafkaProduct}
+	case "redpanda":
+		ep.Address = brokers.ComposeRedpandaAddress
+		ep.Broker = drivers.BrokerInfo{Product: "Redpanda"}
+	case "localstack":
+		ep.Address = brokers.ComposeKinesisEndpoint
+		ep.Broker = drivers.BrokerInfo{Product: "LocalStack (kinesis-mock)"}
+		markEmulator(ep, "LocalStack")
+	}
+	ep.Why = "the " + t.compose + " service of docker-compose.yml"
+	return nil
+}
+
+// markEmulator labels a Kinesis endpoint that is not Amazon Kinesis.
+func markEmulator(ep *Endpoint, what string) {
+	ep.Emulator = true
+	ep.Notes = append(ep.Notes, what+" is not Amazon Kinesis (LocalStack runs kinesis-mock): "+
+		"its latency and throughput describe the emulator, not the service")
 }

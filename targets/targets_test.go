@@ -32,12 +32,12 @@ func TestResolveLoopbackAndUnknown(t *testing.T) {
 	if err != nil || ep.Env != "in-process" || ep.Emulator {
 		t.Errorf("loopback: %+v, %v", ep, err)
 	}
-	if _, err := Resolve(context.Background(), "kafak", Options{}); err == nil || !strings.Contains(err.Error(), "known: kafka, kinesis, loopback") {
+	if _, err := Resolve(context.Background(), "kafak", Options{}); err == nil || !strings.Contains(err.Error(), "known: kafka, kafka-tls, kafka-tls-scram, redpanda, kinesis, loopback") {
 		t.Errorf("unknown target: %v", err)
 	}
-	for _, name := range Names() {
-		if _, err := Registry().Lookup(name); err != nil {
-			t.Errorf("target %s has no driver: %v", name, err)
+	for _, tg := range catalogue {
+		if _, err := Registry().Lookup(tg.driver); err != nil {
+			t.Errorf("target %s has no driver: %v", tg.name, err)
 		}
 	}
 }
@@ -69,7 +69,7 @@ func TestResolveKinesisEndpoints(t *testing.T) {
 			t.Setenv("BENCH_KINESIS_ENDPOINT", tc.env)
 			t.Setenv("AWS_REGION", tc.awsRegion)
 			t.Setenv("AWS_DEFAULT_REGION", "")
-			ep, err := Resolve(context.Background(), "kinesis", Options{KinesisEndpoint: tc.flag, KinesisRegion: tc.region})
+			ep, err := Resolve(context.Background(), "kinesis", Options{KinesisEndpoint: tc.flag, KinesisRegion: tc.region, Env: EnvExternal})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want %q", err, tc.wantErr)

@@ -13,18 +13,30 @@ import (
 	"time"
 
 	"streambench/brokers"
+	"streambench/targets"
 )
 
-const brokersHelp = `Usage: bench brokers up|status|down [kafka|kinesis]... [flags]
+const brokersHelp = `Usage: bench brokers up|status|down [kafka|kinesis|redpanda]... [flags]
 
-Manages local brokers that outlive the command, so that several runs, or the tests, can
-share them. 'bench run' uses one that is up, and starts one of its own for the run when
-none is. With no names it acts on both:
+Manages brokers that outlive the command, so that several runs, or the tests, can share
+them. 'bench run' uses those that are up, and otherwise starts its own for the run.
+With no names it acts on all of the environment's brokers.
 
-  kafka    Apache Kafka ` + brokers.KafkaVersion + ` (KRaft, single node, on 127.0.0.1)
-  kinesis  ` + brokers.KinesisProduct + ` ` + brokers.KinesisVersion + `, an emulator of the Kinesis Data Streams API
-           (streams in memory only). It listens on all interfaces: it has no setting
-           for the address; clients reach it through 127.0.0.1.
+Environments (--env):
+  local    (the default where no Docker engine answers) processes on this machine:
+           kafka    Apache Kafka ` + brokers.KafkaVersion + ` (KRaft, single node, on 127.0.0.1), with a
+                    PLAINTEXT, a TLS and a SASL_SSL listener (SCRAM and PLAIN user
+                    ` + brokers.KafkaUser + `; certificate and password made at start-up, kept in its
+                    data directory, removed by down)
+           kinesis  ` + brokers.KinesisProduct + ` ` + brokers.KinesisVersion + `, an emulator of the Kinesis Data Streams
+                    API (streams in memory only). It listens on all interfaces: it has
+                    no setting for the address; clients reach it through 127.0.0.1.
+  compose  the services of docker-compose.yml (kafka, redpanda, and kinesis: LocalStack)
+           through 'docker compose'; the default where a Docker engine answers and
+           the file exists
+  auto     (the default) compose or local, as above
+Containers of 'bench run --env docker' live for one run only, so they are not managed
+here.
 
   up      install the broker (first time only), start it, wait until it answers, print
           where it is; does nothing to one that is already up
@@ -32,14 +44,16 @@ none is. With no names it acts on both:
   down    stop it and remove its data
 
 Flags:
+  --env E           auto, local or compose (see above)
+  --compose-file F  the compose file (default docker-compose.yml)
   --port N          Kafka's PLAINTEXT listener port (default 9092; controller on port+1,
                     TLS on port+2, SASL over TLS on port+3)
   --heap-mb N       Kafka's JVM heap in MiB, 256 to 1024 (default 1024)
   --kinesis-port N  kinesis-mock's plain HTTP port (default 4568; HTTPS on port-1)
 
-Kafka needs java (17 or later) and mvn on PATH, kinesis-mock node (18 or later) and npm.
-Each is fetched once into $BENCH_CACHE_DIR (default: the user cache directory,
-streambench/); state is kept in $BENCH_STATE_DIR.
+Locally, Kafka needs java (17 or later) and mvn on PATH, kinesis-mock node (18 or
+later) and npm. Each is fetched once into $BENCH_CACHE_DIR (default: the user cache
+directory, streambench/); state is kept in $BENCH_STATE_DIR.
 
 Examples:
   bench brokers up
@@ -48,10 +62,15 @@ Examples:
   bench brokers up kinesis --kinesis-port 14568
   bench brokers status kafka
   bench brokers down
+  bench brokers up --env compose kafka redpanda
 `
 
-// brokerNames are the names `bench brokers` takes, in the order it acts on them.
-var brokerNames = []string{"kafka", "kinesis"}
+// brokerNames are the names `bench brokers` takes, in the order it acts on them;
+// redpanda is a compose service only.
+var brokerNames = []string{"kafka", "kinesis", "redpanda"}
+
+// composeService is the docker-compose.yml service of each broker name.
+var composeService = map[string]string{"kafka": "kafka", "kinesis": "localstack", "redpanda": "redpanda"}
 
 // localBroker is one broker `bench brokers` manages, with its options bound.
 type localBroker struct {
@@ -73,6 +92,8 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	port := fs.Int("port", 0, "")
 	heap := fs.Int("heap-mb", 0, "")
 	kinesisPort := fs.Int("kinesis-port", 0, "")
+	env := fs.String("env", targets.EnvAuto, "")
+	composeFile := fs.String("compose-file", brokers.ComposeFile, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -84,11 +105,46 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	if !slices.Contains([]string{"up", "status", "down"}, action) {
 		return usagef("unknown action %q: want up, status or down", action)
 	}
-	names, err := chooseBrokers(pos[1:])
+	set := setFlags(fs)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	switch *env {
+	case targets.EnvAuto:
+		*env = targets.EnvLocal
+		if _, err := os.Stat(*composeFile); err == nil {
+			if _, err := brokers.CheckDocker(ctx); err == nil {
+				*env = targets.EnvCompose
+			}
+		}
+		fmt.Fprintf(stderr, "environment %s (auto: %s)\n", *env, map[string]string{
+			targets.EnvLocal:   "no Docker engine with " + *composeFile + " here",
+			targets.EnvCompose: "a Docker engine answers and " + *composeFile + " exists",
+		}[*env])
+	case targets.EnvLocal, targets.EnvCompose:
+	case targets.EnvDocker:
+		return usagef("--env docker: its containers live for one run ('bench run --env docker' starts and removes them); use --env compose for brokers that outlive a command")
+	default:
+		return usagef("--env must be auto, local or compose, not %q", *env)
+	}
+	names, err := chooseBrokers(pos[1:], *env == targets.EnvCompose)
 	if err != nil {
 		return err
 	}
-	set := setFlags(fs)
+	if *env == targets.EnvCompose {
+		for _, f := range []string{"--port", "--heap-mb", "--kinesis-port"} {
+			if _, ok := set[f]; ok {
+				return usagef("%s is a setting of the local brokers; the compose services' ports are fixed in %s", f, *composeFile)
+			}
+		}
+		services := make([]string, len(names))
+		for i, n := range names {
+			services[i] = composeService[n]
+		}
+		run := map[string]func(context.Context, string, []string, io.Writer) error{
+			"up": brokers.ComposeUp, "status": brokers.ComposeStatus, "down": brokers.ComposeDown,
+		}[action]
+		return run(ctx, *composeFile, services, stdout)
+	}
 	if action == "up" {
 		for _, f := range []struct{ flag, broker string }{
 			{"--port", "kafka"}, {"--heap-mb", "kafka"}, {"--kinesis-port", "kinesis"},
@@ -110,8 +166,6 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 		"kinesis": manage(kio, brokers.KinesisProduct, kinesisSummary,
 			brokers.UpKinesis, brokers.KinesisStatus, brokers.DownKinesis),
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	var errs []error
 	var notUp []string
 	for _, name := range names {
@@ -152,21 +206,28 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// chooseBrokers checks the broker names given, defaulting to all of them, and returns
-// them once each in brokerNames order.
-func chooseBrokers(args []string) ([]string, error) {
-	if len(args) == 0 {
-		return brokerNames, nil
-	}
-	var names []string
-	for _, name := range brokerNames {
-		if slices.Contains(args, name) {
-			names = append(names, name)
-		}
+// chooseBrokers checks the broker names given, defaulting to all of the environment's,
+// and returns them once each in brokerNames order.
+func chooseBrokers(args []string, compose bool) ([]string, error) {
+	known := brokerNames
+	if !compose {
+		known = slices.DeleteFunc(slices.Clone(known), func(n string) bool { return n == "redpanda" })
 	}
 	for _, a := range args {
-		if !slices.Contains(brokerNames, a) {
-			return nil, usagef("unknown broker %q: want %s", a, strings.Join(brokerNames, " or "))
+		switch {
+		case a == "redpanda" && !compose:
+			return nil, usagef("redpanda has no local process here (it is not on the registries this project fetches from): use --env compose")
+		case !slices.Contains(known, a):
+			return nil, usagef("unknown broker %q: want %s", a, strings.Join(known, ", "))
+		}
+	}
+	if len(args) == 0 {
+		return known, nil
+	}
+	var names []string
+	for _, name := range known {
+		if slices.Contains(args, name) {
+			names = append(names, name)
 		}
 	}
 	return names, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -305,4 +306,120 @@ workload: {rate: 500}
 		t.Errorf("result does not say what happened: errors %+v, notes %q", r.Errors, r.Notes)
 	}
 	t.Logf("took %s, counts %+v, notes %q\nstdout:\n%s", took, r.Counts, r.Notes, stdout)
+}
+
+// TestRunTLSOverhead runs the shipped TLS scenario, shortened, against the local broker's
+// three listeners.
+func TestRunTLSOverhead(t *testing.T) {
+	st := brokertest.LocalKafka(t)
+	password, err := st.ReadPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	stdout, stderr := mustRun(t, "run", "../../scenarios/tls-overhead.yaml", "--out", out,
+		"--duration", "2s", "--warmup", "500ms", "--rate", "1000")
+	files, _ := filepath.Glob(filepath.Join(out, "tls-overhead", "*.json"))
+	if len(files) != 3 {
+		t.Fatalf("result files %v, want 3", files)
+	}
+	want := map[string]string{
+		"kafka":           "plaintext",
+		"kafka-tls":       "TLS (CA broker.pem)",
+		"kafka-tls-scram": "TLS (CA broker.pem) + SASL SCRAM-SHA-512 as bench",
+	}
+	for _, f := range files {
+		r, err := report.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := r.Counts
+		if c.Sent != 2500 || c.Received != c.Sent || c.Lost != 0 || c.Duplicated != 0 {
+			t.Errorf("%s: counts %+v, want 2500 (warm-up included) sent and received once", r.Target.Name, c)
+		}
+		if r.Target.Security != want[r.Target.Name] {
+			t.Errorf("%s: security %q, want %q", r.Target.Name, r.Target.Security, want[r.Target.Name])
+		}
+		delete(want, r.Target.Name)
+	}
+	if len(want) > 0 {
+		t.Errorf("no result for %v", want)
+	}
+	if !strings.Contains(stdout, "connection") {
+		t.Errorf("the summary has no connection row:\n%s", stdout)
+	}
+	assertNoSecret(t, password, out, stdout+stderr)
+}
+
+// TestRunExternalSCRAM points bench at the local broker's SASL_SSL listener as at any
+// cluster, with the security flags, and with a wrong password.
+func TestRunExternalSCRAM(t *testing.T) {
+	st := brokertest.LocalKafka(t)
+	password, err := st.ReadPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := writeScenario(t, `
+name: cli-scram
+targets: [kafka]
+duration: 1s
+warmup: 0s
+workload: {rate: 200}
+`)
+	args := []string{"run", sc, "--env", "external", "--kafka-brokers", st.SASLAddress,
+		"--kafka-sasl", "scram-sha-512", "--kafka-user", "bench", "--kafka-ca", st.CertFile}
+
+	out := t.TempDir()
+	t.Setenv("BENCH_KAFKA_PASSWORD", password)
+	stdout, stderr := mustRun(t, append(args, "--out", out)...)
+	r, _ := onlyResult(t, out)
+	if r.Counts.Received != 200 || r.Target.Env != "external" || r.Target.Security != "TLS (CA broker.pem) + SASL SCRAM-SHA-512 as bench" {
+		t.Errorf("result: counts %+v, target %+v", r.Counts, r.Target)
+	}
+	assertNoSecret(t, password, out, stdout+stderr)
+
+	const wrong = "wrong-password-5e2a"
+	t.Setenv("BENCH_KAFKA_PASSWORD", wrong)
+	out = t.TempDir()
+	code, stdout, stderr := runBench(append(args, "--out", out)...)
+	if code != exitFailed || !strings.Contains(stderr, "SASL_AUTHENTICATION_FAILED") || !strings.Contains(stderr, st.SASLAddress) {
+		t.Errorf("wrong password: exit %d, stderr:\n%s", code, stderr)
+	}
+	assertNoSecret(t, wrong, out, stdout+stderr)
+	assertNoSecret(t, password, out, stdout+stderr)
+
+	t.Setenv("BENCH_KAFKA_PASSWORD", "")
+	if code, _, stderr := runBench(append(args, "--out", out)...); code != exitUsage || !strings.Contains(stderr, "BENCH_KAFKA_PASSWORD") {
+		t.Errorf("no password: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// assertNoSecret fails if secret is in output or in any file under dir.
+func assertNoSecret(t *testing.T, secret, dir, output string) {
+	t.Helper()
+	if strings.Contains(output, secret) {
+		t.Error("the output shows a password")
+	}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(secret)) {
+				t.Errorf("%s holds a password", path)
+			}
+		}
+		return nil
+	})
+}
+
+// TestRunDockerWithoutAnEngine: where no Docker engine answers, --env docker fails with
+// the places it tried, for every target, and writes nothing.
+func TestRunDockerWithoutAnEngine(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix://"+t.TempDir()+"/docker.sock")
+	out := t.TempDir()
+	code, _, stderr := runBench("run", "../../scenarios/small-msgs.yaml", "--env", "docker", "--out", out)
+	if code != exitFailed || strings.Count(stderr, "no Docker engine answers") != 2 || !strings.Contains(stderr, "docker.sock") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if files, _ := filepath.Glob(filepath.Join(out, "*", "*")); len(files) > 0 {
+		t.Errorf("files written: %v", files)
+	}
 }

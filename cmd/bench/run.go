@@ -17,6 +17,7 @@ import (
 
 	"streambench/bench"
 	"streambench/drivers"
+	"streambench/drivers/kafka"
 	"streambench/report"
 	"streambench/targets"
 )
@@ -27,10 +28,23 @@ Runs the scenario against each of its targets, one after another (never at the s
 time, so they don't compete for the CPU), writes one result file per target and prints
 them side by side.
 
-Kafka: with no cluster named, bench uses the local broker of 'bench brokers up' if one
-is running, else starts a local Apache Kafka for the run and stops it afterwards.
-Kinesis: likewise with kinesis-mock, a local emulator of the Kinesis API (its numbers
-are labelled as an emulator's), unless an endpoint or a region is named.
+Where the brokers come from (--env, printed for each target and written into its result):
+  auto      (default) the first that applies: a cluster named by a flag or variable
+            below (external); the local broker of 'bench brokers up', if running
+            (local); the services of docker-compose.yml, if they answer (compose); a
+            Docker engine that answers (docker); else local
+  local     local processes: Apache Kafka (fetched with Maven) and kinesis-mock (npm),
+            started for the run unless 'bench brokers up' started them
+  docker    containers (testcontainers) started for the run and removed after it:
+            apache/kafka, Redpanda, LocalStack (Kinesis)
+  compose   the services of docker-compose.yml ('docker compose up -d --wait' first)
+  external  only the clusters and endpoints given below
+kinesis-mock and LocalStack are emulators: their numbers are labelled as such.
+
+Targets: kafka, redpanda, kinesis, loopback (no broker: the harness alone), and
+kafka-tls and kafka-tls-scram: the local broker's TLS listener, and its TLS listener
+with SASL SCRAM-SHA-512 (a user and certificate made at start-up), to measure what
+encryption costs (scenarios/tls-overhead.yaml).
 
 Flags (every flag given is recorded in the result's "overrides"):
   --target NAME         run only this target of the scenario; repeatable
@@ -39,15 +53,33 @@ Flags (every flag given is recorded in the result's "overrides"):
   --rate R              messages per second for the whole run, or max (scenario: workload.rate)
   --out DIR             where result files go (default results)
   --keep                keep the topic after the run instead of deleting it
+  --env E               auto, local, docker, compose or external (see above)
   --kafka-brokers LIST  an existing Kafka cluster, host:port[,host:port...]
-                        (default $BENCH_KAFKA_BROKERS, else a local broker)
+                        (default $BENCH_KAFKA_BROKERS)
+  --redpanda-brokers L  an existing Redpanda cluster (default $BENCH_REDPANDA_BROKERS)
   --kinesis-endpoint U  a Kinesis endpoint URL (LocalStack: http://127.0.0.1:4566), or
                         aws for Amazon Kinesis itself (default $BENCH_KINESIS_ENDPOINT,
                         else a local kinesis-mock)
   --kinesis-region R    the AWS region for --kinesis-endpoint aws (default $AWS_REGION);
                         alone, it means Amazon Kinesis in that region. AWS credentials
-                        come from the standard chain ($AWS_PROFILE, environment, SSO,
-                        instance role); they are never written anywhere
+                        come from the standard chain (environment, shared files, SSO,
+                        web identity, instance role, assumed roles); never written anywhere
+  --aws-profile P       the profile of ~/.aws/config to use (default $AWS_PROFILE), for
+                        Kinesis and for --kafka-sasl aws-msk-iam
+
+Security of an external Kafka or Redpanda cluster (for the local broker, use the
+kafka-tls and kafka-tls-scram targets instead):
+  --kafka-security P    plaintext, ssl, sasl_plaintext or sasl_ssl (default: sasl_ssl
+                        with --kafka-sasl, ssl with any TLS flag, else plaintext)
+  --kafka-sasl M        plain, scram-sha-256, scram-sha-512 or aws-msk-iam
+  --kafka-user U        SASL user (default $BENCH_KAFKA_USER)
+  --kafka-password-file F  file holding the SASL password (default: the password is
+                        read from $BENCH_KAFKA_PASSWORD; there is no password flag)
+  --kafka-ca FILE       PEM certificates to trust (default: the system's)
+  --kafka-cert FILE, --kafka-key FILE  client certificate and key (PEM), for mTLS
+  --kafka-server-name N the name to verify in the broker's certificate
+  --kafka-insecure-skip-verify  accept any certificate (a test cluster only; the
+                        result says so)
   --repeat N            run each target N times, alternating them (A B A B …); the
                         summary then shows each figure's median [min–max] and marks
                         differences smaller than that spread. Start the brokers once
@@ -67,10 +99,18 @@ Examples:
   bench run scenarios/small-msgs.yaml --target kafka --duration 10s --warmup 2s
   bench run --rate max --kafka-brokers 127.0.0.1:9092 scenarios/small-msgs.yaml
   bench run --target kinesis --kinesis-region eu-west-1 scenarios/small-msgs.yaml
+  bench run --env docker scenarios/small-msgs.yaml
+  bench run scenarios/tls-overhead.yaml
+  BENCH_KAFKA_PASSWORD=… bench run --target kafka --kafka-brokers b1.example.com:9096 \
+      --kafka-sasl scram-sha-512 --kafka-user alice scenarios/small-msgs.yaml
   bench run --repeat 3 scenarios/small-msgs.yaml
 `
 
 type runFlags struct {
+	env          string
+	redpanda     string
+	awsProfile   string
+	kafkaSec     targets.KafkaSecurityFlags
 	targets      stringList
 	duration     string
 	warmup       string
@@ -88,6 +128,18 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	var f runFlags
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.Var(&f.targets, "target", "")
+	fs.StringVar(&f.env, "env", targets.EnvAuto, "")
+	fs.StringVar(&f.redpanda, "redpanda-brokers", "", "")
+	fs.StringVar(&f.awsProfile, "aws-profile", "", "")
+	fs.StringVar(&f.kafkaSec.Protocol, "kafka-security", "", "")
+	fs.StringVar(&f.kafkaSec.Mechanism, "kafka-sasl", "", "")
+	fs.StringVar(&f.kafkaSec.User, "kafka-user", "", "")
+	fs.StringVar(&f.kafkaSec.PasswordFile, "kafka-password-file", "", "")
+	fs.StringVar(&f.kafkaSec.CAFile, "kafka-ca", "", "")
+	fs.StringVar(&f.kafkaSec.CertFile, "kafka-cert", "", "")
+	fs.StringVar(&f.kafkaSec.KeyFile, "kafka-key", "", "")
+	fs.StringVar(&f.kafkaSec.ServerName, "kafka-server-name", "", "")
+	fs.BoolVar(&f.kafkaSec.InsecureSkipVerify, "kafka-insecure-skip-verify", false, "")
 	fs.StringVar(&f.duration, "duration", "", "")
 	fs.StringVar(&f.warmup, "warmup", "", "")
 	fs.StringVar(&f.rate, "rate", "", "")
@@ -107,6 +159,14 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.repeat < 1 || f.repeat > 100 {
 		return usagef("--repeat must be from 1 to 100, not %d", f.repeat)
+	}
+	if !slices.Contains(targets.Envs, f.env) {
+		return usagef("--env must be one of %s, not %q", strings.Join(targets.Envs, ", "), f.env)
+	}
+	f.kafkaSec.AWSProfile = f.awsProfile
+	kafkaSec, err := f.kafkaSec.Security(context.Background())
+	if err != nil {
+		return usagef("%v", err)
 	}
 	s, err := bench.Load(pos[0], targets.Registry(), targets.Names())
 	if err != nil {
@@ -194,7 +254,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "%s: skipped (interrupted)\n", pr)
 			continue
 		}
-		r, path, err := runTarget(hard, soft, pr, f, overrides, stderr)
+		r, path, err := runTarget(hard, soft, pr, f, kafkaSec, overrides, stderr)
 		if r != nil {
 			results = append(results, r)
 		}
@@ -276,10 +336,11 @@ func applyOverrides(s *bench.Scenario, f runFlags) error {
 
 // runTarget runs the scenario against one target and writes its result. It returns the
 // result whenever the load ran, with the error that stopped it, if any.
-func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
+func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *kafka.Security, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
 	name, s := pr.target, &pr.point.Scenario
 	ep, err := targets.Resolve(soft, name, targets.Options{
-		KafkaBrokers: f.kafkaBrokers, KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, Log: stderr,
+		Env: f.env, KafkaBrokers: f.kafkaBrokers, RedpandaBrokers: f.redpanda, KafkaSecurity: kafkaSec,
+		KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, AWSProfile: f.awsProfile, Log: stderr,
 	})
 	if err != nil {
 		return nil, "", err
@@ -292,7 +353,7 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, overrides 
 			fmt.Fprintf(stderr, "%s: stopping the broker: %v\n", pr, err)
 		}
 	}()
-	fmt.Fprintf(stderr, "%s: %s at %s (%s)\n", pr, ep.Driver, ep.Address, ep.Why)
+	fmt.Fprintf(stderr, "%s: %s at %s, %s (%s)\n", pr, ep.Driver, ep.Address, ep.Security, ep.Why)
 
 	reg, err := targets.Registry().Lookup(ep.Driver)
 	if err != nil {
@@ -301,8 +362,9 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, overrides 
 	started := time.Now()
 	topic := fmt.Sprintf("bench-%s-%s-%s-%04x", s.Name, name, started.UTC().Format("20060102T150405Z"), rand.IntN(1<<16))
 	d, err := reg.Open(soft, drivers.Config{
-		Address:  ep.Address,
-		Settings: s.Drivers[ep.Driver],
+		Address:    ep.Address,
+		Connection: ep.Connection,
+		Settings:   s.Drivers[ep.Driver],
 		Topology: drivers.Topology{
 			Name:        topic,
 			Partitions:  s.Topology.Partitions,
@@ -315,9 +377,16 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, overrides 
 	}
 	defer d.Close()
 	info := ep.Broker
-	if info.Product == "" {
-		if info, err = d.Broker(soft); err != nil {
+	if info.Version == "" {
+		asked, err := d.Broker(soft)
+		if err != nil {
 			return nil, "", err
+		}
+		if info.Product == "" {
+			info = asked
+		} else {
+			// A product the driver cannot name (Redpanda speaks Kafka's protocol).
+			info.Version = "unknown (" + asked.Product + " " + asked.Version + ")"
 		}
 	}
 
@@ -337,7 +406,7 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, overrides 
 		Overrides: overrides,
 		Target: report.Target{
 			Name: name, Driver: ep.Driver, Broker: info, Address: ep.Address, Topic: topic,
-			Emulator: ep.Emulator, Env: ep.Env,
+			Emulator: ep.Emulator, Env: ep.Env, Security: ep.Security,
 		},
 		Sweep: pr.point.Sweep.Map(),
 		Host:  report.CurrentHost(),

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -120,8 +121,8 @@ func (s *Security) Resolve() error {
 	return nil
 }
 
-// String describes the connection for results and logs, without any secret: "TLS (CA
-// ca.pem) + SASL SCRAM-SHA-512 as alice".
+// String describes the connection for results and logs, without any secret, naming
+// files by their base name only: "TLS (CA ca.pem) + SASL SCRAM-SHA-512 as alice".
 func (s *Security) String() string {
 	if s == nil {
 		return "plaintext"
@@ -130,10 +131,10 @@ func (s *Security) String() string {
 	if s.Protocol == SSL || s.Protocol == SASLSSL {
 		var tlsParts []string
 		if s.CAFile != "" {
-			tlsParts = append(tlsParts, "CA "+s.CAFile)
+			tlsParts = append(tlsParts, "CA "+filepath.Base(s.CAFile))
 		}
 		if s.CertFile != "" {
-			tlsParts = append(tlsParts, "client certificate "+s.CertFile)
+			tlsParts = append(tlsParts, "client certificate "+filepath.Base(s.CertFile))
 		}
 		if s.ServerName != "" {
 			tlsParts = append(tlsParts, "server name "+s.ServerName)

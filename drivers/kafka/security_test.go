@@ -63,7 +63,7 @@ func TestSecureListeners(t *testing.T) {
 		if c.Sent != 1000 || c.Received != c.Sent || c.Lost != 0 || c.Duplicated != 0 || c.SendErrors != 0 {
 			t.Errorf("counts over TLS+SCRAM = %+v, want 1000 sent, all received once", c)
 		}
-		if got := sec.String(); got != "TLS (CA "+st.CertFile+") + SASL SCRAM-SHA-512 as bench" {
+		if got := sec.String(); got != "TLS (CA broker.pem) + SASL SCRAM-SHA-512 as bench" {
 			t.Errorf("description = %q", got)
 		}
 	})

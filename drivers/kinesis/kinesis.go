@@ -72,6 +72,17 @@ type Driver struct {
 	efo       *efoConsumer
 }
 
+// Connection is the driver's drivers.Config.Connection: which AWS credentials to use for
+// Amazon Kinesis. The standard chain applies in any case (environment, shared config and
+// credentials files, SSO, web identity, container and instance roles); a profile that
+// assumes a role (role_arn with source_profile or credential_source) is followed.
+// Endpoints that are not AWS's get placeholder credentials, so that real ones never
+// reach them.
+type Connection struct {
+	// Profile of the shared config files; empty means $AWS_PROFILE, else "default".
+	Profile string
+}
+
 // Open prepares a client for the endpoint at cfg.Address: a URL. AWS's own endpoints
 // (https://kinesis.REGION.amazonaws.com, and VPC endpoints) are called with the standard
 // AWS credential chain; any other endpoint, taken for an emulator, gets fixed placeholder
@@ -99,7 +110,11 @@ func Open(ctx context.Context, cfg drivers.Config) (drivers.Driver, error) {
 	var awsCfg aws.Config
 	if m := awsHost.FindStringSubmatch(u.Hostname()); m != nil {
 		d.real = true
-		awsCfg, err = config.LoadDefaultConfig(ctx, config.WithRegion(m[1]), config.WithHTTPClient(httpClient))
+		loads := []func(*config.LoadOptions) error{config.WithRegion(m[1]), config.WithHTTPClient(httpClient)}
+		if conn, ok := cfg.Connection.(*Connection); ok && conn.Profile != "" {
+			loads = append(loads, config.WithSharedConfigProfile(conn.Profile))
+		}
+		awsCfg, err = config.LoadDefaultConfig(ctx, loads...)
 		if err != nil {
 			return nil, fmt.Errorf("kinesis at %s: loading the AWS configuration: %w", cfg.Address, err)
 		}

@@ -1,0 +1,88 @@
+package targets
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"streambench/brokers"
+)
+
+// The environments a broker can be found in.
+const (
+	EnvAuto     = "auto"
+	EnvLocal    = "local"
+	EnvDocker   = "docker"
+	EnvCompose  = "compose"
+	EnvExternal = "external"
+)
+
+// Envs lists the environments, for flags and messages.
+var Envs = []string{EnvAuto, EnvLocal, EnvDocker, EnvCompose, EnvExternal}
+
+// chooseEnv returns the environment of target t and why. Unless o.Env names one, it is
+// the first that applies of: a cluster named by a flag or variable (external); the
+// local broker of 'bench brokers up', already running (local); the services of
+// docker-compose.yml, already answering (compose); a Docker engine that answers
+// (docker); else a local process started for the run (local). The local broker's TLS
+// listeners exist only in the local environment.
+func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err error) {
+	addr, from := named(t, o)
+	switch o.Env {
+	case EnvExternal, EnvDocker, EnvCompose:
+		return o.Env, "--env " + o.Env, nil
+	case EnvLocal:
+		if addr != "" {
+			return "", "", fmt.Errorf("--env local, but %s names a cluster (%s): drop one of the two", from, addr)
+		}
+		return EnvLocal, "--env local", nil
+	case "", EnvAuto:
+	default:
+		return "", "", fmt.Errorf("unknown environment %q (known: %s)", o.Env, strings.Join(Envs, ", "))
+	}
+	switch {
+	case addr != "":
+		return EnvExternal, "auto: " + from + " names a cluster", nil
+	case t.listener != "":
+		return EnvLocal, "auto: only the local broker has this listener", nil
+	case localUp(ctx, t, o):
+		return EnvLocal, "auto: the local broker of 'bench brokers up' is running", nil
+	}
+	if t.compose != "" {
+		check := o.Compose
+		if check == nil {
+			check = brokers.ComposeCheck
+		}
+		if check(ctx, t.compose) == nil {
+			return EnvCompose, "auto: the " + t.compose + " service of docker-compose.yml answers", nil
+		}
+	}
+	dockerCheck := o.Docker
+	if dockerCheck == nil {
+		dockerCheck = brokers.CheckDocker
+	}
+	host, err := dockerCheck(ctx)
+	if err == nil {
+		return EnvDocker, "auto: a Docker engine answers at " + host, nil
+	}
+	if t.name == "redpanda" {
+		return "", "", fmt.Errorf("Redpanda has no local process here, and %v; name a cluster with --redpanda-brokers, "+
+			"or run where Docker is (--env docker or compose)", err)
+	}
+	return EnvLocal, "auto: no cluster named and no Docker engine", nil
+}
+
+// localUp reports whether the detached local broker for t is running.
+func localUp(ctx context.Context, t target, o Options) bool {
+	var running bool
+	switch t.driver {
+	case "kafka":
+		if t.name == "redpanda" {
+			return false
+		}
+		_, running, _ = brokers.KafkaStatus(ctx, o.Kafka)
+	case "kinesis":
+		_, running, _ = brokers.KinesisStatus(ctx, o.Kinesis)
+	}
+	return running
+}

@@ -1,0 +1,119 @@
+package targets
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+
+	"streambench/brokers"
+	"streambench/drivers"
+	"streambench/drivers/kafka"
+	"streambench/drivers/kinesis"
+)
+
+// local uses the broker of 'bench brokers up', or starts one for the run.
+func local(ctx context.Context, t target, o Options, ep *Endpoint) error {
+	switch {
+	case t.name == "redpanda":
+		return fmt.Errorf("Redpanda has no local process here (it is not published on the registries this " +
+			"project fetches from): use --env docker, --env compose, or --redpanda-brokers")
+	case t.driver == "kinesis":
+		return localKinesis(ctx, o, ep)
+	}
+	return localKafka(ctx, t, o, ep)
+}
+
+func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
+	st, running, err := brokers.KafkaStatus(ctx, o.Kafka)
+	if err == nil && running {
+		ep.Why = fmt.Sprintf("the local broker started by 'bench brokers up' (pid %d)", st.PID)
+	} else {
+		o.logf("starting a local %s %s broker for this run (the first start fetches its jars with Maven)", brokers.KafkaProduct, brokers.KafkaVersion)
+		ko := o.Kafka
+		ko.Log = cmp.Or(ko.Log, o.Log)
+		k, err := brokers.StartKafka(ctx, ko)
+		if err != nil {
+			return fmt.Errorf("%w (or point at a cluster with --kafka-brokers or $%s)", err, EnvKafkaBrokers)
+		}
+		st = k.Info()
+		ep.Why = fmt.Sprintf("no cluster was named, so bench started one (pid %d, log %s)", k.PID(), k.LogPath())
+		ep.Stop = k.Stop
+	}
+	ep.Broker = drivers.BrokerInfo{Product: st.Product, Version: st.Version}
+	ep.Address = st.Address
+	var sec *kafka.Security
+	switch t.listener {
+	case listenerTLS:
+		ep.Address = st.TLSAddress
+		sec = &kafka.Security{CAFile: st.CertFile}
+	case listenerSCRAM:
+		password, err := st.ReadPassword()
+		if err != nil {
+			return err
+		}
+		ep.Address = st.SASLAddress
+		sec = &kafka.Security{CAFile: st.CertFile, Mechanism: kafka.MechSCRAM512, User: brokers.KafkaUser, Password: drivers.Secret(password)}
+	}
+	if sec != nil {
+		if ep.Address == "" {
+			return fmt.Errorf("the local broker at %s has no %s listener: it was started by an older bench; restart it with 'bench brokers down && bench brokers up'", st.Address, t.listener)
+		}
+		if err := sec.Resolve(); err != nil {
+			return err
+		}
+		ep.Connection, ep.Security = sec, sec.String()
+	}
+	return nil
+}
+
+// emulatorNote is what every result from kinesis-mock says.
+const emulatorNote = "kinesis-mock is an emulator: it enforces none of AWS's shard limits " +
+	"(1 MB/s and 1,000 records/s written, 2 MB/s and 5 reads/s per shard), delivers enhanced fan-out " +
+	"events once a second, and runs on this machine; its latency and throughput describe the emulator, not Amazon Kinesis"
+
+func localKinesis(ctx context.Context, o Options, ep *Endpoint) error {
+	ep.Emulator = true
+	ep.Broker = drivers.BrokerInfo{Product: brokers.KinesisProduct, Version: brokers.KinesisVersion}
+	ep.Notes = []string{emulatorNote}
+	if st, running, err := brokers.KinesisStatus(ctx, o.Kinesis); err == nil && running {
+		ep.Address = st.Endpoint
+		ep.Why = fmt.Sprintf("the local kinesis-mock started by 'bench brokers up' (pid %d)", st.PID)
+		return nil
+	}
+	o.logf("starting a local %s %s for this run (the first start installs it with npm)", brokers.KinesisProduct, brokers.KinesisVersion)
+	ko := o.Kinesis
+	ko.Log = cmp.Or(ko.Log, o.Log)
+	k, err := brokers.StartKinesis(ctx, ko)
+	if err != nil {
+		return fmt.Errorf("%w (or point at an endpoint with --kinesis-endpoint or $%s)", err, EnvKinesisEndpoint)
+	}
+	ep.Address, ep.Stop = k.Endpoint(), k.Stop
+	ep.Why = fmt.Sprintf("no endpoint was named, so bench started kinesis-mock (pid %d, log %s)", k.PID(), k.LogPath())
+	return nil
+}
+
+// externalKinesis uses Amazon Kinesis ("aws") or the endpoint the user named.
+func externalKinesis(ctx context.Context, o Options, ep *Endpoint, endpoint, from string) error {
+	ep.Connection = &kinesis.Connection{Profile: o.AWSProfile}
+	if endpoint == "aws" {
+		region := cmp.Or(o.KinesisRegion, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
+		if region == "" {
+			return fmt.Errorf("Amazon Kinesis needs a region: give --kinesis-region or set $AWS_REGION")
+		}
+		ep.Address = "https://kinesis." + region + ".amazonaws.com"
+		ep.Why = fmt.Sprintf("Amazon Kinesis in %s, as %s asks, with the standard AWS credential chain", region, from)
+	} else {
+		ep.Address = endpoint
+		ep.Why = "the endpoint named by " + from
+		if !kinesis.IsAWS(endpoint) {
+			ep.Why += "; it is not an AWS endpoint, so its numbers are labelled as an emulator's"
+			markEmulator(ep, "the endpoint")
+			return nil
+		}
+	}
+	if p := cmp.Or(o.AWSProfile, os.Getenv("AWS_PROFILE")); p != "" {
+		ep.Why += " (profile " + p + ")"
+	}
+	return nil
+}
