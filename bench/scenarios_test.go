@@ -5,22 +5,19 @@ import (
 	"testing"
 
 	"streambench/bench"
-	"streambench/drivers"
-	"streambench/drivers/kafka"
-	"streambench/drivers/kinesis"
-	"streambench/drivers/loopback"
+	"streambench/targets"
 )
 
 // TestShippedScenarios loads every scenario in scenarios/ with the real drivers'
-// settings, and expands its matrix.
+// settings and target names, and expands its matrix.
 func TestShippedScenarios(t *testing.T) {
-	reg := drivers.NewRegistry(kafka.Registration, kinesis.Registration, loopback.Registration)
+	reg, names := targets.Registry(), targets.Names()
 	files, err := filepath.Glob(filepath.Join("..", "scenarios", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios: %v", err)
 	}
 	for _, file := range files {
-		s, err := bench.Load(file, reg, reg.Names())
+		s, err := bench.Load(file, reg, names)
 		if err != nil {
 			t.Errorf("%v", err)
 			continue
@@ -32,7 +29,7 @@ func TestShippedScenarios(t *testing.T) {
 		}
 		labels := map[string]bool{}
 		for _, p := range points {
-			if err := p.Scenario.Validate(reg.Names()); err != nil {
+			if err := p.Scenario.Validate(names); err != nil {
 				t.Errorf("%s, run %s: %v", file, p.Sweep, err)
 			}
 			if labels[p.Sweep.Label()] {

@@ -407,25 +407,29 @@ eval "$FAKE_BROKER"`
 
 func TestStartKafkaFailures(t *testing.T) {
 	tests := []struct {
-		name   string
-		format string
-		broker string
-		want   []string
+		name    string
+		keytool string
+		format  string
+		broker  string
+		want    []string
 	}{
-		{"format fails", `echo "Exception in thread main: fake format failure" >&2; exit 1`, "",
+		{"keytool fails", `echo "keytool error: fake keytool failure" >&2; exit 1`, "", "",
+			[]string{"keytool -genkeypair", "TLS listener", "fake keytool failure"}},
+		{"format fails", "", `echo "Exception in thread main: fake format failure" >&2; exit 1`, "",
 			[]string{"format kafka storage", "exit status 1", "fake format failure"}},
-		{"JVM dies", "", `echo "[ERROR] fake broker: cannot bind, giving up"; exit 3`,
+		{"JVM dies", "", "", `echo "[ERROR] fake broker: cannot bind, giving up"; exit 3`,
 			[]string{"java exited before the broker answered (exit status 3)", "fake broker: cannot bind, giving up",
 				"last lines of the broker log", "full broker log: "}},
-		{"never answers", "", `echo "fake broker hanging"; sleep 60`,
+		{"never answers", "", "", `echo "fake broker hanging"; sleep 60`,
 			[]string{"no answer within 1s", "fake broker hanging"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("FAKE_MVN_RUNS", filepath.Join(t.TempDir(), "runs"))
+			t.Setenv("FAKE_KEYTOOL", tt.keytool)
 			t.Setenv("FAKE_FORMAT", tt.format)
 			t.Setenv("FAKE_BROKER", tt.broker)
-			t.Setenv("PATH", pathWith(t, map[string]string{"java": fakeJava, "mvn": fakeMaven}))
+			t.Setenv("PATH", pathWith(t, map[string]string{"java": fakeJava, "mvn": fakeMaven, "keytool": `eval "$FAKE_KEYTOOL"`}))
 			o := KafkaOptions{CacheDir: t.TempDir(), FreePorts: true, StartTimeout: time.Second}
 			start := time.Now()
 			k, err := StartKafka(t.Context(), o)
