@@ -82,7 +82,7 @@ func composeCheckAt(ctx context.Context, service, addr string) error {
 	if service == ContainerLocalStack {
 		err = localStackKinesisRunning(ctx, addr)
 	} else {
-		err = pingKafkaAPI(ctx, addr)
+		err = ping(ctx, addr)
 	}
 	if err != nil {
 		return fmt.Errorf("compose: service %s at %s is not ready (%w); wait for it with 'docker compose up -d --wait %s'",

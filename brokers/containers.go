@@ -17,7 +17,6 @@ import (
 	"github.com/testcontainers/testcontainers-go/modules/localstack"
 	"github.com/testcontainers/testcontainers-go/modules/redpanda"
 	"github.com/testcontainers/testcontainers-go/wait"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Kinds of container StartContainer runs. They double as the service names of
@@ -344,18 +343,8 @@ func runLocalStackContainer(ctx context.Context, logger containerLogger) (testco
 
 // waitKafkaAPI polls the Kafka API at addr until it answers or timeout passes.
 func waitKafkaAPI(ctx context.Context, addr string, timeout time.Duration) error {
-	return retryUntil(ctx, timeout, func(ctx context.Context) error { return pingKafkaAPI(ctx, addr) },
+	return retryUntil(ctx, timeout, func(ctx context.Context) error { return ping(ctx, addr) },
 		"kafka API at "+addr)
-}
-
-// pingKafkaAPI asks the broker at addr for its API versions and metadata once.
-func pingKafkaAPI(ctx context.Context, addr string) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(2*time.Second), kgo.RetryTimeout(2*time.Second))
-	if err != nil {
-		return fmt.Errorf("create kafka client for %s: %w", addr, err)
-	}
-	defer cl.Close()
-	return cl.Ping(ctx)
 }
 
 // waitLocalStackKinesis polls LocalStack's health endpoint until it reports Kinesis
@@ -396,31 +385,12 @@ func localStackKinesisRunning(ctx context.Context, endpoint string) error {
 	return nil
 }
 
-// retryUntil calls try every 250ms, each call bounded to 3s, until it succeeds, timeout
-// passes or ctx ends; the error then keeps try's last complaint.
+// retryUntil is poll for what has no process to watch; its errors name what.
 func retryUntil(ctx context.Context, timeout time.Duration, try func(context.Context) error, what string) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var last error
-	for {
-		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
-		err := try(actx)
-		acancel()
-		if err == nil {
-			return nil
-		}
-		if last == nil || ctx.Err() == nil {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%s did not answer within %s (last: %w)", what, timeout, last)
-			}
-			return fmt.Errorf("waiting for %s: %w (last: %w)", what, ctx.Err(), last)
-		case <-time.After(250 * time.Millisecond):
-		}
+	if err := poll(ctx, timeout, nil, try); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
+	return nil
 }
 
 // containerLogger passes testcontainers-go's messages on to a progress writer, one

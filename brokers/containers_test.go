@@ -192,7 +192,7 @@ func TestContainerRetryUntil(t *testing.T) {
 	err = retryUntil(context.Background(), 300*time.Millisecond, func(context.Context) error {
 		return errors.New("still starting")
 	}, "thing at 127.0.0.1:1")
-	if err == nil || !strings.Contains(err.Error(), "thing at 127.0.0.1:1 did not answer within 300ms") ||
+	if err == nil || !strings.Contains(err.Error(), "thing at 127.0.0.1:1: no answer within 300ms") ||
 		!strings.Contains(err.Error(), "still starting") {
 		t.Errorf("want a timeout keeping the last complaint, got %v", err)
 	}

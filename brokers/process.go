@@ -217,6 +217,20 @@ func (c baseConfig) spawn(ctx context.Context, cmd *exec.Cmd, where, logPath str
 // (running prog) exits, timeout passes or ctx ends.
 func pollReady(ctx context.Context, proc *child, prog string, timeout time.Duration,
 	ready func(context.Context) error) error {
+	err := poll(ctx, timeout, proc.exited, ready)
+	if errors.Is(err, errStopped) {
+		return fmt.Errorf("%s exited before the broker answered (%v)", prog, exitText(proc.waitErr))
+	}
+	return err
+}
+
+// errStopped is poll's error when its stop channel closed first.
+var errStopped = errors.New("stopped")
+
+// poll calls try every 250ms (each call bounded to 2s) until it returns nil, stop is
+// closed (a nil stop never is), timeout passes or ctx ends. After the timeout its error
+// keeps the last reason try gave.
+func poll(ctx context.Context, timeout time.Duration, stop <-chan struct{}, try func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -224,7 +238,7 @@ func pollReady(ctx context.Context, proc *child, prog string, timeout time.Durat
 	var last error
 	for {
 		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
-		err := ready(actx)
+		err := try(actx)
 		acancel()
 		if err == nil {
 			return nil
@@ -235,8 +249,8 @@ func pollReady(ctx context.Context, proc *child, prog string, timeout time.Durat
 			last = err
 		}
 		select {
-		case <-proc.exited:
-			return fmt.Errorf("%s exited before the broker answered (%v)", prog, exitText(proc.waitErr))
+		case <-stop:
+			return errStopped
 		case <-ctx.Done():
 			if ctx.Err() == context.DeadlineExceeded {
 				return fmt.Errorf("no answer within %s (last: %w)", timeout, last)
