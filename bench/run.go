@@ -130,6 +130,9 @@ type Measurements struct {
 	// receiving in its last second: then some of the messages counted lost were late,
 	// not gone.
 	DrainExpired, StillArriving bool
+	// Probes are the answers to the scenario's probes; Actions what its timeline did.
+	Probes  []Probe
+	Actions []ActionRecord
 }
 
 // run is the state shared by one run's goroutines.

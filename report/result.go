@@ -53,6 +53,11 @@ type Result struct {
 	// ClientCPUSeconds is the CPU time of the bench process during the run.
 	ClientCPUSeconds float64          `json:"client_cpu_seconds"`
 	Intervals        []bench.Interval `json:"intervals"`
+	// Probes are the broker's answers to the scenario's probes (retention, encryption).
+	Probes []bench.Probe `json:"probes,omitempty"`
+	// Actions are the scenario's timeline as it happened (scale, restart the broker,
+	// stop and start the consumers).
+	Actions []bench.ActionRecord `json:"actions,omitempty"`
 }
 
 // Target says what produced the numbers.
@@ -172,6 +177,7 @@ func (r *Result) FromMeasurements(m *bench.Measurements) error {
 	r.Errors = m.Errors
 	r.Intervals = m.Intervals
 	r.ClientCPUSeconds = m.CPUSeconds
+	r.Probes, r.Actions = m.Probes, m.Actions
 	if !r.Scenario.Workload.Rate.Max {
 		rate := r.Scenario.Workload.Rate.PerSecond
 		r.Throughput.RequestedMsgsPerS = &rate
