@@ -186,7 +186,17 @@ func Run(ctx context.Context, s *Scenario, d drivers.Driver, opts Options) (*Mea
 	if err := d.Setup(ctx); err != nil {
 		return nil, fmt.Errorf("setting up the topology: %w", err)
 	}
+	var probes []Probe
+	if len(s.Probes) > 0 {
+		probes = askProbes(ctx, d, s.Probes)
+		for _, p := range probes {
+			logf("probe %s: %s", p.Name, p.Answer)
+		}
+	}
 	m, err := load(ctx, s, d, opts, logf, readyTimeout)
+	if m != nil {
+		m.Probes = probes
+	}
 	if !opts.Keep {
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		if terr := d.Teardown(tctx); terr != nil {

@@ -32,6 +32,11 @@ type Scenario struct {
 	Topology Topology `yaml:"topology" json:"topology"`
 	Workload Workload `yaml:"workload" json:"workload"`
 
+	// Probes are questions asked of the broker about the fresh topology before the load
+	// starts: "retention", "set_retention 8760h" (or unlimited), "encryption". The
+	// answers go into the result.
+	Probes []string `yaml:"probes" json:"probes,omitempty"`
+
 	// Drivers holds each registered driver's settings block (`kafka:`, …), keyed by the
 	// driver's name, with every default filled in.
 	Drivers map[string]drivers.Settings `yaml:"-" json:"drivers"`

@@ -13,7 +13,9 @@ import (
 func TestShippedScenarios(t *testing.T) {
 	reg, names := targets.Registry(), targets.Names()
 	files, err := filepath.Glob(filepath.Join("..", "scenarios", "*.yaml"))
-	if err != nil || len(files) == 0 {
+	claims, _ := filepath.Glob(filepath.Join("..", "scenarios", "claims", "c*.yaml"))
+	files = append(files, claims...)
+	if err != nil || len(files) == 0 || len(claims) == 0 {
 		t.Fatalf("no scenarios: %v", err)
 	}
 	for _, file := range files {

@@ -6,6 +6,7 @@ package drivers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -208,3 +209,24 @@ func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"[hidden]"`), nil }
 
 // Reveal returns the secret itself.
 func (s Secret) Reveal() string { return string(s) }
+
+// ErrUnsupported is wrapped by a driver's error when the broker's API cannot express
+// what was asked (a Kinesis stream with no retention limit), as opposed to a broker that
+// was asked and refused.
+var ErrUnsupported = errors.New("the broker's API cannot express this")
+
+// RetentionController is implemented by drivers that can read and change how long the
+// broker keeps the topology's messages. A negative duration means no time limit.
+type RetentionController interface {
+	Retention(ctx context.Context) (time.Duration, error)
+	// SetRetention asks the broker for a new retention; its error is the broker's
+	// refusal, or wraps ErrUnsupported.
+	SetRetention(ctx context.Context, d time.Duration) error
+}
+
+// EncryptionReporter is implemented by drivers that can say how the broker stores the
+// topology's messages: Kinesis's EncryptionType ("NONE", "KMS"), or what a Kafka
+// broker does.
+type EncryptionReporter interface {
+	Encryption(ctx context.Context) (string, error)
+}

@@ -423,3 +423,53 @@ func TestRunDockerWithoutAnEngine(t *testing.T) {
 		t.Errorf("files written: %v", files)
 	}
 }
+
+// TestRetentionAndEncryptionProbes runs the C8 and C11 claim scenarios, shortened,
+// against the real local Kafka and kinesis-mock, and checks what each broker answered.
+func TestRetentionAndEncryptionProbes(t *testing.T) {
+	kafkaAddr, kinesisURL := brokertest.Kafka(t), brokertest.Kinesis(t)
+	out := t.TempDir()
+	for _, sc := range []string{"c8-retention", "c11-encryption"} {
+		mustRun(t, "run", "../../scenarios/claims/"+sc+".yaml", "--out", out, "--duration", "1s",
+			"--kafka-brokers", kafkaAddr, "--kinesis-endpoint", kinesisURL)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*", "*.json"))
+	answers := map[string]string{} // "scenario/target/probe #i" -> value|answer
+	for _, f := range files {
+		r, err := report.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Counts.Received != r.Counts.Sent || r.Counts.Sent == 0 {
+			t.Errorf("%s: counts %+v", f, r.Counts)
+		}
+		for i, p := range r.Probes {
+			v := "-"
+			if p.Value != nil {
+				v = fmt.Sprint(*p.Value)
+			}
+			answers[fmt.Sprintf("%s/%s/%d", r.Scenario.Name, r.Target.Name, i)] = v + "|" + p.By + "|" + p.Answer
+		}
+	}
+	for key, want := range map[string]string{
+		"c8-retention/kafka/0":     "168|broker|7d",
+		"c8-retention/kafka/1":     "1|broker|accepted; now 365d",
+		"c8-retention/kafka/2":     "1|broker|accepted",
+		"c8-retention/kafka/3":     "1|broker|accepted; now unlimited",
+		"c8-retention/kafka/4":     "-1|broker|unlimited",
+		"c8-retention/kinesis/0":   "24|broker|1d",
+		"c8-retention/kinesis/1":   "1|broker|accepted; now 365d",
+		"c8-retention/kinesis/2":   "0|broker|refused: ",
+		"c8-retention/kinesis/3":   "0|client|refused: the broker's API cannot express this",
+		"c8-retention/kinesis/4":   "8760|broker|365d",
+		"c11-encryption/kinesis/0": "-|broker|NONE",
+		"c11-encryption/kafka/0":   "-|broker|none at rest",
+	} {
+		if !strings.HasPrefix(answers[key], want) {
+			t.Errorf("%s = %q, want it to start %q", key, answers[key], want)
+		}
+	}
+	if !strings.Contains(answers["c8-retention/kinesis/2"], "between 24 and 8760") {
+		t.Errorf("kinesis refusal of 8761h does not give the bounds: %q", answers["c8-retention/kinesis/2"])
+	}
+}

@@ -36,12 +36,14 @@ const setupTimeout = 15 * time.Second
 type Driver struct {
 	seeds []string
 	// conn are the client options every client of the driver shares: seeds and security.
-	conn  []kgo.Opt
-	set   *Settings
-	topo  drivers.Topology
-	group string
-	admin *kadm.Client
-	cl    *kgo.Client
+	conn []kgo.Opt
+	// security describes conn for reports ("plaintext", "TLS …").
+	security string
+	set      *Settings
+	topo     drivers.Topology
+	group    string
+	admin    *kadm.Client
+	cl       *kgo.Client
 
 	mu        sync.Mutex
 	consumers int
@@ -69,13 +71,14 @@ func Open(_ context.Context, cfg drivers.Config) (drivers.Driver, error) {
 		return nil, fmt.Errorf("kafka at %s: %w", cfg.Address, err)
 	}
 	return &Driver{
-		seeds: seeds,
-		conn:  conn,
-		set:   set,
-		topo:  cfg.Topology,
-		group: cfg.Topology.Name + "-group",
-		admin: kadm.NewClient(cl),
-		cl:    cl,
+		seeds:    seeds,
+		conn:     conn,
+		security: sec.String(),
+		set:      set,
+		topo:     cfg.Topology,
+		group:    cfg.Topology.Name + "-group",
+		admin:    kadm.NewClient(cl),
+		cl:       cl,
 	}, nil
 }
 

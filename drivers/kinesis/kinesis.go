@@ -217,19 +217,30 @@ func (d *Driver) ready(ctx context.Context, hours int32) error {
 		return nil
 	}
 	have := aws.ToInt32(sum.RetentionPeriodHours)
-	switch {
-	case hours > have:
-		_, err = d.api.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: d.stream(), RetentionPeriodHours: aws.Int32(hours)})
-	case hours < have:
-		_, err = d.api.DecreaseStreamRetentionPeriod(ctx, &kinesis.DecreaseStreamRetentionPeriodInput{StreamName: d.stream(), RetentionPeriodHours: aws.Int32(hours)})
-	default:
+	if hours == have {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("kinesis at %s: setting the retention of stream %s from %d to %d hours: %w", d.endpoint, d.topo.Name, have, hours, err)
+	if err := d.setRetention(ctx, have, hours); err != nil {
+		return err
 	}
 	_, err = d.waitActive(ctx)
 	return err
+}
+
+// setRetention changes the stream's retention from have to want hours: Kinesis has one
+// call to increase it and another to decrease it.
+func (d *Driver) setRetention(ctx context.Context, have, want int32) error {
+	var err error
+	switch {
+	case want > have:
+		_, err = d.api.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: d.stream(), RetentionPeriodHours: aws.Int32(want)})
+	case want < have:
+		_, err = d.api.DecreaseStreamRetentionPeriod(ctx, &kinesis.DecreaseStreamRetentionPeriodInput{StreamName: d.stream(), RetentionPeriodHours: aws.Int32(want)})
+	}
+	if err != nil {
+		return fmt.Errorf("kinesis at %s: setting the retention of stream %s from %d to %d hours: %w", d.endpoint, d.topo.Name, have, want, err)
+	}
+	return nil
 }
 
 // waitActive polls the stream until it is ACTIVE.
