@@ -217,6 +217,7 @@ func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
 	}
 	checkRange(report, "workload.max_in_flight", w.MaxInFlight, 1, maxMaxInFlight, "")
 
+	s.checkActions(report)
 	for i, p := range s.Probes {
 		if _, err := parseProbe(p); err != nil {
 			report(fmt.Sprintf("probes[%d]", i), err.Error())

@@ -39,6 +39,9 @@ type Options struct {
 	Progress func(Progress)
 	// Logf, when set, is told what the run is doing.
 	Logf func(format string, args ...any)
+	// RestartBroker, when set, restarts the broker for a restart_broker action: only a
+	// broker that bench itself manages can be restarted.
+	RestartBroker func(ctx context.Context) error
 }
 
 // Progress is a snapshot of a run in progress.
@@ -133,6 +136,9 @@ type Measurements struct {
 	// Probes are the answers to the scenario's probes; Actions what its timeline did.
 	Probes  []Probe
 	Actions []ActionRecord
+	// Partitions says, for a run with a timeline, when each partition (shard) first
+	// delivered a message and how many it delivered.
+	Partitions []PartitionReceipt
 }
 
 // run is the state shared by one run's goroutines.
@@ -226,7 +232,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	consumers := make([]*consumer, 0, s.Workload.Consumers)
 	defer func() {
 		for _, c := range consumers {
-			c.c.Close()
+			c.close()
 		}
 	}()
 	for i := range s.Workload.Consumers {
@@ -272,14 +278,15 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	r.t0 = m.StartedAt
 	logf("load started: %s warm-up, then %s measured", s.Warmup, s.Duration)
 
-	var consumersDone sync.WaitGroup
 	for _, c := range consumers {
-		consumersDone.Add(1)
-		go func() { defer consumersDone.Done(); c.loop(cctx) }()
+		c.start(cctx)
 	}
 	tk := newTicker(r, producers, consumers, opts.Progress)
 	tickerDone := make(chan struct{})
 	go func() { defer close(tickerDone); tk.loop() }()
+	tl := &timeline{r: r, d: d, opts: opts, consumers: consumers, cctx: cctx, readyTimeout: readyTimeout, logf: logf}
+	timelineDone := make(chan struct{})
+	go func() { defer close(timelineDone); tl.run(ctx, s.Actions) }()
 
 	// The load stops at its end, at an interrupt, or when ctx is cancelled.
 	go func() {
@@ -311,6 +318,8 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	drainDeadline := time.AfterFunc(s.Drain.D(), cancelDrain)
 	defer drainDeadline.Stop()
 	producersDone.Wait()
+	// An action under way (a broker restarting) finishes before the drain begins.
+	<-timelineDone
 	logf("load stopped; draining for up to %s", s.Drain)
 
 	var errs []error
@@ -324,8 +333,9 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	// Close fails whatever is still unacknowledged, so every ack has been counted once
 	// it returns.
 	closeProducers()
-	cancelConsumers()
-	consumersDone.Wait()
+	for _, c := range consumers {
+		c.halt()
+	}
 	close(tk.done)
 	<-tickerDone
 	m.EndedAt = time.Now()
@@ -337,6 +347,10 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	m.Intervals = tk.intervals
 	collect(m, r, producers, consumers, stopAt)
 	m.DrainExpired, m.StillArriving = !delivered, arriving
+	m.Actions = tl.records
+	if len(s.Actions) > 0 {
+		m.Partitions = partitionReceipts(consumers)
+	}
 	if ctx.Err() != nil {
 		errs = append(errs, fmt.Errorf("run aborted: %w", context.Cause(ctx)))
 	}
@@ -607,12 +621,23 @@ func (p *producer) loop(ctx context.Context) {
 	}
 }
 
-// consumer is one consumer's goroutine.
+// consumer is one consumer's goroutine: its driver consumer, which a timeline may stop
+// and replace, and its accounting, which lasts the whole run.
 type consumer struct {
 	r       *run
 	c       drivers.Consumer
 	t       tracker
 	deliver drivers.DeliverFunc
+
+	// cancel and done belong to the running poll loop (nil when stopped); closed is
+	// set once c has been closed.
+	cancel context.CancelFunc
+	done   chan struct{}
+	closed bool
+	// firstSeen is, per partition, when its first message arrived (ns since t0, plus
+	// one so that 0 means never), and perPartition how many arrived.
+	firstSeen    []int64
+	perPartition []int64
 
 	received counter // first deliveries
 	e2eWin   *window
@@ -627,6 +652,10 @@ type consumer struct {
 
 func newConsumer(r *run, c drivers.Consumer) *consumer {
 	cs := &consumer{r: r, c: c, e2eWin: newWindow(), e2e: NewHistogram()}
+	if len(r.s.Actions) > 0 {
+		// A timeline changes the topology: record when each partition first carries.
+		cs.firstSeen = []int64{}
+	}
 	cs.deliver = cs.onDelivery
 	return cs
 }
@@ -642,6 +671,9 @@ func (c *consumer) onDelivery(v []byte, partition int32) {
 		c.foreign++
 		return
 	}
+	if c.firstSeen != nil {
+		c.notePartition(partition, now)
+	}
 	if !c.t.observe(env.Producer, env.Seq, partition) {
 		return
 	}
@@ -655,6 +687,30 @@ func (c *consumer) onDelivery(v []byte, partition int32) {
 		if record(c.e2e, lat) {
 			c.clamped++
 		}
+	}
+}
+
+// start runs the poll loop until halt.
+func (c *consumer) start(ctx context.Context) {
+	ctx, c.cancel = context.WithCancel(ctx)
+	c.done = make(chan struct{})
+	go func() { defer close(c.done); c.loop(ctx) }()
+}
+
+// halt stops the poll loop and waits for it; a stopped consumer's halt does nothing.
+func (c *consumer) halt() {
+	if c.cancel != nil {
+		c.cancel()
+		<-c.done
+		c.cancel = nil
+	}
+}
+
+// close closes the driver consumer once.
+func (c *consumer) close() {
+	if !c.closed {
+		c.closed = true
+		c.c.Close()
 	}
 }
 

@@ -37,6 +37,11 @@ type Scenario struct {
 	// answers go into the result.
 	Probes []string `yaml:"probes" json:"probes,omitempty"`
 
+	// Actions are done at given moments of the run, on the same clock as the load (the
+	// first send is 0s, warm-up included): scale the topology, restart the broker, stop
+	// and start the consumers. What happened goes into the result.
+	Actions []Action `yaml:"actions" json:"actions,omitempty"`
+
 	// Drivers holds each registered driver's settings block (`kafka:`, …), keyed by the
 	// driver's name, with every default filled in.
 	Drivers map[string]drivers.Settings `yaml:"-" json:"drivers"`

@@ -10,6 +10,70 @@ import (
 	"streambench/drivers"
 )
 
+// Action is one step of a scenario's timeline.
+type Action struct {
+	// At is when to start it, since the first send (warm-up included).
+	At Duration `yaml:"at" json:"at"`
+	// Do is scale, restart_broker, stop_consumers or start_consumers.
+	Do string `yaml:"do" json:"do"`
+	// Partitions is the new partition (shard) count, for scale.
+	Partitions int `yaml:"partitions" json:"partitions,omitempty"`
+}
+
+// The actions a timeline may hold.
+const (
+	ActionScale          = "scale"
+	ActionRestartBroker  = "restart_broker"
+	ActionStopConsumers  = "stop_consumers"
+	ActionStartConsumers = "start_consumers"
+)
+
+// checkActions reports each action that cannot be done as written.
+func (s *Scenario) checkActions(report func(path, msg string)) {
+	end := s.Warmup.D() + s.Duration.D()
+	stopped := false
+	var last time.Duration
+	for i, a := range s.Actions {
+		path := fmt.Sprintf("actions[%d]", i)
+		if d := a.At.D(); d < 0 || d >= end {
+			report(path+".at", fmt.Sprintf("must be from 0s to before the load ends (warm-up + duration = %s)", Duration(end)))
+		} else if d < last {
+			report(path+".at", fmt.Sprintf("actions must be in time order: %s comes after %s", a.At, Duration(last)))
+		} else {
+			last = d
+		}
+		if a.Partitions != 0 && a.Do != ActionScale {
+			report(path+".partitions", "only a scale action takes partitions")
+		}
+		switch a.Do {
+		case ActionScale:
+			if a.Partitions <= s.Topology.Partitions || a.Partitions > maxPartitions {
+				report(path+".partitions", fmt.Sprintf("a scale action needs the new count, more than topology.partitions (%d) and at most %d", s.Topology.Partitions, maxPartitions))
+			}
+		case ActionRestartBroker:
+		case ActionStopConsumers:
+			if stopped {
+				report(path+".do", "the consumers are already stopped")
+			}
+			stopped = true
+		case ActionStartConsumers:
+			if !stopped {
+				report(path+".do", "start_consumers needs a stop_consumers before it")
+			}
+			stopped = false
+		default:
+			msg := fmt.Sprintf("unknown action %q: want scale, restart_broker, stop_consumers or start_consumers", a.Do)
+			if near := suggest(a.Do, []string{ActionRestartBroker, ActionScale, ActionStartConsumers, ActionStopConsumers}); near != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", near)
+			}
+			report(path+".do", msg)
+		}
+	}
+	if stopped {
+		report("actions", "the consumers are stopped and never started again: the run could not receive what was sent after")
+	}
+}
+
 // Probe is one question a run asked the broker about its fresh topology, with the
 // broker's answer: what retention it reports, whether it accepts another, what
 // encryption a stream has. Probes are asked after the topology is created and before
@@ -144,4 +208,133 @@ func retentionText(r time.Duration) string {
 		return "unlimited"
 	}
 	return Duration(r).String()
+}
+
+// PartitionReceipt is what one partition (shard) delivered during a run.
+type PartitionReceipt struct {
+	Partition int32 `json:"partition"`
+	// FirstS is when its first message arrived, in seconds since the first send.
+	FirstS   float64 `json:"first_s"`
+	Received int64   `json:"received"`
+}
+
+// notePartition counts a delivery from partition at now.
+func (c *consumer) notePartition(partition int32, now int64) {
+	p := int(max(partition, 0))
+	if p >= len(c.firstSeen) {
+		c.firstSeen = append(c.firstSeen, make([]int64, p+1-len(c.firstSeen))...)
+		c.perPartition = append(c.perPartition, make([]int64, p+1-len(c.perPartition))...)
+	}
+	if c.firstSeen[p] == 0 {
+		c.firstSeen[p] = now + 1
+	}
+	c.perPartition[p]++
+}
+
+// partitionReceipts merges the consumers' per-partition records: the earliest first
+// delivery and the sum of deliveries, duplicates included.
+func partitionReceipts(consumers []*consumer) []PartitionReceipt {
+	var first, count []int64
+	for _, c := range consumers {
+		for p, at := range c.firstSeen {
+			if p >= len(first) {
+				first = append(first, make([]int64, p+1-len(first))...)
+				count = append(count, make([]int64, p+1-len(count))...)
+			}
+			if at != 0 && (first[p] == 0 || at < first[p]) {
+				first[p] = at
+			}
+			count[p] += c.perPartition[p]
+		}
+	}
+	var out []PartitionReceipt
+	for p, at := range first {
+		if at != 0 {
+			out = append(out, PartitionReceipt{Partition: int32(p), FirstS: float64(at-1) / 1e9, Received: count[p]})
+		}
+	}
+	return out
+}
+
+// timeline carries out a scenario's actions on the run's clock.
+type timeline struct {
+	r            *run
+	d            drivers.Driver
+	opts         Options
+	consumers    []*consumer
+	cctx         context.Context // the consumers' context, for those started again
+	readyTimeout time.Duration
+	logf         func(string, ...any)
+	records      []ActionRecord
+}
+
+// run does each action at its time, until the load stops; an action the load's end
+// comes before is recorded as not done.
+func (tl *timeline) run(ctx context.Context, actions []Action) {
+	for _, a := range actions {
+		rec := ActionRecord{Do: a.Do, Detail: a.detail()}
+		wait := time.NewTimer(time.Until(tl.r.t0.Add(a.At.D())))
+		select {
+		case <-wait.C:
+		case <-tl.r.stop:
+			wait.Stop()
+			rec.AtS, rec.Error = float64(tl.r.now())/1e9, "not done: the load stopped first"
+			tl.records = append(tl.records, rec)
+			continue
+		}
+		start := tl.r.now()
+		tl.logf("action at %s: %s %s", a.At, a.Do, rec.Detail)
+		err := tl.do(ctx, a)
+		rec.AtS, rec.TookS = float64(start)/1e9, float64(tl.r.now()-start)/1e9
+		if err != nil {
+			rec.Error = err.Error()
+			tl.logf("action %s failed: %v", a.Do, err)
+		}
+		tl.records = append(tl.records, rec)
+	}
+}
+
+func (a Action) detail() string {
+	if a.Do == ActionScale {
+		return fmt.Sprintf("to %d partitions", a.Partitions)
+	}
+	return ""
+}
+
+func (tl *timeline) do(ctx context.Context, a Action) error {
+	switch a.Do {
+	case ActionScale:
+		sc, ok := tl.d.(drivers.Scaler)
+		if !ok {
+			return errors.New("this driver cannot change the partition count")
+		}
+		return sc.Scale(ctx, a.Partitions)
+	case ActionRestartBroker:
+		if tl.opts.RestartBroker == nil {
+			return errors.New("bench can restart only a local broker it manages (--env local)")
+		}
+		return tl.opts.RestartBroker(ctx)
+	case ActionStopConsumers:
+		for _, c := range tl.consumers {
+			c.halt()
+			c.close()
+		}
+		return nil
+	case ActionStartConsumers:
+		rctx, cancel := context.WithTimeout(ctx, tl.readyTimeout)
+		defer cancel()
+		for i, c := range tl.consumers {
+			nc, err := tl.d.NewConsumer(ctx, i)
+			if err != nil {
+				return fmt.Errorf("starting consumer %d again: %w", i, err)
+			}
+			c.c, c.closed = nc, false
+			if err := nc.WaitReady(rctx); err != nil {
+				return fmt.Errorf("waiting for consumer %d to be ready again: %w", i, err)
+			}
+			c.start(tl.cctx)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown action %q", a.Do)
 }

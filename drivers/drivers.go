@@ -230,3 +230,10 @@ type RetentionController interface {
 type EncryptionReporter interface {
 	Encryption(ctx context.Context) (string, error)
 }
+
+// Scaler is implemented by drivers that can add partitions (shards) to the topology
+// while a run goes on. Scale returns once the broker has made the change; how soon the
+// clients use the new capacity is what a run measures.
+type Scaler interface {
+	Scale(ctx context.Context, partitions int) error
+}

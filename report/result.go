@@ -58,6 +58,9 @@ type Result struct {
 	// Actions are the scenario's timeline as it happened (scale, restart the broker,
 	// stop and start the consumers).
 	Actions []bench.ActionRecord `json:"actions,omitempty"`
+	// Partitions says, for a run with actions, when each partition (shard) first
+	// delivered and how many messages it delivered.
+	Partitions []bench.PartitionReceipt `json:"partitions,omitempty"`
 }
 
 // Target says what produced the numbers.
@@ -177,7 +180,7 @@ func (r *Result) FromMeasurements(m *bench.Measurements) error {
 	r.Errors = m.Errors
 	r.Intervals = m.Intervals
 	r.ClientCPUSeconds = m.CPUSeconds
-	r.Probes, r.Actions = m.Probes, m.Actions
+	r.Probes, r.Actions, r.Partitions = m.Probes, m.Actions, m.Partitions
 	if !r.Scenario.Workload.Rate.Max {
 		rate := r.Scenario.Workload.Rate.PerSecond
 		r.Throughput.RequestedMsgsPerS = &rate

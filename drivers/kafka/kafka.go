@@ -65,7 +65,7 @@ func Open(_ context.Context, cfg drivers.Config) (drivers.Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka at %s: %w", cfg.Address, err)
 	}
-	conn := append([]kgo.Opt{kgo.SeedBrokers(seeds...)}, secOpts...)
+	conn := append([]kgo.Opt{kgo.SeedBrokers(seeds...), kgo.MetadataMaxAge(set.MetadataMaxAge.D())}, secOpts...)
 	cl, err := kgo.NewClient(append(conn, kgo.ClientID("streambench-admin"))...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka at %s: %w", cfg.Address, err)
@@ -119,11 +119,16 @@ func (d *Driver) Setup(ctx context.Context) error {
 	}
 	// Creation returns before every partition has a leader; wait for them, so that the
 	// first messages do not pay for the topic's birth.
+	return d.waitLeaders(ctx, d.topo.Partitions)
+}
+
+// waitLeaders waits until the topic has n partitions, each with a leader.
+func (d *Driver) waitLeaders(ctx context.Context, n int) error {
 	for {
 		td, err := d.admin.ListTopics(ctx, d.topo.Name)
 		if err == nil {
 			t := td[d.topo.Name]
-			ready := t.Err == nil && len(t.Partitions) == d.topo.Partitions
+			ready := t.Err == nil && len(t.Partitions) == n
 			for _, p := range t.Partitions {
 				ready = ready && p.Err == nil && p.Leader >= 0
 			}
@@ -133,7 +138,7 @@ func (d *Driver) Setup(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("kafka at %s: topic %s has no leader for every partition: %w", d.addr(), d.topo.Name, ctx.Err())
+			return fmt.Errorf("kafka at %s: topic %s has no leader for each of %d partitions: %w", d.addr(), d.topo.Name, n, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

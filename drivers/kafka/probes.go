@@ -85,3 +85,22 @@ func (d *Driver) SetRetention(ctx context.Context, r time.Duration) error {
 func (d *Driver) Encryption(context.Context) (string, error) {
 	return "none at rest (Kafka stores records as sent); in transit: " + d.security, nil
 }
+
+// Scale raises the topic's partition count to n (Kafka cannot lower it) and waits until
+// every partition has a leader. Producers use the new partitions after their next
+// metadata refresh (the metadata_max_age setting).
+func (d *Driver) Scale(ctx context.Context, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	resps, err := d.admin.UpdatePartitions(ctx, n, d.topo.Name)
+	if err == nil {
+		var resp kadm.CreatePartitionsResponse
+		if resp, err = resps.On(d.topo.Name, nil); err == nil && resp.Err != nil {
+			err = fmt.Errorf("%w: %s", resp.Err, resp.ErrMessage)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("kafka at %s: raising topic %s to %d partitions: %w", d.addr(), d.topo.Name, n, err)
+	}
+	return d.waitLeaders(ctx, n)
+}

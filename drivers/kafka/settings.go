@@ -32,6 +32,9 @@ type Settings struct {
 	FetchMaxWait drivers.Duration `yaml:"fetch_max_wait" json:"fetch_max_wait"`
 	// FetchMinBytes is the least data a fetch response waits for.
 	FetchMinBytes int `yaml:"fetch_min_bytes" json:"fetch_min_bytes"`
+	// MetadataMaxAge is how often clients refresh the cluster's metadata at the latest:
+	// partitions added during a run are used only from a client's next refresh.
+	MetadataMaxAge drivers.Duration `yaml:"metadata_max_age" json:"metadata_max_age"`
 }
 
 // The values of acks and compression, and what they mean to franz-go.
@@ -56,6 +59,7 @@ func NewSettings() *Settings {
 		DeliveryTimeout: drivers.Duration(2 * time.Minute),
 		FetchMaxWait:    drivers.Duration(500 * time.Millisecond),
 		FetchMinBytes:   1,
+		MetadataMaxAge:  drivers.Duration(5 * time.Minute),
 	}
 }
 
@@ -89,5 +93,8 @@ func (s *Settings) Validate(report func(field, msg string)) {
 	}
 	if s.FetchMinBytes < 1 || s.FetchMinBytes > 64<<20 {
 		report("fetch_min_bytes", "must be from 1 to 67108864")
+	}
+	if d := s.MetadataMaxAge.D(); d < time.Second || d > time.Hour {
+		report("metadata_max_age", "must be from 1s to 1h")
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"streambench/drivers"
 )
@@ -60,4 +61,20 @@ func (d *Driver) Encryption(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return string(out.StreamDescriptionSummary.EncryptionType), nil
+}
+
+// Scale asks Kinesis for n open shards (UpdateShardCount with uniform scaling) and waits
+// until the stream is ACTIVE again: the parents are then closed and their children
+// open, which the producers' keys spread over at once.
+func (d *Driver) Scale(ctx context.Context, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*setupTimeout)
+	defer cancel()
+	_, err := d.api.UpdateShardCount(ctx, &kinesis.UpdateShardCountInput{
+		StreamName: d.stream(), TargetShardCount: aws.Int32(int32(n)), ScalingType: types.ScalingTypeUniformScaling,
+	})
+	if err != nil {
+		return fmt.Errorf("kinesis at %s: resharding stream %s to %d shards: %w", d.endpoint, d.topo.Name, n, err)
+	}
+	_, err = d.waitActive(ctx)
+	return err
 }
