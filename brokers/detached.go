@@ -32,6 +32,11 @@ type detached[S record] struct {
 	ping func(ctx context.Context, st S) error
 	// launch starts a detached broker in dataDir and returns once it answers.
 	launch func(ctx context.Context, dataDir string) (*child, S, error)
+	// relaunch, nil for a broker that cannot be restarted, checks that the broker st
+	// describes can start again in dataDir, keeping its data, and returns the function that
+	// starts it there, detached. It is called while the broker still runs, so that what
+	// can be found wrong beforehand does not take it down first.
+	relaunch func(ctx context.Context, dataDir string, st S) (start func(context.Context) (*child, S, error), err error)
 }
 
 func (d detached[S]) statePath() string { return filepath.Join(d.stateDir, d.name+".json") }

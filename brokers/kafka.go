@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -30,28 +31,45 @@ const (
 
 // Kafka is a broker started by StartKafka for the length of one run. It is tied to the
 // calling process: Stop ends it, and on Linux it is killed if that process dies first.
+// Its methods may be called from several goroutines.
 type Kafka struct {
+	c   kafkaConfig
+	run *runScoped
+
+	mu   sync.Mutex // guards info, which Restart changes
 	info KafkaState
-	run  *runScoped
 }
 
 // Address returns the bootstrap address, such as "127.0.0.1:9092".
-func (k *Kafka) Address() string { return k.info.Address }
+func (k *Kafka) Address() string { return k.Info().Address }
 
-// PID returns the process id of the broker's JVM.
-func (k *Kafka) PID() int { return k.info.PID }
+// PID returns the process id of the broker's JVM: after a Restart, of the new JVM; after a
+// Restart that could not start the broker again, 0.
+func (k *Kafka) PID() int { return k.Info().PID }
 
-// LogPath returns the file that receives the broker's stdout and stderr.
-func (k *Kafka) LogPath() string { return k.info.LogPath }
+// LogPath returns the file that receives the broker's stdout and stderr (of every JVM
+// Restart starts, too).
+func (k *Kafka) LogPath() string { return k.Info().LogPath }
 
 // Version returns the Kafka release running, such as "4.1.2".
-func (k *Kafka) Version() string { return k.info.Version }
+func (k *Kafka) Version() string { return k.Info().Version }
 
 // Product returns "Apache Kafka".
-func (k *Kafka) Product() string { return k.info.Product }
+func (k *Kafka) Product() string { return k.Info().Product }
 
 // Info returns everything known about the running broker.
-func (k *Kafka) Info() KafkaState { return k.info }
+func (k *Kafka) Info() KafkaState {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.info
+}
+
+// setInfo records the broker Restart has started, or the lack of one.
+func (k *Kafka) setInfo(info KafkaState) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.info = info
+}
 
 // StartKafka fetches the jars if needed (see EnsureKafkaJars), starts a single-node KRaft
 // broker in a fresh data directory under the cache directory and returns once it answers
@@ -68,12 +86,13 @@ func StartKafka(ctx context.Context, o KafkaOptions) (*Kafka, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Kafka{info: info, run: run}, nil
+	return &Kafka{c: c, run: run, info: info}, nil
 }
 
 // Stop shuts the broker down: SIGTERM, up to 15s (or until ctx ends) for a clean shutdown,
 // then SIGKILL to its whole process group. It then removes the data directory. Calling Stop
-// again does nothing more.
+// again does nothing more. Called during a Restart, from another goroutine, it interrupts
+// the restart and stops whatever JVM that left running.
 func (k *Kafka) Stop(ctx context.Context) error {
 	return k.run.stop(ctx)
 }
@@ -82,20 +101,40 @@ func (k *Kafka) Stop(ctx context.Context) error {
 // ties the JVM to this process (run-scoped); otherwise it is detached. On error nothing is
 // left running.
 func (c kafkaConfig) launch(ctx context.Context, dataDir string, bound bool) (*child, KafkaState, error) {
-	java, err := lookJava()
+	java, err := c.tools(ctx)
 	if err != nil {
 		return nil, KafkaState{}, err
+	}
+	info, err := c.prepare(ctx, java, dataDir)
+	if err != nil {
+		return nil, info, err
+	}
+	return c.startJVM(ctx, java, info, bound)
+}
+
+// tools finds java and makes sure the jars are cached, returning the path of java.
+func (c kafkaConfig) tools(ctx context.Context) (java string, err error) {
+	if java, err = lookJava(); err != nil {
+		return "", err
 	}
 	if _, err := c.ensureJars(ctx); err != nil {
-		return nil, KafkaState{}, err
+		return "", err
 	}
+	return java, nil
+}
+
+// prepare makes dataDir ready for a broker's first start: it chooses the ports, makes the
+// TLS certificate and KafkaUser's password, writes server.properties and the logging
+// config, and formats the storage. The KafkaState it returns has everything but the PID
+// and start time, which startJVM fills in.
+func (c kafkaConfig) prepare(ctx context.Context, java, dataDir string) (KafkaState, error) {
 	ports, err := c.choosePorts()
 	if err != nil {
-		return nil, KafkaState{}, err
+		return KafkaState{}, err
 	}
 	sec, err := c.makeKafkaSecurity(ctx, java, dataDir)
 	if err != nil {
-		return nil, KafkaState{}, err
+		return KafkaState{}, err
 	}
 	info := KafkaState{
 		Product:        KafkaProduct,
@@ -114,19 +153,26 @@ func (c kafkaConfig) launch(ctx context.Context, dataDir string, bound bool) (*c
 	}
 	props, err := serverProperties(ports, filepath.Join(dataDir, kraftLogDir), sec)
 	if err != nil {
-		return nil, info, err
+		return info, err
 	}
 	// Mode 0600: the file holds the keystore's and KafkaUser's passwords.
 	if err := os.WriteFile(info.ConfigPath, []byte(props), 0o600); err != nil {
-		return nil, info, fmt.Errorf("write kafka config: %w", err)
+		return info, fmt.Errorf("write kafka config: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dataDir, log4jFile), log4j2XML, 0o644); err != nil {
-		return nil, info, fmt.Errorf("write kafka logging config: %w", err)
+		return info, fmt.Errorf("write kafka logging config: %w", err)
 	}
 	if err := c.formatStorage(ctx, java, dataDir, info.ConfigPath, sec); err != nil {
-		return nil, info, err
+		return info, err
 	}
+	return info, nil
+}
 
+// startJVM starts the broker that info describes in its data directory, which prepare has
+// made ready (and an earlier JVM may have used), and returns once it answers, with info's
+// PID and StartedAt filled in. Its stdout and stderr are appended to info.LogPath. bound is
+// as for launch. On error nothing is left running.
+func (c kafkaConfig) startJVM(ctx context.Context, java string, info KafkaState, bound bool) (*child, KafkaState, error) {
 	// One client for all the readiness polls; it dials only when asked.
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(info.Address),
@@ -148,10 +194,10 @@ func (c kafkaConfig) launch(ctx context.Context, dataDir string, bound bool) (*c
 		return err
 	}
 
-	args := append(c.jvmArgs(dataDir, c.heapMB), kafkaMainClass, info.ConfigPath)
+	args := append(c.jvmArgs(info.DataDir, info.HeapMB), kafkaMainClass, info.ConfigPath)
 	cmd := exec.Command(java, args...)
-	cmd.Dir = dataDir
-	c.logf("starting %s %s on %s (heap %d MiB, log %s)…", KafkaProduct, c.version, info.Address, c.heapMB, info.LogPath)
+	cmd.Dir = info.DataDir
+	c.logf("starting %s %s on %s (heap %d MiB, log %s)…", KafkaProduct, info.Version, info.Address, info.HeapMB, info.LogPath)
 	start := time.Now()
 	proc, err := c.spawn(ctx, cmd, info.Address, info.LogPath, bound, ready)
 	if err != nil {
@@ -159,7 +205,7 @@ func (c kafkaConfig) launch(ctx context.Context, dataDir string, bound bool) (*c
 	}
 	info.PID = proc.pid
 	info.StartedAt = start.UTC().Truncate(time.Second)
-	c.logf("%s %s ready at %s in %s (pid %d)", KafkaProduct, c.version, info.Address,
+	c.logf("%s %s ready at %s in %s (pid %d)", KafkaProduct, info.Version, info.Address,
 		time.Since(start).Round(100*time.Millisecond), info.PID)
 	return proc, info, nil
 }

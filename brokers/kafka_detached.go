@@ -3,6 +3,7 @@ package brokers
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -67,6 +68,14 @@ func (o KafkaOptions) detached() detached[KafkaState] {
 		ping:       func(ctx context.Context, st KafkaState) error { return ping(ctx, st.Address) },
 		launch: func(ctx context.Context, dataDir string) (*child, KafkaState, error) {
 			return c.launch(ctx, dataDir, false)
+		},
+		relaunch: func(ctx context.Context, dataDir string, st KafkaState) (func(context.Context) (*child, KafkaState, error), error) {
+			// The data directory is where this state directory keeps it, whatever the
+			// state file says, as for removeState.
+			st.DataDir = dataDir
+			st.ConfigPath = filepath.Join(dataDir, configFile)
+			st.LogPath = filepath.Join(dataDir, logFileName(c.name))
+			return c.relaunch(ctx, st, false)
 		},
 	}
 }

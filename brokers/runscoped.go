@@ -18,16 +18,25 @@ const ownerFile = "owner.pid"
 func logFileName(name string) string       { return name + ".log" }
 func failedLogFileName(name string) string { return name + "-failed-start.log" }
 
-// runScoped is a broker started for the length of one run, as far as stopping it goes.
+// runScoped is a broker started for the length of one run, as far as stopping and
+// restarting it go.
 type runScoped struct {
 	c       baseConfig
 	where   string // its address, for messages
-	pid     int
 	dataDir string
-	proc    *child
 
-	once sync.Once
-	err  error
+	// ops serialises stop and restart: each holds it from start to end. It guards proc,
+	// stopped and err.
+	ops     sync.Mutex
+	proc    *child // the current broker; nil once a restart has failed to start it again
+	stopped bool
+	err     error // of the first stop
+
+	// mu guards the two fields below. It is held only briefly, so that a stop can
+	// interrupt a restart that holds ops.
+	mu       sync.Mutex
+	stopping bool               // stop has been called
+	cancel   context.CancelFunc // interrupts the start of a restart under way, if any
 }
 
 // startRunScoped calls launch in a fresh data directory under <cache>/run, marked as owned
@@ -54,20 +63,36 @@ func startRunScoped[S record](c baseConfig, launch func(dataDir string) (*child,
 		os.RemoveAll(dataDir)
 		return nil, zero, err
 	}
-	return &runScoped{c: c, where: st.where(), pid: proc.pid, dataDir: dataDir, proc: proc}, st, nil
+	return &runScoped{c: c, where: st.where(), dataDir: dataDir, proc: proc}, st, nil
 }
 
 // stop shuts the broker down (see baseConfig.stop) and removes its data directory.
-// Calling it again does nothing more and returns the first call's error.
+// Calling it again does nothing more and returns the first call's error. During a restart
+// it interrupts the start of the new broker, waits for the restart to give up, then stops
+// whatever is left.
 func (r *runScoped) stop(ctx context.Context) error {
-	r.once.Do(func() {
-		if r.err = r.c.stop(ctx, r.proc, r.pid, r.where); r.err != nil {
-			return
+	r.mu.Lock()
+	r.stopping = true
+	if r.cancel != nil {
+		r.cancel()
+	}
+	r.mu.Unlock()
+
+	r.ops.Lock()
+	defer r.ops.Unlock()
+	if r.stopped {
+		return r.err
+	}
+	r.stopped = true
+	if r.proc != nil {
+		if r.err = r.c.stop(ctx, r.proc, r.proc.pid, r.where); r.err != nil {
+			return r.err
 		}
-		if err := os.RemoveAll(r.dataDir); err != nil {
-			r.err = fmt.Errorf("remove %s data directory: %w", r.c.name, err)
-		}
-	})
+		r.proc = nil
+	}
+	if err := os.RemoveAll(r.dataDir); err != nil {
+		r.err = fmt.Errorf("remove %s data directory: %w", r.c.name, err)
+	}
 	return r.err
 }
 
