@@ -237,3 +237,11 @@ type EncryptionReporter interface {
 type Scaler interface {
 	Scale(ctx context.Context, partitions int) error
 }
+
+// Replayer is implemented by drivers that can read the whole topology again from its
+// oldest message, as a new reader with no saved position would: the replay a durable
+// log allows. Replay returns once it has read up to what the topology held when it was
+// called.
+type Replayer interface {
+	Replay(ctx context.Context, fn DeliverFunc) error
+}

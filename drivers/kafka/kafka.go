@@ -401,4 +401,8 @@ func (c *consumer) Close() {
 	case <-done:
 	case <-time.After(3 * time.Second):
 	}
+	// A member started in its place (a restarted instance) waits for this many.
+	c.d.mu.Lock()
+	c.d.consumers--
+	c.d.mu.Unlock()
 }

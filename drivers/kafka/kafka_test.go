@@ -107,3 +107,11 @@ func TestSetupFailsFastOnAClosedPort(t *testing.T) {
 		t.Errorf("error %q does not name the address", got)
 	}
 }
+
+// The driver implements every optional interface the engine looks for.
+var (
+	_ drivers.Replayer            = (*kafka.Driver)(nil)
+	_ drivers.Scaler              = (*kafka.Driver)(nil)
+	_ drivers.RetentionController = (*kafka.Driver)(nil)
+	_ drivers.EncryptionReporter  = (*kafka.Driver)(nil)
+)

@@ -309,22 +309,29 @@ func (c *consumer) Poll(ctx context.Context, fn drivers.DeliverFunc) error {
 	if b.err != nil {
 		return b.err
 	}
-	var bad error
-	for _, r := range b.records {
+	n, err := c.d.deliver(b.records, b.shard, fn)
+	c.aggregated.Add(n)
+	return err
+}
+
+// deliver calls fn for each message of records, unpacking aggregated records, and
+// returns how many records were aggregated and the first that could not be unpacked.
+func (d *Driver) deliver(records []types.Record, shard int32, fn drivers.DeliverFunc) (aggregated int64, bad error) {
+	for _, r := range records {
 		if !kpl.IsAggregated(r.Data) {
-			fn(r.Data, b.shard)
+			fn(r.Data, shard)
 			continue
 		}
-		c.aggregated.Add(1)
+		aggregated++
 		err := kpl.Deaggregate(r.Data, func(sub kpl.Record) error {
-			fn(sub.Data, b.shard)
+			fn(sub.Data, shard)
 			return nil
 		})
 		if err != nil && bad == nil {
-			bad = fmt.Errorf("kinesis at %s: record %s: %w", c.d.endpoint, aws.ToString(r.SequenceNumber), err)
+			bad = fmt.Errorf("kinesis at %s: record %s: %w", d.endpoint, aws.ToString(r.SequenceNumber), err)
 		}
 	}
-	return bad
+	return aggregated, bad
 }
 
 // Close stops the readers; the last consumer to close deregisters the enhanced fan-out
@@ -334,6 +341,9 @@ func (c *consumer) Close() {
 	c.readers.Wait()
 	d := c.d
 	d.mu.Lock()
+	if c.started {
+		d.shards.release(c.id, d.consumers)
+	}
 	d.consumers--
 	last := d.consumers == 0
 	d.mu.Unlock()

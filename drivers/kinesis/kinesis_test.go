@@ -244,3 +244,11 @@ func client(endpoint string) *awskinesis.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 	})
 }
+
+// The driver implements every optional interface the engine looks for.
+var (
+	_ drivers.Replayer            = (*kinesis.Driver)(nil)
+	_ drivers.Scaler              = (*kinesis.Driver)(nil)
+	_ drivers.RetentionController = (*kinesis.Driver)(nil)
+	_ drivers.EncryptionReporter  = (*kinesis.Driver)(nil)
+)

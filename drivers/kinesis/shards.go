@@ -87,3 +87,16 @@ func (t *shardTracker) claim(owner, of int) ([]*trackedShard, <-chan struct{}) {
 	}
 	return out, t.changed
 }
+
+// release gives back the unfinished shards a closed consumer had claimed, so that a
+// consumer started in its place (a restarted application instance) claims them again.
+// Shards read to their end stay done, as a lease table records them.
+func (t *shardTracker) release(owner, of int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.shards {
+		if s.claimed && !s.done && int(s.num)%of == owner {
+			s.claimed = false
+		}
+	}
+}
