@@ -45,14 +45,16 @@ func (t *tracker) observe(producer uint16, seq uint64, partition int32) (first b
 	if part >= len(t.next[p]) {
 		t.next[p] = append(t.next[p], make([]uint64, part+1-len(t.next[p]))...)
 	}
+	// A message delivered again (a consumer re-reading after a restart) is a
+	// duplicate, not also a reordering.
+	if t.seen[p].set(seq) {
+		t.duplicated++
+		return false
+	}
 	if n := &t.next[p][part]; seq+1 > *n {
 		*n = seq + 1
 	} else {
 		t.reordered++
-	}
-	if t.seen[p].set(seq) {
-		t.duplicated++
-		return false
 	}
 	t.unique++
 	return true

@@ -349,7 +349,7 @@ func TestParseBad(t *testing.T) {
 			`s.yaml:10:14: workload.consumers: must be from 1 to 1024, not 1025`,
 			`s.yaml:11:9: workload.keys: keys must be none, round-robin, random or a key count from 1 to 10000000, not "some"`,
 			`s.yaml:12:18: workload.max_in_flight: must be from 1 to 1000000, not 0`,
-			`s.yaml:13:1: unknown: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, targets, topology, warmup, workload)`,
+			`s.yaml:13:1: unknown: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
 		}},
 	}
 	for _, tt := range tests {

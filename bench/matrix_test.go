@@ -153,7 +153,7 @@ func TestMatrixBad(t *testing.T) {
 			`s.yaml:5:3: matrix.linger: unknown setting (did you mean "kafka.linger"?)`,
 			`s.yaml:6:3: matrix.retrys: unknown setting (did you mean "other.retries"?)`,
 			`s.yaml:7:3: matrix.kafka.foo: unknown setting (known: kafka.acks, kafka.batch_max_bytes, kafka.fetch.*, kafka.idempotence, kafka.linger)`,
-			`s.yaml:8:3: matrix.foo: unknown setting (known: drain, duration, kafka.*, other.*, topology.*, warmup, workload.*)`,
+			`s.yaml:8:3: matrix.foo: unknown setting (known: drain, duration, kafka.*, other.*, replay, topology.*, warmup, workload.*)`,
 		}},
 		{"not a setting", "matrix:\n  name: [a, b]\n  description: [x]\n  targets: [kafka]\n  matrix: [x]\n  topology: [1]\n  kafka.fetch: [1]\n  kafka.linger.x: [1s]\n", []string{
 			`s.yaml:4:3: matrix.name: the name cannot be swept: the runs of a scenario share its name, which names their results' directory`,

@@ -139,6 +139,8 @@ type Measurements struct {
 	// Partitions says, for a run with a timeline, when each partition (shard) first
 	// delivered a message and how many it delivered.
 	Partitions []PartitionReceipt
+	// Replay is what reading the topology again from its start found (scenario replay).
+	Replay *Replay
 }
 
 // run is the state shared by one run's goroutines.
@@ -350,6 +352,9 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	m.Actions = tl.records
 	if len(s.Actions) > 0 {
 		m.Partitions = partitionReceipts(consumers)
+	}
+	if s.Replay {
+		m.Replay = replay(ctx, d, r, producers, logf)
 	}
 	if ctx.Err() != nil {
 		errs = append(errs, fmt.Errorf("run aborted: %w", context.Cause(ctx)))

@@ -42,6 +42,10 @@ type Scenario struct {
 	// and start the consumers. What happened goes into the result.
 	Actions []Action `yaml:"actions" json:"actions,omitempty"`
 
+	// Replay, after the drain, reads the whole topology again from its oldest message
+	// with a new reader, and counts what came back against what was acknowledged.
+	Replay bool `yaml:"replay" json:"replay,omitempty"`
+
 	// Drivers holds each registered driver's settings block (`kafka:`, …), keyed by the
 	// driver's name, with every default filled in.
 	Drivers map[string]drivers.Settings `yaml:"-" json:"drivers"`

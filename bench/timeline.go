@@ -338,3 +338,54 @@ func (tl *timeline) do(ctx context.Context, a Action) error {
 	}
 	return fmt.Errorf("unknown action %q", a.Do)
 }
+
+// Replay is what a new reader found when it read the whole topology again, from its
+// oldest message, after the run.
+type Replay struct {
+	// Read counts the messages of this run it read, Distinct the different ones.
+	Read     int64 `json:"read"`
+	Distinct int64 `json:"distinct"`
+	// Missing counts acknowledged messages it did not read.
+	Missing int64 `json:"missing"`
+	// Seconds is how long the replay took.
+	Seconds float64 `json:"seconds"`
+	// Error is why the replay stopped early, if it did.
+	Error string `json:"error,omitempty"`
+}
+
+// replayTimeout bounds a replay: reading back is as fast as reading, or the broker is
+// in trouble.
+const replayTimeout = 2 * time.Minute
+
+// replay reads the topology again through d and reconciles what it read with what the
+// producers had acknowledged.
+func replay(ctx context.Context, d drivers.Driver, r *run, producers []*producer, logf func(string, ...any)) *Replay {
+	rp, ok := d.(drivers.Replayer)
+	if !ok {
+		return &Replay{Error: "this driver cannot read its topology again"}
+	}
+	logf("reading the topology again from its start")
+	var t tracker
+	var out Replay
+	start := time.Now()
+	rctx, cancel := context.WithTimeout(ctx, replayTimeout)
+	defer cancel()
+	err := rp.Replay(rctx, func(v []byte, partition int32) {
+		if env, err := ReadEnvelope(v); err == nil && env.Run == r.id {
+			out.Read++
+			t.observe(env.Producer, env.Seq, partition)
+		}
+	})
+	out.Seconds = time.Since(start).Seconds()
+	if err != nil {
+		out.Error = err.Error()
+	}
+	acked := make([]bitset, len(producers))
+	for i, p := range producers {
+		acked[i] = p.ackedSet
+	}
+	in := reconcile(acked, []*tracker{&t})
+	out.Distinct, out.Missing = in.Received, in.Lost
+	logf("replay read %d messages (%d distinct), %d acknowledged ones missing, in %.1fs", out.Read, out.Distinct, out.Missing, out.Seconds)
+	return &out
+}

@@ -61,6 +61,9 @@ type Result struct {
 	// Partitions says, for a run with actions, when each partition (shard) first
 	// delivered and how many messages it delivered.
 	Partitions []bench.PartitionReceipt `json:"partitions,omitempty"`
+	// Replay is what reading the topology again from its start found, when the scenario
+	// asked for it.
+	Replay *bench.Replay `json:"replay,omitempty"`
 }
 
 // Target says what produced the numbers.
@@ -180,7 +183,7 @@ func (r *Result) FromMeasurements(m *bench.Measurements) error {
 	r.Errors = m.Errors
 	r.Intervals = m.Intervals
 	r.ClientCPUSeconds = m.CPUSeconds
-	r.Probes, r.Actions, r.Partitions = m.Probes, m.Actions, m.Partitions
+	r.Probes, r.Actions, r.Partitions, r.Replay = m.Probes, m.Actions, m.Partitions, m.Replay
 	if !r.Scenario.Workload.Rate.Max {
 		rate := r.Scenario.Workload.Rate.PerSecond
 		r.Throughput.RequestedMsgsPerS = &rate

@@ -28,6 +28,10 @@ func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	st, running, err := brokers.KafkaStatus(ctx, o.Kafka)
 	if err == nil && running {
 		ep.Why = fmt.Sprintf("the local broker started by 'bench brokers up' (pid %d)", st.PID)
+		ep.Restart = func(ctx context.Context) error {
+			_, err := brokers.RestartKafka(ctx, o.Kafka)
+			return err
+		}
 	} else {
 		o.logf("starting a local %s %s broker for this run (the first start fetches its jars with Maven)", brokers.KafkaProduct, brokers.KafkaVersion)
 		ko := o.Kafka
@@ -38,7 +42,7 @@ func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 		}
 		st = k.Info()
 		ep.Why = fmt.Sprintf("no cluster was named, so bench started one (pid %d, log %s)", k.PID(), k.LogPath())
-		ep.Stop = k.Stop
+		ep.Stop, ep.Restart = k.Stop, k.Restart
 	}
 	ep.Broker = drivers.BrokerInfo{Product: st.Product, Version: st.Version}
 	ep.Address = st.Address

@@ -137,6 +137,9 @@ type Endpoint struct {
 	Notes []string
 	// Stop releases what Resolve started; it is never nil.
 	Stop func(context.Context) error
+	// Restart restarts the broker keeping its data, for a scenario's restart_broker
+	// action; nil where bench does not manage the broker.
+	Restart func(context.Context) error
 }
 
 func nothingToStop(context.Context) error { return nil }

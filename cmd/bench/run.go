@@ -392,10 +392,11 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 
 	view := newProgressView(stderr, name)
 	m, runErr := bench.Run(hard, s, d, bench.Options{
-		Interrupt: soft.Done(),
-		Keep:      f.keep,
-		Progress:  view.update,
-		Logf:      view.logf,
+		Interrupt:     soft.Done(),
+		RestartBroker: ep.Restart,
+		Keep:          f.keep,
+		Progress:      view.update,
+		Logf:          view.logf,
 	})
 	view.done()
 	if m == nil {
