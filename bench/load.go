@@ -265,6 +265,15 @@ func unknownTarget(t string, known []string) string {
 	return fmt.Sprintf("unknown target %q (%s)", t, hint(t, known))
 }
 
+// Hint points from an unknown name to the nearest known one ("did you mean …?"), or
+// lists them all: the scenario loader's answer to a slip of the keyboard, for other
+// files' loaders to answer alike.
+func Hint(name string, known []string) string { return hint(name, known) }
+
+// Suggest returns the candidate nearest to name when it is near enough to be a slip of
+// the keyboard, or "".
+func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
+
 // hint points from an unknown name to the nearest known one, or lists them all.
 func hint(name string, known []string) string {
 	sorted := slices.Sorted(slices.Values(known))

@@ -1,0 +1,291 @@
+package verify
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"streambench/bench"
+)
+
+// LoadClaims reads and checks a claims file and the prices file it names. Scenario
+// and prices paths in the file are relative to it. On failure the error is a
+// bench.Errors listing every problem of both files, each as file:line:column.
+func LoadClaims(path string) (*Claims, error) {
+	d := &decoder{file: path}
+	c := &Claims{Path: path}
+	body := d.read("claims file")
+	var prices bench.Errors
+	if body != nil {
+		prices = d.claims(c, body)
+	}
+	errs := append(sortErrors(d.errs), sortErrors(prices)...)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return c, nil
+}
+
+// sortErrors orders one file's problems by place.
+func sortErrors(es bench.Errors) bench.Errors {
+	slices.SortStableFunc(es, func(a, b bench.FieldError) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	return es
+}
+
+// relative resolves a path written in the claims file.
+func (d *decoder) relative(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(d.file), p)
+}
+
+// claims decodes the claims file's body onto c, returning the prices file's problems.
+func (d *decoder) claims(c *Claims, body ast.Node) bench.Errors {
+	f, _ := d.fields("", body, "prices", "claims")
+	var priceErrs bench.Errors
+	d.pricesGiven = hasKey(body, "prices")
+	if n, ok := f["prices"]; ok {
+		if p, ok := d.text("prices", n); ok {
+			file := d.relative(p)
+			if _, err := os.Stat(file); err != nil {
+				d.errorAt(n, "prices", fmt.Sprintf("prices file %s: %v", file, unwrapPath(err)))
+			} else {
+				c.Prices, priceErrs = loadPrices(file)
+			}
+		}
+	}
+	n, ok := d.required(f, body, "", "claims", "the list of claims")
+	if !ok {
+		return priceErrs
+	}
+	items, ok := d.list("claims", n)
+	if ok && len(items) == 0 {
+		d.errorAt(n, "claims", "no claims: list at least one")
+	}
+	ids := map[string]int{}
+	for i, item := range items {
+		path := fmt.Sprintf("claims[%d]", i)
+		cl, ok := d.claim(path, item)
+		if !ok {
+			continue
+		}
+		if cl.ID != "" {
+			if line, dup := ids[cl.ID]; dup {
+				d.errorAt(field(item, "id"), path+".id", fmt.Sprintf("duplicate id %q (first given at line %d)", cl.ID, line))
+			} else {
+				ids[cl.ID], _ = place(field(item, "id"))
+			}
+		}
+		c.Claims = append(c.Claims, cl)
+	}
+	return priceErrs
+}
+
+// claim decodes one claim; false when it is not a mapping at all.
+func (d *decoder) claim(path string, n ast.Node) (Claim, bool) {
+	var cl Claim
+	f, ok := d.fields(path, n, "id", "claim", "measurable", "reason", "scenarios", "checks", "info")
+	if !ok {
+		return cl, false
+	}
+	if v, ok := d.required(f, n, path, "id", "the claim's id, e.g. C6"); ok {
+		cl.ID, _ = d.text(path+".id", v)
+	}
+	if v, ok := d.required(f, n, path, "claim", "the claim as the tutorial states it"); ok {
+		cl.Text, _ = d.text(path+".claim", v)
+	}
+	if v, ok := d.required(f, n, path, "measurable", "yes, partly or no"); ok {
+		cl.Measurable = d.measurable(path+".measurable", v)
+	}
+	if v, ok := f["reason"]; ok {
+		cl.Reason, _ = d.text(path+".reason", v)
+	}
+	not := cl.Measurable == "no"
+	if not && !hasKey(n, "reason") {
+		d.errorAt(n, path+".reason", "required when measurable is no: why no benchmark can check the claim")
+	}
+	if v, ok := f["scenarios"]; ok {
+		if not {
+			d.errorAt(v, path+".scenarios", "a claim that is not measurable runs no scenarios")
+		}
+		items, _ := d.list(path+".scenarios", v)
+		for i, item := range items {
+			at := fmt.Sprintf("%s.scenarios[%d]", path, i)
+			if s, ok := d.text(at, item); ok {
+				file := d.relative(s)
+				if _, err := os.Stat(file); err != nil {
+					d.errorAt(item, at, fmt.Sprintf("scenario file %s: %v", file, unwrapPath(err)))
+				}
+				cl.Scenarios = append(cl.Scenarios, file)
+			}
+		}
+	} else if cl.Measurable != "" && !not {
+		d.errorAt(n, path+".scenarios", "required unless measurable is no: the scenario files that bear on the claim")
+	}
+	for key, what := range map[string]string{"checks": "checks", "info": "info lines"} {
+		if v, ok := f[key]; ok && not {
+			d.errorAt(v, path+"."+key, fmt.Sprintf("a claim that is not measurable has no %s", what))
+		}
+	}
+	if v, ok := f["checks"]; ok {
+		items, _ := d.list(path+".checks", v)
+		for i, item := range items {
+			if ch, ok := d.check(fmt.Sprintf("%s.checks[%d]", path, i), item); ok {
+				cl.Checks = append(cl.Checks, ch)
+			}
+		}
+	}
+	if v, ok := f["info"]; ok {
+		items, _ := d.list(path+".info", v)
+		for i, item := range items {
+			if in, ok := d.info(fmt.Sprintf("%s.info[%d]", path, i), item); ok {
+				cl.Info = append(cl.Info, in)
+			}
+		}
+	}
+	return cl, true
+}
+
+// unwrapPath drops the path from an *os.PathError, which the message already names.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// measurable reads yes, partly or no; YAML's booleans are taken as yes and no.
+func (d *decoder) measurable(path string, n ast.Node) string {
+	n = d.plain(path, n)
+	if b, ok := n.(*ast.BoolNode); ok {
+		if b.Value {
+			return "yes"
+		}
+		return "no"
+	}
+	s, ok := d.text(path, n)
+	if !ok {
+		return ""
+	}
+	known := []string{"yes", "partly", "no"}
+	if !slices.Contains(known, s) {
+		d.errorAt(n, path, fmt.Sprintf("want yes, partly or no, not %q", s))
+		return ""
+	}
+	return s
+}
+
+// check decodes one check.
+func (d *decoder) check(path string, n ast.Node) (Check, bool) {
+	var ch Check
+	ops := []string{string(AtLeast), string(AtMost), string(Equals)}
+	f, ok := d.fields(path, n, append([]string{"says", "left", "right"}, ops...)...)
+	if !ok {
+		return ch, false
+	}
+	if v, ok := d.required(f, n, path, "says", "the prediction in words"); ok {
+		ch.Says, _ = d.text(path+".says", v)
+	}
+	ch.Left, ch.Right = d.sides(path, n, f)
+	var given []string
+	for _, op := range ops {
+		if v, ok := f[op]; ok {
+			given = append(given, op)
+			ch.Op = Op(op)
+			ch.Threshold, _ = d.number(path+"."+op, v)
+		}
+	}
+	switch len(given) {
+	case 0:
+		d.errorAt(n, path, "no threshold: give one of at_least, at_most or equals")
+	case 1:
+	default:
+		d.errorAt(f[given[1]], path+"."+given[1], fmt.Sprintf("%s thresholds given: give exactly one of at_least, at_most or equals", strings.Join(given, " and ")))
+	}
+	return ch, true
+}
+
+// info decodes one info line.
+func (d *decoder) info(path string, n ast.Node) (Info, bool) {
+	var in Info
+	f, ok := d.fields(path, n, "label", "left", "right")
+	if !ok {
+		return in, false
+	}
+	if v, ok := d.required(f, n, path, "label", "what the number is"); ok {
+		in.Label, _ = d.text(path+".label", v)
+	}
+	in.Left, in.Right = d.sides(path, n, f)
+	return in, true
+}
+
+// sides decodes the left reference (required) and the right one (optional).
+func (d *decoder) sides(path string, n ast.Node, f map[string]ast.Node) (Ref, *Ref) {
+	var left Ref
+	var right *Ref
+	if v, ok := d.required(f, n, path, "left", "the figure judged, {scenario, target, metric}"); ok {
+		left = d.ref(path+".left", v)
+	}
+	if v, ok := f["right"]; ok {
+		r := d.ref(path+".right", v)
+		right = &r
+	}
+	return left, right
+}
+
+// ref decodes a reference to a figure; its metric must be one Evaluate knows.
+func (d *decoder) ref(path string, n ast.Node) Ref {
+	var r Ref
+	f, ok := d.fields(path, n, "scenario", "target", "metric", "sweep")
+	if !ok {
+		return r
+	}
+	if v, ok := d.required(f, n, path, "scenario", "the scenario's name"); ok {
+		r.Scenario, _ = d.text(path+".scenario", v)
+	}
+	if v, ok := d.required(f, n, path, "target", "the target's name"); ok {
+		r.Target, _ = d.text(path+".target", v)
+	}
+	if v, ok := d.required(f, n, path, "metric", "a metric, e.g. latency.end_to_end.p50"); ok {
+		if m, ok := d.text(path+".metric", v); ok {
+			r.Metric = m
+			switch mt, err := parseMetric(m); {
+			case err != nil:
+				d.errorAt(v, path+".metric", err.Error())
+			case mt.family == "cost" && !d.pricesGiven:
+				d.errorAt(v, path+".metric", "cost metrics need prices: name a prices file with prices: at the top of the claims file")
+			}
+		}
+	}
+	if v, ok := f["sweep"]; ok {
+		values, isMap := entries(d.plain(path+".sweep", v))
+		if !isMap {
+			d.errorAt(v, path+".sweep", fmt.Sprintf("want a mapping of swept settings to values, e.g. {workload.rate: \"20000\"}, not %s", describe(v)))
+		}
+		r.Sweep = map[string]string{}
+		for _, mv := range values {
+			k, ok := d.text(path+".sweep", mv.Key)
+			if !ok {
+				continue
+			}
+			if _, dup := r.Sweep[k]; dup {
+				d.errorAt(mv.Key, path+".sweep."+k, "duplicate key")
+			}
+			r.Sweep[k], _ = d.text(path+".sweep."+k, mv.Value)
+		}
+	}
+	return r
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
