@@ -32,7 +32,9 @@ func (d *retentionDriver) SetRetention(_ context.Context, r time.Duration) error
 	return nil
 }
 
-func (d *retentionDriver) Encryption(context.Context) (string, error) { return "NONE", nil }
+func (d *retentionDriver) Encryption(context.Context) (bool, string, error) {
+	return false, "NONE", nil
+}
 
 func TestProbes(t *testing.T) {
 	s, inner := loopbackScenario(t, func(s *bench.Scenario) {
@@ -54,7 +56,7 @@ func TestProbes(t *testing.T) {
 		{0, "refused: InvalidArgument: too long", "broker"},
 		{0, "refused: the broker's API cannot express this: no unlimited retention here", "client"},
 		{8760, "365d", "broker"},
-		{-2, "NONE", "broker"},
+		{0, "NONE", "broker"},
 	}
 	if len(m.Probes) != len(want) {
 		t.Fatalf("probes %+v, want %d", m.Probes, len(want))

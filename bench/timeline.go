@@ -28,6 +28,18 @@ const (
 	ActionStartConsumers = "start_consumers"
 )
 
+// ScaleTime multiplies the scenario's duration, warm-up and action times by x (to the
+// millisecond), keeping the drain: the same run, shorter or longer.
+func (s *Scenario) ScaleTime(x float64) {
+	scale := func(d Duration) Duration {
+		return Duration(time.Duration(float64(d.D()) * x).Round(time.Millisecond))
+	}
+	s.Duration, s.Warmup = max(scale(s.Duration), Duration(time.Millisecond)), scale(s.Warmup)
+	for i := range s.Actions {
+		s.Actions[i].At = scale(s.Actions[i].At)
+	}
+}
+
 // checkActions reports each action that cannot be done as written.
 func (s *Scenario) checkActions(report func(path, msg string)) {
 	end := s.Warmup.D() + s.Duration.D()
@@ -83,7 +95,8 @@ type Probe struct {
 	// "encryption".
 	Name string `json:"name"`
 	// Value is the numeric answer: a retention in hours (-1: no time limit); for a
-	// set_retention probe 1 when the broker accepted the change, 0 when it refused.
+	// set_retention probe 1 when the broker accepted the change, 0 when it refused; for
+	// encryption 1 when the broker encrypts the messages at rest, else 0.
 	Value *float64 `json:"value,omitempty"`
 	// Answer is the answer as text: "24h", "NONE", or the broker's refusal.
 	Answer string `json:"answer"`
@@ -186,11 +199,17 @@ func ask(ctx context.Context, d drivers.Driver, name string, p probe) Probe {
 			pr.Answer, pr.By = "this driver cannot say", "client"
 			return pr
 		}
-		enc, err := er.Encryption(ctx)
+		atRest, detail, err := er.Encryption(ctx)
 		if err != nil {
-			enc = "could not tell: " + err.Error()
+			pr.Answer = "could not tell: " + err.Error()
+			return pr
 		}
-		pr.Answer = enc
+		pr.Answer = detail
+		if atRest {
+			pr.Value = number(1)
+		} else {
+			pr.Value = number(0)
+		}
 	}
 	return pr
 }

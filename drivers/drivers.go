@@ -225,10 +225,10 @@ type RetentionController interface {
 }
 
 // EncryptionReporter is implemented by drivers that can say how the broker stores the
-// topology's messages: Kinesis's EncryptionType ("NONE", "KMS"), or what a Kafka
-// broker does.
+// topology's messages: whether it encrypts them at rest, and in its own words
+// (Kinesis's EncryptionType "NONE" or "KMS"; what a Kafka broker does).
 type EncryptionReporter interface {
-	Encryption(ctx context.Context) (string, error)
+	Encryption(ctx context.Context) (atRest bool, detail string, err error)
 }
 
 // Scaler is implemented by drivers that can add partitions (shards) to the topology

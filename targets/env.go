@@ -21,8 +21,8 @@ const (
 var Envs = []string{EnvAuto, EnvLocal, EnvDocker, EnvCompose, EnvExternal}
 
 // chooseEnv returns the environment of target t and why. Unless o.Env names one, it is
-// the first that applies of: a cluster named by a flag or variable (external); the
-// local broker of 'bench brokers up', already running (local); the services of
+// the first that applies of: a cluster named by a flag or variable (external, unless it
+// is the local broker of 'bench brokers up'); that local broker, running (local); the services of
 // docker-compose.yml, already answering (compose); a Docker engine that answers
 // (docker); else a local process started for the run (local). The local broker's TLS
 // listeners exist only in the local environment.
@@ -32,7 +32,7 @@ func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err e
 	case EnvExternal, EnvDocker, EnvCompose:
 		return o.Env, "--env " + o.Env, nil
 	case EnvLocal:
-		if addr != "" {
+		if local, up := localUp(ctx, t, o); addr != "" && !(up && addr == local) {
 			return "", "", fmt.Errorf("--env local, but %s names a cluster (%s): drop one of the two", from, addr)
 		}
 		return EnvLocal, "--env local", nil
@@ -40,12 +40,15 @@ func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err e
 	default:
 		return "", "", fmt.Errorf("unknown environment %q (known: %s)", o.Env, strings.Join(Envs, ", "))
 	}
+	local, up := localUp(ctx, t, o)
 	switch {
+	case addr != "" && up && addr == local:
+		return EnvLocal, "auto: " + from + " names the local broker of 'bench brokers up'", nil
 	case addr != "":
 		return EnvExternal, "auto: " + from + " names a cluster", nil
 	case t.listener != "":
 		return EnvLocal, "auto: only the local broker has this listener", nil
-	case localUp(ctx, t, o):
+	case up:
 		return EnvLocal, "auto: the local broker of 'bench brokers up' is running", nil
 	}
 	if t.compose != "" {
@@ -72,17 +75,17 @@ func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err e
 	return EnvLocal, "auto: no cluster named and no Docker engine", nil
 }
 
-// localUp reports whether the detached local broker for t is running.
-func localUp(ctx context.Context, t target, o Options) bool {
-	var running bool
-	switch t.driver {
-	case "kafka":
-		if t.name == "redpanda" {
-			return false
-		}
-		_, running, _ = brokers.KafkaStatus(ctx, o.Kafka)
-	case "kinesis":
-		_, running, _ = brokers.KinesisStatus(ctx, o.Kinesis)
+// localUp returns the address of the detached local broker for t, and whether it is
+// running.
+func localUp(ctx context.Context, t target, o Options) (addr string, running bool) {
+	switch {
+	case t.name == "redpanda":
+	case t.driver == "kafka":
+		st, running, _ := brokers.KafkaStatus(ctx, o.Kafka)
+		return st.Address, running
+	case t.driver == "kinesis":
+		st, running, _ := brokers.KinesisStatus(ctx, o.Kinesis)
+		return st.Endpoint, running
 	}
-	return running
+	return "", false
 }

@@ -118,16 +118,23 @@ func TestChooseEnvExplicit(t *testing.T) {
 // TestAutoPrefersTheRunningLocalBroker needs the broker of 'bench brokers up', which
 // scripts/test starts.
 func TestAutoPrefersTheRunningLocalBroker(t *testing.T) {
-	if _, running, err := brokers.KafkaStatus(context.Background(), brokers.KafkaOptions{}); !running {
+	st, running, err := brokers.KafkaStatus(context.Background(), brokers.KafkaOptions{})
+	if !running {
 		t.Skipf("no 'bench brokers up' Kafka running here (%v); scripts/test starts one", err)
 	}
-	t.Setenv(EnvKafkaBrokers, "")
 	calls := 0
 	docker, compose := stubs(true, true, &calls)
 	tg, _ := lookup("kafka")
-	env, why, err := chooseEnv(context.Background(), tg, Options{Docker: docker, Compose: compose})
-	if err != nil || env != EnvLocal || !strings.Contains(why, "bench brokers up") || calls > 0 {
-		t.Errorf("chooseEnv = %q, %q, %v (%d checks), want the running local broker", env, why, err, calls)
+	// Unnamed, or named by its own address (as 'bench brokers up' suggests exporting):
+	// either way it is the local broker, which bench can restart.
+	for _, named := range []string{"", st.Address} {
+		t.Setenv(EnvKafkaBrokers, named)
+		for _, o := range []Options{{Docker: docker, Compose: compose}, {Env: EnvLocal}} {
+			env, why, err := chooseEnv(context.Background(), tg, o)
+			if err != nil || env != EnvLocal || (o.Env == "" && !strings.Contains(why, "bench brokers up")) || calls > 0 {
+				t.Errorf("named %q, --env %q: chooseEnv = %q, %q, %v (%d checks), want the running local broker", named, o.Env, env, why, err, calls)
+			}
+		}
 	}
 }
 

@@ -87,10 +87,12 @@ func (e evaluator) figure(left Ref, right *Ref) Figure {
 			if lv == nil || rv == nil {
 				continue
 			}
-			if *rv == 0 {
-				f.Missing = fmt.Sprintf("%s is 0 in run %d of %d: no ratio", right, i+1, len(r.values))
+			if *rv == 0 && *lv == 0 {
+				f.Missing = fmt.Sprintf("%s and %s are both 0 in run %d of %d: no ratio", left, right, i+1, len(r.values))
 				return f
 			}
+			// Something over nothing (a broker that delivered nothing in the window
+			// against one that did) is infinitely more: it meets any at_least.
 			ratios = append(ratios, *lv / *rv)
 		}
 		f.Value = spread(ratios)

@@ -251,7 +251,8 @@ func TestSweepSelector(t *testing.T) {
 func TestDivisionByZero(t *testing.T) {
 	results := []*report.Result{run("s", "kafka", 0, lost(0)), run("s", "kinesis", 1, lost(5))}
 	v := evaluate(results, Check{Left: ref("s", "kinesis", "counts.lost"), Right: ptr(ref("s", "kafka", "counts.lost")), Op: AtMost, Threshold: 1})
-	if v.Checks[0].Outcome != NoValue || !strings.Contains(v.Checks[0].Missing, "is 0") {
+	// 5 over 0 is more than any bound: the at_most fails, with the figure shown as ∞.
+	if v.Checks[0].Outcome != Fails || !math.IsInf(v.Checks[0].Value.Median, 1) {
 		t.Errorf("ratio over 0: %q, %q", v.Checks[0].Outcome, v.Checks[0].Missing)
 	}
 }
@@ -299,5 +300,20 @@ func TestReplayAndScaleMetrics(t *testing.T) {
 		if err != nil || math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("%s: %v, %v, want %v", tc.name, got, err, tc.want)
 		}
+	}
+}
+
+func TestRatioOverZero(t *testing.T) {
+	results := []*report.Result{
+		run("s", "kafka", 0, received(20000)), run("s", "kinesis", 1, received(0)),
+	}
+	check := Check{Left: ref("s", "kafka", "throughput.received_msgs_per_s"), Right: ptr(ref("s", "kinesis", "throughput.received_msgs_per_s")), Op: AtLeast, Threshold: 1.5}
+	v := evaluate(results, check)
+	if v.Verdict != Supported || v.Checks[0].Outcome != Holds || !math.IsInf(v.Checks[0].Value.Median, 1) {
+		t.Errorf("something over nothing: %+v", v)
+	}
+	results[0] = run("s", "kafka", 0, received(0))
+	if v := evaluate(results, check); v.Verdict != NotMeasured || !strings.Contains(v.Checks[0].Missing, "both 0") {
+		t.Errorf("nothing over nothing: %+v", v)
 	}
 }

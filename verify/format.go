@@ -16,6 +16,8 @@ func number(v float64) string {
 	a := math.Abs(v)
 	var s string
 	switch {
+	case math.IsInf(v, 1):
+		return "∞"
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return "-"
 	case v == math.Trunc(v) && a < 1e15:

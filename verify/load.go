@@ -128,8 +128,10 @@ func (d *decoder) claim(path string, n ast.Node) (Claim, bool) {
 				cl.Scenarios = append(cl.Scenarios, file)
 			}
 		}
-	} else if cl.Measurable != "" && !not {
-		d.errorAt(n, path+".scenarios", "required unless measurable is no: the scenario files that bear on the claim")
+	} else if !not && (hasKey(n, "checks") || hasKey(n, "info")) {
+		d.errorAt(n, path+".scenarios", "required with checks or info: the scenario files that bear on the claim")
+	} else if cl.Measurable != "" && !not && !hasKey(n, "reason") {
+		d.errorAt(n, path+".reason", "required for a claim with no checks: why no run checks it")
 	}
 	for key, what := range map[string]string{"checks": "checks", "info": "info lines"} {
 		if v, ok := f[key]; ok && not {

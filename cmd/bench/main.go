@@ -24,7 +24,8 @@ Usage:
   bench validate SCENARIO.yaml...     check scenario files without running anything
   bench report RESULT...              show result files (text, markdown, json, hgrm)
   bench compare RESULT RESULT...      show results side by side, with ratios and spread
-  bench brokers up|status|down        manage the local Apache Kafka broker
+  bench brokers up|status|down        manage the local brokers (Kafka, kinesis-mock)
+  bench verify [CLAIMS.yaml]          run the claims' scenarios and give a verdict on each
   bench version                       print the version
   bench help [COMMAND]                show help
 
@@ -35,6 +36,7 @@ Examples:
   bench validate scenarios/*.yaml
   bench report results/small-msgs/
   bench compare results/small-msgs/
+  bench verify --claim C8
 
 Run 'bench help COMMAND' for a command's flags.
 `
@@ -62,6 +64,7 @@ func commands() []command {
 		{"report", reportCmd, reportHelp},
 		{"compare", compareCmd, compareHelp},
 		{"brokers", brokersCmd, brokersHelp},
+		{"verify", verifyCmd, verifyHelp},
 		{"version", versionCmd, "Usage: bench version\n\nPrints bench's version and the Go version it was built with.\n"},
 	}
 }

@@ -80,6 +80,8 @@ kafka-tls and kafka-tls-scram targets instead):
   --kafka-server-name N the name to verify in the broker's certificate
   --kafka-insecure-skip-verify  accept any certificate (a test cluster only; the
                         result says so)
+  --time-scale X        multiply the scenario's duration, warm-up and action times by X
+                        (0.1 runs it at a tenth of its length; the drain is kept)
   --repeat N            run each target N times, alternating them (A B A B …); the
                         summary then shows each figure's median [min–max] and marks
                         differences smaller than that spread. Start the brokers once
@@ -122,6 +124,7 @@ type runFlags struct {
 	region       string
 	cpuProfile   string
 	repeat       int
+	timeScale    float64
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
@@ -150,6 +153,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.region, "kinesis-region", "", "")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
 	fs.IntVar(&f.repeat, "repeat", 1, "")
+	fs.Float64Var(&f.timeScale, "time-scale", 1, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -159,6 +163,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.repeat < 1 || f.repeat > 100 {
 		return usagef("--repeat must be from 1 to 100, not %d", f.repeat)
+	}
+	if !(f.timeScale > 0 && f.timeScale <= 10) {
+		return usagef("--time-scale must be above 0 and at most 10, not %v", f.timeScale)
 	}
 	if !slices.Contains(targets.Envs, f.env) {
 		return usagef("--env must be one of %s, not %q", strings.Join(targets.Envs, ", "), f.env)
@@ -187,6 +194,12 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	points, err := s.Expand()
 	if err != nil {
 		return invalidInput{fmt.Errorf("%s: %w", pos[0], err)}
+	}
+	if f.timeScale != 1 {
+		for i := range points {
+			points[i].Scenario.ScaleTime(f.timeScale)
+		}
+		s.ScaleTime(f.timeScale) // for the line below
 	}
 	names := s.Targets
 	if len(f.targets) > 0 {

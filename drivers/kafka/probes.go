@@ -82,8 +82,8 @@ func (d *Driver) SetRetention(ctx context.Context, r time.Duration) error {
 
 // Encryption says what Kafka does with the topic's messages: it stores them as they
 // arrive (it has no encryption at rest of its own); in transit, what the connection used.
-func (d *Driver) Encryption(context.Context) (string, error) {
-	return "none at rest (Kafka stores records as sent); in transit: " + d.security, nil
+func (d *Driver) Encryption(context.Context) (bool, string, error) {
+	return false, "none at rest (Kafka stores records as sent); in transit: " + d.security, nil
 }
 
 // Scale raises the topic's partition count to n (Kafka cannot lower it) and waits until

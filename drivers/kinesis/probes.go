@@ -55,12 +55,13 @@ func (d *Driver) SetRetention(ctx context.Context, r time.Duration) error {
 
 // Encryption reports the stream's EncryptionType: NONE, or KMS once server-side
 // encryption has been started.
-func (d *Driver) Encryption(ctx context.Context) (string, error) {
+func (d *Driver) Encryption(ctx context.Context) (bool, string, error) {
 	out, err := d.summary(ctx)
 	if err != nil {
-		return "", err
+		return false, "", err
 	}
-	return string(out.StreamDescriptionSummary.EncryptionType), nil
+	t := out.StreamDescriptionSummary.EncryptionType
+	return t != "" && t != types.EncryptionTypeNone, string(t), nil
 }
 
 // Scale asks Kinesis for n open shards (UpdateShardCount with uniform scaling) and waits

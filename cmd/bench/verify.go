@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"streambench/brokers"
+	"streambench/report"
+	"streambench/targets"
+	"streambench/verify"
+)
+
+// defaultClaims is the claims file bench verify checks when none is named.
+const defaultClaims = "scenarios/claims/tutorial.yaml"
+
+const verifyHelp = `Usage: bench verify [flags] [CLAIMS_FILE]
+
+Turns measurements into a verdict on each claim of the claims file (default
+` + defaultClaims + `, the tutorial's claims C1-C14): supported, refuted, mixed, not
+measured, or not measurable (with the reason). Each verdict shows the numbers behind
+it, the targets and brokers that produced them, and the rule applied. A verdict that
+rests on an emulator's latency or throughput says "(emulator)": it is evidence about
+kinesis-mock, not about Amazon Kinesis.
+
+Without --from, bench verify first runs every scenario the claims name, one after
+another (as 'bench run' would, with the same flags), into DIR/verify/<UTC time>/; with
+the defaults that takes about 15 minutes on a 2-core machine. With --from it reads the
+results already in a directory instead, and runs nothing.
+
+The report is written next to the results, as verdicts.md and verdicts.html (self-
+contained), and the verdicts are listed on standard output.
+
+Flags:
+  --from DIR            judge the results under DIR (searched recursively); run nothing
+  --out DIR             where runs and the report go (default results)
+  --claim ID            judge only this claim (and run only its scenarios); repeatable
+  --repeat N            run each scenario N times, alternating targets: each verdict then
+                        carries the spread (median [min-max]); borderline when the
+                        spread straddles the threshold
+  --time-scale X        run every scenario at X times its length (0.1 for a quick
+                        check: the numbers are then rougher than the claims deserve)
+  --env, --kafka-brokers, --kinesis-endpoint, --kinesis-region, --aws-profile
+                        as for 'bench run': where the brokers are (e.g. Amazon Kinesis
+                        for the verdicts an emulator cannot give)
+
+Exit status: 0 when the report was written, 1 when a run failed (the report is still
+written from what was measured), 2 for a bad claims file or flag, 130 if interrupted.
+
+Examples:
+  bench verify
+  bench verify --claim C8 --claim C3
+  bench verify --time-scale 0.1
+  bench verify --from results/verify/20261124T180000Z
+  bench verify --kinesis-region eu-west-1 --claim C6 --claim C14
+`
+
+func verifyCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	from := fs.String("from", "", "")
+	out := fs.String("out", "results", "")
+	var only stringList
+	fs.Var(&only, "claim", "")
+	repeat := fs.Int("repeat", 1, "")
+	timeScale := fs.Float64("time-scale", 1, "")
+	// Passed on to each 'bench run'.
+	passOn := []string{"env", "kafka-brokers", "kinesis-endpoint", "kinesis-region", "aws-profile"}
+	for _, name := range passOn {
+		fs.String(name, "", "")
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("want at most one claims file, got %d arguments", len(pos))
+	}
+	path := defaultClaims
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	claims, err := verify.LoadClaims(path)
+	if err != nil {
+		return invalidInput{err}
+	}
+	if err := keepClaims(claims, only); err != nil {
+		return err
+	}
+
+	dir, failed := *from, 0
+	if dir == "" {
+		dir = filepath.Join(*out, "verify", time.Now().UTC().Format("20060102T150405Z"))
+		set := setFlags(fs)
+		stop, err := shareLocalBrokers(set, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		runArgs := []string{"--out", dir, "--repeat", strconv.Itoa(*repeat), "--time-scale", strconv.FormatFloat(*timeScale, 'g', -1, 64)}
+		for _, name := range passOn {
+			if v, ok := set["--"+name]; ok {
+				runArgs = append(runArgs, "--"+name, v)
+			}
+		}
+		scenarios := claims.Scenarios()
+		for i, sc := range scenarios {
+			fmt.Fprintf(stderr, "== bench verify: scenario %d of %d, %s\n", i+1, len(scenarios), sc)
+			// Each run's own summary goes to stderr: stdout is for the verdicts.
+			err := runCmd(append(slices.Clone(runArgs), sc), stderr, stderr)
+			switch {
+			case errors.Is(err, errInterrupted):
+				fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
+				return finishVerify(claims, dir, stdout, stderr, errInterrupted)
+			case err != nil:
+				fmt.Fprintf(stderr, "bench verify: %s: %v\n", sc, err)
+				failed++
+			}
+		}
+	}
+	var runErr error
+	if failed > 0 {
+		runErr = fmt.Errorf("%d scenarios had runs that failed; their verdicts rest on what they measured", failed)
+	}
+	return finishVerify(claims, dir, stdout, stderr, runErr)
+}
+
+// keepClaims narrows the claims to those --claim names.
+func keepClaims(c *verify.Claims, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var known []string
+	for _, cl := range c.Claims {
+		known = append(known, cl.ID)
+	}
+	for _, id := range ids {
+		if !slices.Contains(known, id) {
+			return usagef("--claim %s: the claims file has %s", id, strings.Join(known, ", "))
+		}
+	}
+	c.Claims = slices.DeleteFunc(c.Claims, func(cl verify.Claim) bool { return !slices.Contains(ids, cl.ID) })
+	return nil
+}
+
+// finishVerify judges the results under dir, writes the report beside them and lists
+// the verdicts; err, if any, is returned after the report is written.
+func finishVerify(claims *verify.Claims, dir string, stdout, stderr io.Writer, err error) error {
+	files, lerr := report.Load(dir)
+	if lerr != nil {
+		return errors.Join(err, lerr)
+	}
+	rep := verify.Evaluate(claims, report.Results(files))
+	for _, name := range []string{"verdicts.md", "verdicts.html"} {
+		p := filepath.Join(dir, name)
+		if werr := verify.WriteFile(p, rep); werr != nil {
+			return errors.Join(err, werr)
+		}
+		fmt.Fprintf(stderr, "verdict report: %s\n", p)
+	}
+	for _, c := range rep.Claims {
+		fmt.Fprintf(stdout, "%-4s %-28s %s\n", c.ID, c.VerdictText(), shortClaim(c.Claim))
+	}
+	return err
+}
+
+// shortClaim cuts a claim to one line of the verdict list.
+func shortClaim(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return s
+}
+
+// shareLocalBrokers starts the local Kafka and kinesis-mock once for all of verify's
+// runs, as 'bench brokers up' would, where the runs would otherwise each start their
+// own: the environment is local, or auto with no Docker engine, and no flag or variable
+// names another broker. The returned function stops those it started (not those that
+// were already up).
+func shareLocalBrokers(set map[string]string, stderr io.Writer) (stop func(), err error) {
+	stop = func() {}
+	switch env := set["--env"]; env {
+	case "", targets.EnvAuto:
+		if _, err := brokers.CheckDocker(context.Background()); err == nil {
+			return stop, nil
+		}
+	case targets.EnvLocal:
+	default:
+		return stop, nil
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	var downs []func(context.Context) error
+	stop = func() {
+		for _, down := range downs {
+			if err := down(context.Background()); err != nil {
+				fmt.Fprintf(stderr, "bench verify: %v\n", err)
+			}
+		}
+	}
+	_, kafkaNamed := set["--kafka-brokers"]
+	if !kafkaNamed && os.Getenv(targets.EnvKafkaBrokers) == "" {
+		ko := brokers.KafkaOptions{Log: stderr}
+		if _, started, err := brokers.UpKafka(ctx, ko); err != nil {
+			return stop, err
+		} else if started {
+			downs = append(downs, func(ctx context.Context) error { return brokers.DownKafka(ctx, ko) })
+		}
+	}
+	_, kinesisNamed := set["--kinesis-endpoint"]
+	_, regionNamed := set["--kinesis-region"]
+	if !kinesisNamed && !regionNamed && os.Getenv(targets.EnvKinesisEndpoint) == "" {
+		ko := brokers.KinesisOptions{Log: stderr}
+		if _, started, err := brokers.UpKinesis(ctx, ko); err != nil {
+			stop()
+			return func() {}, err
+		} else if started {
+			downs = append(downs, func(ctx context.Context) error { return brokers.DownKinesis(ctx, ko) })
+		}
+	}
+	if len(downs) > 0 {
+		fmt.Fprintln(stderr, "bench verify: started the local brokers for all its runs; they are stopped at the end")
+	}
+	return stop, nil
+}
