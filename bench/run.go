@@ -206,7 +206,9 @@ func Run(ctx context.Context, s *Scenario, d drivers.Driver, opts Options) (*Mea
 		m.Probes = probes
 	}
 	if !opts.Keep {
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		// An emulator still busy with a backlog can take a while to delete a stream; one
+		// left behind would slow every later run against it.
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		if terr := d.Teardown(tctx); terr != nil {
 			logf("removing the topology: %v", terr)
 			if m != nil {

@@ -26,8 +26,8 @@ func local(ctx context.Context, t target, o Options, ep *Endpoint) error {
 
 func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	st, running, err := brokers.KafkaStatus(ctx, o.Kafka)
-	if err == nil && running {
-		ep.Why = fmt.Sprintf("the local broker started by 'bench brokers up' (pid %d)", st.PID)
+	if running || st.PID != 0 {
+		ep.Why = fmt.Sprintf("the local broker started by 'bench brokers up' (pid %d)%s", st.PID, busy(err))
 		ep.Restart = func(ctx context.Context) error {
 			_, err := brokers.RestartKafka(ctx, o.Kafka)
 			return err
@@ -80,9 +80,9 @@ func localKinesis(ctx context.Context, o Options, ep *Endpoint) error {
 	ep.Emulator = true
 	ep.Broker = drivers.BrokerInfo{Product: brokers.KinesisProduct, Version: brokers.KinesisVersion}
 	ep.Notes = []string{emulatorNote}
-	if st, running, err := brokers.KinesisStatus(ctx, o.Kinesis); err == nil && running {
+	if st, running, err := brokers.KinesisStatus(ctx, o.Kinesis); running || st.PID != 0 {
 		ep.Address = st.Endpoint
-		ep.Why = fmt.Sprintf("the local kinesis-mock started by 'bench brokers up' (pid %d)", st.PID)
+		ep.Why = fmt.Sprintf("the local kinesis-mock started by 'bench brokers up' (pid %d)%s", st.PID, busy(err))
 		return nil
 	}
 	o.logf("starting a local %s %s for this run (the first start installs it with npm)", brokers.KinesisProduct, brokers.KinesisVersion)
@@ -120,4 +120,14 @@ func externalKinesis(ctx context.Context, o Options, ep *Endpoint, endpoint, fro
 		ep.Why += " (profile " + p + ")"
 	}
 	return nil
+}
+
+// busy notes that the detached broker is alive but did not answer its status check: it
+// is still the one to use (another could not take its ports), and the run will say how
+// it fares.
+func busy(statusErr error) string {
+	if statusErr == nil {
+		return ""
+	}
+	return fmt.Sprintf(", alive but slow to answer its status check (%v)", statusErr)
 }
