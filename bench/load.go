@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"encoding"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -17,10 +16,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
 
 	"streambench/drivers"
+	"streambench/internal/yamlast"
 )
 
 // maxScenarioSize bounds what Parse reads: a scenario is a screenful of YAML, so
@@ -287,14 +285,8 @@ func hint(name string, known []string) string {
 type position struct{ line, col int }
 
 func posOf(n ast.Node) position {
-	if n == nil {
-		return position{}
-	}
-	tk := n.GetToken()
-	if tk == nil || tk.Position == nil {
-		return position{}
-	}
-	return position{tk.Position.Line, tk.Position.Column}
+	line, col := yamlast.Pos(n)
+	return position{line, col}
 }
 
 // decoder walks the YAML tree onto a Scenario, collecting every problem instead of
@@ -366,48 +358,30 @@ func (d *decoder) decode(data []byte, s *Scenario) bool {
 		d.errorAt(p, "", msg)
 		return false
 	}
-	file, err := parseYAML(data)
+	file, err := yamlast.Parse(data)
 	if err != nil {
-		var ye interface {
-			GetToken() *token.Token
-			GetMessage() string
+		msg, line, col := yamlast.SyntaxError(err)
+		if strings.Contains(msg, "'\t'") {
+			msg = "tab character: YAML is indented with spaces only"
 		}
-		if errors.As(err, &ye) {
-			var p position
-			if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-				p = position{tk.Position.Line, tk.Position.Column}
-			}
-			msg := ye.GetMessage()
-			if strings.Contains(msg, "'\t'") {
-				msg = "tab character: YAML is indented with spaces only"
-			}
-			d.errorAt(p, "", "YAML: "+msg)
-		} else {
-			d.errorAt(position{}, "", "YAML: "+err.Error())
-		}
+		d.errorAt(position{line, col}, "", "YAML: "+msg)
 		return false
 	}
 
-	var body ast.Node
-	for _, doc := range file.Docs {
-		switch {
-		case doc == nil || doc.Body == nil:
-		case body == nil:
-			body = doc.Body
-		default:
-			p := posOf(doc.Body)
-			if doc.Start != nil && doc.Start.Position != nil {
-				p = position{doc.Start.Position.Line, doc.Start.Position.Column}
-			}
-			d.errorAt(p, "", "a scenario file holds one YAML document; this is a second one")
+	body, more := yamlast.Body(file)
+	for _, doc := range more {
+		p := posOf(doc.Body)
+		if doc.Start != nil && doc.Start.Position != nil {
+			p = position{doc.Start.Position.Line, doc.Start.Position.Column}
 		}
+		d.errorAt(p, "", "a scenario file holds one YAML document; this is a second one")
 	}
 	if body == nil {
 		d.errorAt(position{}, "", "empty scenario: name and targets are required")
 		return false
 	}
-	if _, ok := mappingValues(body); !ok {
-		d.errorAt(posOf(body), "", fmt.Sprintf("a scenario is a mapping of fields (name: …, targets: …), not %s", describe(body)))
+	if _, ok := yamlast.Entries(body); !ok {
+		d.errorAt(posOf(body), "", fmt.Sprintf("a scenario is a mapping of fields (name: …, targets: …), not %s", yamlast.Describe(body)))
 		return false
 	}
 
@@ -428,19 +402,6 @@ func (s *Scenario) fields() map[string]reflect.Value {
 		}
 	}
 	return fields
-}
-
-// parseYAML runs the parser, turning a panic on hostile input into an error: a scenario
-// loader must answer every file with a message.
-func parseYAML(data []byte) (file *ast.File, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			file, err = nil, fmt.Errorf("the parser failed on this input (%v)", r)
-		}
-	}()
-	// Duplicates are allowed here only so that decoding goes on: mapping reports them
-	// itself, together with every other problem.
-	return parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
 }
 
 // checkText finds the first byte that cannot be in a YAML text file: invalid UTF-8 or a
@@ -464,17 +425,6 @@ func checkText(data []byte) (position, string) {
 		data = data[size:]
 	}
 	return position{}, ""
-}
-
-// mappingValues returns the entries of a mapping node.
-func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
-	switch n := n.(type) {
-	case *ast.MappingNode:
-		return n.Values, true
-	case *ast.MappingValueNode:
-		return []*ast.MappingValueNode{n}, true
-	}
-	return nil, false
 }
 
 // structFields maps the YAML keys of a struct's exported fields to the fields.
@@ -507,7 +457,7 @@ func join(path, key string) string {
 
 // mapping decodes a mapping node onto fields, keyed by YAML key.
 func (d *decoder) mapping(path string, n ast.Node, fields map[string]reflect.Value) {
-	values, _ := mappingValues(n)
+	values, _ := yamlast.Entries(n)
 	seen := map[string]position{}
 	for _, mv := range values {
 		if mv == nil {
@@ -530,7 +480,7 @@ func (d *decoder) mapping(path string, n ast.Node, fields map[string]reflect.Val
 			continue
 		}
 		d.pos[fieldPath] = keyPos
-		if p := posOf(mv.Value); p.line > 0 && !isMapping(mv.Value) && !isNull(mv.Value) {
+		if p := posOf(mv.Value); p.line > 0 && !isMapping(mv.Value) && !yamlast.IsNull(mv.Value) {
 			d.pos[fieldPath] = p
 		}
 		d.value(fieldPath, mv.Value, field)
@@ -556,7 +506,7 @@ func (d *decoder) key(path string, k ast.MapKeyNode) (string, bool) {
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.NullNode, *ast.InfinityNode, *ast.NanNode:
 		return k.GetToken().Value, true
 	default:
-		d.errorAt(posOf(n), path, fmt.Sprintf("a key must be a plain name, not %s", describe(n)))
+		d.errorAt(posOf(n), path, fmt.Sprintf("a key must be a plain name, not %s", yamlast.Describe(n)))
 	}
 	return "", false
 }
@@ -582,13 +532,8 @@ func unknownField(name string, fields map[string]reflect.Value) string {
 }
 
 func isMapping(n ast.Node) bool {
-	_, ok := mappingValues(n)
+	_, ok := yamlast.Entries(n)
 	return ok
-}
-
-func isNull(n ast.Node) bool {
-	_, ok := n.(*ast.NullNode)
-	return n == nil || ok
 }
 
 var textType = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -643,7 +588,7 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 	}
 
 	decodeScalar := scalarDecoder(v.Type())
-	if isNull(n) {
+	if yamlast.IsNull(n) {
 		if v.Kind() == reflect.Struct && decodeScalar == nil {
 			return // an empty block keeps every default
 		}
@@ -667,9 +612,9 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 		return
 	}
 	if v.CanAddr() && v.Addr().Type().Implements(textType) {
-		text, ok := scalarText(n)
+		text, ok := yamlast.ScalarText(n)
 		if !ok {
-			d.fail(n, path, fmt.Sprintf("want a single value, not %s", describe(n)))
+			d.fail(n, path, fmt.Sprintf("want a single value, not %s", yamlast.Describe(n)))
 			return
 		}
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(text)); err != nil {
@@ -681,7 +626,7 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Struct:
 		if !isMapping(n) {
-			d.fail(n, path, fmt.Sprintf("want a mapping of fields, not %s", describe(n)))
+			d.fail(n, path, fmt.Sprintf("want a mapping of fields, not %s", yamlast.Describe(n)))
 			return
 		}
 		d.mapping(path, n, structFields(v))
@@ -695,8 +640,8 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
 		if !ok {
-			msg := fmt.Sprintf("want a list, not %s", describe(n))
-			if text, ok := scalarText(n); ok {
+			msg := fmt.Sprintf("want a list, not %s", yamlast.Describe(n))
+			if text, ok := yamlast.ScalarText(n); ok {
 				msg += fmt.Sprintf(" (write [%s])", text)
 			}
 			d.fail(n, path, msg)
@@ -712,23 +657,23 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 		}
 		v.Set(list)
 	case reflect.String:
-		text, ok := scalarText(n)
+		text, ok := yamlast.ScalarText(n)
 		if !ok {
-			d.fail(n, path, fmt.Sprintf("want a string, not %s", describe(n)))
+			d.fail(n, path, fmt.Sprintf("want a string, not %s", yamlast.Describe(n)))
 			return
 		}
 		v.SetString(text)
 	case reflect.Bool:
 		b, ok := n.(*ast.BoolNode)
 		if !ok {
-			d.fail(n, path, fmt.Sprintf("want true or false, not %s", describe(n)))
+			d.fail(n, path, fmt.Sprintf("want true or false, not %s", yamlast.Describe(n)))
 			return
 		}
 		v.SetBool(b.Value)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i, ok := n.(*ast.IntegerNode)
 		if !ok {
-			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", describe(n)))
+			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", yamlast.Describe(n)))
 			return
 		}
 		x, ok := intValue(i)
@@ -740,7 +685,7 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		i, ok := n.(*ast.IntegerNode)
 		if !ok {
-			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", describe(n)))
+			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", yamlast.Describe(n)))
 			return
 		}
 		var x uint64
@@ -760,9 +705,9 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 		}
 		v.SetUint(x)
 	case reflect.Float32, reflect.Float64:
-		x, ok := numberValue(n)
+		x, ok := yamlast.NumberValue(n)
 		if !ok {
-			d.fail(n, path, fmt.Sprintf("want a number, not %s", describe(n)))
+			d.fail(n, path, fmt.Sprintf("want a number, not %s", yamlast.Describe(n)))
 			return
 		}
 		v.SetFloat(x)
@@ -778,35 +723,35 @@ func decodeDuration(n ast.Node) (any, error) {
 	case *ast.IntegerNode, *ast.FloatNode:
 		return nil, fmt.Errorf("a duration needs a unit, e.g. 30s, 500ms, 2h or 7d, not the bare number %s", n.GetToken().Value)
 	}
-	text, ok := stringValue(n)
+	text, ok := yamlast.StringValue(n)
 	if !ok {
-		return nil, fmt.Errorf("want a duration with a unit, e.g. 30s, 500ms, 2h or 7d, not %s", describe(n))
+		return nil, fmt.Errorf("want a duration with a unit, e.g. 30s, 500ms, 2h or 7d, not %s", yamlast.Describe(n))
 	}
 	x, err := ParseDuration(text)
 	return Duration(x), err
 }
 
 func decodeRetention(n ast.Node) (any, error) {
-	text, ok := stringValue(n)
+	text, ok := yamlast.StringValue(n)
 	if !ok {
-		return nil, fmt.Errorf("want default, unlimited or a duration with a unit, e.g. 7d, not %s", describe(n))
+		return nil, fmt.Errorf("want default, unlimited or a duration with a unit, e.g. 7d, not %s", yamlast.Describe(n))
 	}
 	return ParseRetention(text)
 }
 
 func decodeRate(n ast.Node) (any, error) {
-	text, ok := stringValue(n) // "max", and numbers the parser keeps as strings ("1e3")
-	if x, isNumber := numberValue(n); isNumber {
+	text, ok := yamlast.StringValue(n) // "max", and numbers the parser keeps as strings ("1e3")
+	if x, isNumber := yamlast.NumberValue(n); isNumber {
 		text, ok = strconv.FormatFloat(x, 'g', -1, 64), true
 	}
 	if !ok {
-		return nil, fmt.Errorf("want max or a number of messages per second, not %s", describe(n))
+		return nil, fmt.Errorf("want max or a number of messages per second, not %s", yamlast.Describe(n))
 	}
 	return ParseRate(text)
 }
 
 func decodeKeys(n ast.Node) (any, error) {
-	text, ok := stringValue(n)
+	text, ok := yamlast.StringValue(n)
 	if i, isInt := n.(*ast.IntegerNode); isInt {
 		text, ok = i.GetToken().Value, true
 		if x, fits := intValue(i); fits {
@@ -814,39 +759,12 @@ func decodeKeys(n ast.Node) (any, error) {
 		}
 	}
 	if !ok {
-		return nil, fmt.Errorf("want none, round-robin, random or a key count, not %s", describe(n))
+		return nil, fmt.Errorf("want none, round-robin, random or a key count, not %s", yamlast.Describe(n))
 	}
 	return ParseKeys(text)
 }
 
-// stringValue is the text of a string node, quoted or not, or of a block literal.
-func stringValue(n ast.Node) (string, bool) {
-	switch n := n.(type) {
-	case *ast.StringNode:
-		return n.Value, true
-	case *ast.LiteralNode:
-		if n.Value == nil {
-			return "", true
-		}
-		return n.Value.Value, true
-	}
-	return "", false
-}
-
-// scalarText is the text of any scalar, as written: `acks: 1` gives a string field "1".
-func scalarText(n ast.Node) (string, bool) {
-	if s, ok := stringValue(n); ok {
-		return s, true
-	}
-	switch n.(type) {
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
-		if tk := n.GetToken(); tk != nil {
-			return tk.Value, true
-		}
-	}
-	return "", false
-}
-
+// intValue is an integer node's value when it fits an int64.
 func intValue(n *ast.IntegerNode) (int64, bool) {
 	switch x := n.Value.(type) {
 	case int64:
@@ -857,41 +775,6 @@ func intValue(n *ast.IntegerNode) (int64, bool) {
 		}
 	}
 	return 0, false
-}
-
-func numberValue(n ast.Node) (float64, bool) {
-	switch n := n.(type) {
-	case *ast.IntegerNode:
-		switch x := n.Value.(type) {
-		case int64:
-			return float64(x), true
-		case uint64:
-			return float64(x), true
-		}
-	case *ast.FloatNode:
-		return n.Value, true
-	}
-	return 0, false
-}
-
-// describe names what a node is, for "want X, not Y" messages.
-func describe(n ast.Node) string {
-	if s, ok := stringValue(n); ok {
-		return fmt.Sprintf("the string %q", s)
-	}
-	switch n := n.(type) {
-	case nil, *ast.NullNode:
-		return "an empty value"
-	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return "the number " + n.GetToken().Value
-	case *ast.BoolNode:
-		return "the boolean " + n.GetToken().Value
-	case *ast.SequenceNode:
-		return "a list"
-	case *ast.MappingNode, *ast.MappingValueNode:
-		return "a mapping"
-	}
-	return "a " + strings.ToLower(n.Type().String())
 }
 
 // suggest returns the candidate nearest to name when it is near enough to be a slip of

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"streambench/internal/yamlast"
 )
 
 // MaxRuns is the most runs a matrix may expand to. Each run takes the scenario's
@@ -527,12 +529,12 @@ func itemPath(path string, i int) string { return fmt.Sprintf("matrix.%s[%d]", p
 // that the runs of the rest are still checked and every problem is reported at once
 // (Parse fails anyway).
 func (d *decoder) decodeMatrix(s *Scenario, fields map[string]reflect.Value, n ast.Node) {
-	if isNull(n) {
+	if yamlast.IsNull(n) {
 		return // `matrix:` with nothing under it, as an empty block: no sweep
 	}
-	entries, ok := mappingValues(n)
+	entries, ok := yamlast.Entries(n)
 	if !ok {
-		d.fail(n, "matrix", fmt.Sprintf("want a mapping of settings to lists of values (kafka.linger: [0s, 5ms]), not %s", describe(n)))
+		d.fail(n, "matrix", fmt.Sprintf("want a mapping of settings to lists of values (kafka.linger: [0s, 5ms]), not %s", yamlast.Describe(n)))
 		return
 	}
 	var m Matrix
@@ -596,12 +598,12 @@ func (d *decoder) axis(s *Scenario, fields map[string]reflect.Value, name string
 	example := fmt.Sprintf("e.g. [%v]", f.Interface())
 	seq, isSeq := n.(*ast.SequenceNode)
 	switch {
-	case isNull(n):
+	case yamlast.IsNull(n):
 		d.errorAt(at, path, "missing values: give a list, "+example)
 		return Axis{}
 	case !isSeq:
-		msg := fmt.Sprintf("want a list of values, not %s", describe(n))
-		if text, ok := scalarText(n); ok {
+		msg := fmt.Sprintf("want a list of values, not %s", yamlast.Describe(n))
+		if text, ok := yamlast.ScalarText(n); ok {
 			msg += fmt.Sprintf(" (write [%s])", text)
 		}
 		d.fail(n, path, msg)
@@ -624,7 +626,7 @@ func (d *decoder) axis(s *Scenario, fields map[string]reflect.Value, name string
 		if len(d.errs) > errs {
 			continue
 		}
-		text, _ := scalarText(elem) // it decoded, so it is a scalar
+		text, _ := yamlast.ScalarText(elem) // it decoded, so it is a scalar
 		if j := slices.IndexFunc(a.decoded, func(x any) bool { return reflect.DeepEqual(x, v.Interface()) }); j >= 0 {
 			msg := fmt.Sprintf("duplicate value %s (also [%d])", text, from[j])
 			if a.Values[j] != text {

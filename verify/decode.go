@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -10,10 +9,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
 
 	"streambench/bench"
+	"streambench/internal/yamlast"
 )
 
 // maxFileSize bounds what the loaders read: claims and prices files are a few
@@ -46,8 +44,6 @@ func (d *decoder) failedAt(path string) bool {
 // the colon of its first entry, so a mapping is placed at its first key instead.
 func place(n ast.Node) (line, col int) {
 	switch m := n.(type) {
-	case nil:
-		return 0, 0
 	case *ast.MappingNode:
 		if !m.IsFlowStyle && len(m.Values) > 0 {
 			return place(m.Values[0].Key)
@@ -55,10 +51,7 @@ func place(n ast.Node) (line, col int) {
 	case *ast.MappingValueNode:
 		return place(m.Key)
 	}
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
-		return tk.Position.Line, tk.Position.Column
-	}
-	return 0, 0
+	return yamlast.Pos(n)
 }
 
 // read parses the file and returns its one document's body, a mapping; nil (reported)
@@ -78,81 +71,44 @@ func (d *decoder) read(what string) ast.Node {
 		d.errorAt(nil, "", fmt.Sprintf("not UTF-8: a %s must be a YAML text file", what))
 		return nil
 	}
-	file, err := parse(data)
+	file, err := yamlast.Parse(data)
 	if err != nil {
-		var ye interface {
-			GetToken() *token.Token
-			GetMessage() string
-		}
-		if errors.As(err, &ye) {
-			d.errs = append(d.errs, bench.FieldError{File: d.file, Msg: "YAML: " + ye.GetMessage()})
-			if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-				d.errs[len(d.errs)-1].Line, d.errs[len(d.errs)-1].Column = tk.Position.Line, tk.Position.Column
-			}
-		} else {
-			d.errorAt(nil, "", "YAML: "+err.Error())
-		}
+		msg, line, col := yamlast.SyntaxError(err)
+		d.errs = append(d.errs, bench.FieldError{File: d.file, Line: line, Column: col, Msg: "YAML: " + msg})
 		return nil
 	}
-	var body ast.Node
-	for _, doc := range file.Docs {
-		switch {
-		case doc == nil || doc.Body == nil:
-		case body == nil:
-			body = doc.Body
-		default:
-			d.errorAt(doc.Body, "", fmt.Sprintf("a %s holds one YAML document; this is a second one", what))
-		}
+	body, more := yamlast.Body(file)
+	for _, doc := range more {
+		d.errorAt(doc.Body, "", fmt.Sprintf("a %s holds one YAML document; this is a second one", what))
 	}
 	if body == nil {
 		d.errorAt(nil, "", fmt.Sprintf("empty %s", what))
 		return nil
 	}
-	if _, ok := entries(body); !ok {
-		d.errorAt(body, "", fmt.Sprintf("a %s is a mapping of fields, not %s", what, describe(body)))
+	if _, ok := yamlast.Entries(body); !ok {
+		d.errorAt(body, "", fmt.Sprintf("a %s is a mapping of fields, not %s", what, yamlast.Describe(body)))
 		return nil
 	}
 	return body
-}
-
-// parse runs the parser, turning a panic on hostile input into an error.
-func parse(data []byte) (file *ast.File, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			file, err = nil, fmt.Errorf("the parser failed on this input (%v)", r)
-		}
-	}()
-	// Duplicate keys are reported by fields, with the other problems.
-	return parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
-}
-
-func entries(n ast.Node) ([]*ast.MappingValueNode, bool) {
-	switch n := n.(type) {
-	case *ast.MappingNode:
-		return n.Values, true
-	case *ast.MappingValueNode:
-		return []*ast.MappingValueNode{n}, true
-	}
-	return nil, false
 }
 
 // fields checks that n is a mapping whose keys are all among known, each once, and
 // returns its values by key; false (reported) when n is not a mapping.
 func (d *decoder) fields(path string, n ast.Node, known ...string) (map[string]ast.Node, bool) {
 	n = d.present(path, n)
-	values, ok := entries(n)
+	values, ok := yamlast.Entries(n)
 	if !ok {
 		if n != nil {
-			d.errorAt(n, path, fmt.Sprintf("want a mapping of fields (%s), not %s", strings.Join(known, ", "), describe(n)))
+			d.errorAt(n, path, fmt.Sprintf("want a mapping of fields (%s), not %s", strings.Join(known, ", "), yamlast.Describe(n)))
 		}
 		return nil, false
 	}
 	out := map[string]ast.Node{}
 	firstLine := map[string]int{}
 	for _, mv := range values {
-		key, ok := scalarText(d.plain(path, mv.Key))
+		key, ok := yamlast.ScalarText(d.plain(path, mv.Key))
 		if !ok {
-			d.errorAt(mv.Key, path, fmt.Sprintf("a key must be a plain name, not %s", describe(mv.Key)))
+			d.errorAt(mv.Key, path, fmt.Sprintf("a key must be a plain name, not %s", yamlast.Describe(mv.Key)))
 			continue
 		}
 		at := join(path, key)
@@ -166,7 +122,7 @@ func (d *decoder) fields(path string, n ast.Node, known ...string) (map[string]a
 			continue
 		}
 		out[key] = mv.Value
-		if isNull(mv.Value) {
+		if yamlast.IsNull(mv.Value) {
 			out[key] = &ast.NullNode{BaseNode: &ast.BaseNode{}, Token: mv.Key.GetToken()}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"streambench/bench"
+	"streambench/internal/yamlast"
 )
 
 // LoadClaims reads and checks a claims file and the prices file it names. Scenario
@@ -269,9 +270,9 @@ func (d *decoder) ref(path string, n ast.Node) Ref {
 		}
 	}
 	if v, ok := f["sweep"]; ok {
-		values, isMap := entries(d.plain(path+".sweep", v))
+		values, isMap := yamlast.Entries(d.plain(path+".sweep", v))
 		if !isMap {
-			d.errorAt(v, path+".sweep", fmt.Sprintf("want a mapping of swept settings to values, e.g. {workload.rate: \"20000\"}, not %s", describe(v)))
+			d.errorAt(v, path+".sweep", fmt.Sprintf("want a mapping of swept settings to values, e.g. {workload.rate: \"20000\"}, not %s", yamlast.Describe(v)))
 		}
 		r.Sweep = map[string]string{}
 		for _, mv := range values {

@@ -10,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"streambench/bench"
+	"streambench/internal/yamlast"
 	"streambench/report"
 )
 
@@ -183,9 +184,9 @@ func (d *decoder) price(path string, n ast.Node, dst *float64) {
 
 // field is the value of key in mapping n, or n itself when there is none.
 func field(n ast.Node, key string) ast.Node {
-	values, _ := entries(n)
+	values, _ := yamlast.Entries(n)
 	for _, mv := range values {
-		if k, ok := scalarText(mv.Key); ok && k == key {
+		if k, ok := yamlast.ScalarText(mv.Key); ok && k == key {
 			return mv.Value
 		}
 	}

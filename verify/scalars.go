@@ -6,12 +6,14 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"streambench/internal/yamlast"
 )
 
 // present is n without an anchor, or nil (reported) when n is empty or unreadable.
 func (d *decoder) present(path string, n ast.Node) ast.Node {
 	n = d.plain(path, n)
-	if n != nil && isNull(n) {
+	if n != nil && yamlast.IsNull(n) {
 		d.errorAt(n, path, "missing value")
 		return nil
 	}
@@ -41,10 +43,10 @@ func (d *decoder) text(path string, n ast.Node) (string, bool) {
 	if n = d.present(path, n); n == nil {
 		return "", false
 	}
-	s, ok := scalarText(n)
+	s, ok := yamlast.ScalarText(n)
 	switch {
 	case !ok:
-		d.errorAt(n, path, fmt.Sprintf("want a string, not %s", describe(n)))
+		d.errorAt(n, path, fmt.Sprintf("want a string, not %s", yamlast.Describe(n)))
 	case strings.TrimSpace(s) == "":
 		d.errorAt(n, path, "missing value")
 		ok = false
@@ -57,19 +59,9 @@ func (d *decoder) number(path string, n ast.Node) (float64, bool) {
 	if n = d.present(path, n); n == nil {
 		return 0, false
 	}
-	var x float64
-	switch v := n.(type) {
-	case *ast.IntegerNode:
-		switch i := v.Value.(type) {
-		case int64:
-			x = float64(i)
-		case uint64:
-			x = float64(i)
-		}
-	case *ast.FloatNode:
-		x = v.Value
-	default:
-		d.errorAt(n, path, fmt.Sprintf("want a number, not %s", describe(n)))
+	x, ok := yamlast.NumberValue(n)
+	if !ok {
+		d.errorAt(n, path, fmt.Sprintf("want a number, not %s", yamlast.Describe(n)))
 		return 0, false
 	}
 	if math.IsInf(x, 0) || math.IsNaN(x) {
@@ -86,8 +78,8 @@ func (d *decoder) list(path string, n ast.Node) ([]ast.Node, bool) {
 	}
 	seq, ok := n.(*ast.SequenceNode)
 	if !ok {
-		msg := fmt.Sprintf("want a list, not %s", describe(n))
-		if s, ok := scalarText(n); ok {
+		msg := fmt.Sprintf("want a list, not %s", yamlast.Describe(n))
+		if s, ok := yamlast.ScalarText(n); ok {
 			msg += fmt.Sprintf(" (write [%s])", s)
 		}
 		d.errorAt(n, path, msg)
@@ -101,47 +93,4 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func isNull(n ast.Node) bool {
-	_, ok := n.(*ast.NullNode)
-	return n == nil || ok
-}
-
-// scalarText is the text of any scalar, as written.
-func scalarText(n ast.Node) (string, bool) {
-	switch n := n.(type) {
-	case *ast.StringNode:
-		return n.Value, true
-	case *ast.LiteralNode:
-		if n.Value == nil {
-			return "", true
-		}
-		return n.Value.Value, true
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
-		if tk := n.GetToken(); tk != nil {
-			return tk.Value, true
-		}
-	}
-	return "", false
-}
-
-// describe names what a node is, for "want X, not Y" messages.
-func describe(n ast.Node) string {
-	switch n := n.(type) {
-	case *ast.StringNode, *ast.LiteralNode:
-		s, _ := scalarText(n)
-		return fmt.Sprintf("the string %q", s)
-	case nil, *ast.NullNode:
-		return "an empty value"
-	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return "the number " + n.GetToken().Value
-	case *ast.BoolNode:
-		return "the boolean " + n.GetToken().Value
-	case *ast.SequenceNode:
-		return "a list"
-	case *ast.MappingNode, *ast.MappingValueNode:
-		return "a mapping"
-	}
-	return "a " + strings.ToLower(n.Type().String())
 }
