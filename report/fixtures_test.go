@@ -1,14 +1,12 @@
 package report
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"streambench/bench"
 	"streambench/drivers"
 	"streambench/drivers/kafka"
+	goldenfile "streambench/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata: the result files and the golden outputs")
@@ -163,34 +162,7 @@ func load(t *testing.T, paths ...string) []*Result {
 // golden compares got with testdata/name.golden, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if bytes.Equal(got, want) {
-		return
-	}
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Errorf("%s: line %d differs (go test -update to accept the new output)\ngot:  %q\nwant: %q\nwhole output:\n%s", path, i+1, gl, wl, got)
-			return
-		}
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name+".golden"), got, *update)
 }
 
 // recordAll is a histogram of the engine's range holding values (nanoseconds).

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	goldenfile "streambench/internal/golden"
 	"streambench/report"
 )
 
@@ -145,32 +146,5 @@ func TestWriteFile(t *testing.T) {
 // golden compares got with testdata/name.golden, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if bytes.Equal(got, want) {
-		return
-	}
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := range max(len(g), len(w)) {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Errorf("%s: line %d differs (go test -update to accept the new output)\ngot:  %q\nwant: %q", path, i+1, gl, wl)
-			return
-		}
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name+".golden"), got, *update)
 }
