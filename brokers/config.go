@@ -20,11 +20,15 @@ const kafkaNodeID = 1
 // kafkaPorts are the ports of a local broker's listeners, all on 127.0.0.1.
 type kafkaPorts struct {
 	plain, controller, tls, sasl int
+	// fault is a PLAINTEXT listener advertised as proxy, the port of bench's fault proxy
+	// (which forwards to fault); nothing listens on proxy outside such a run.
+	fault, proxy int
 }
 
 // serverProperties renders server.properties for a single node in KRaft combined mode with
-// a one-voter dynamic quorum (formatted with --standalone), with three client listeners:
-// PLAINTEXT, SSL and SASL_SSL (see kafkaSecurity). Everything listens on 127.0.0.1 only:
+// a one-voter dynamic quorum (formatted with --standalone), with four client listeners:
+// PLAINTEXT, SSL and SASL_SSL (see kafkaSecurity), and FAULTS, a PLAINTEXT listener that
+// advertises the fault proxy's port instead of its own. Everything listens on 127.0.0.1 only:
 // the broker is for local benchmarks, never for the network.
 func serverProperties(p kafkaPorts, logDir string, sec kafkaSecurity) (string, error) {
 	for _, path := range []string{logDir, sec.keystore} {
@@ -33,8 +37,10 @@ func serverProperties(p kafkaPorts, logDir string, sec kafkaSecurity) (string, e
 		}
 	}
 	ctrl := fmt.Sprintf("127.0.0.1:%d", p.controller)
-	listeners := fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,SSL://127.0.0.1:%d,SASL_SSL://127.0.0.1:%d,CONTROLLER://%s",
-		p.plain, p.tls, p.sasl, ctrl)
+	listeners := fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,SSL://127.0.0.1:%d,SASL_SSL://127.0.0.1:%d,FAULTS://127.0.0.1:%d,CONTROLLER://%s",
+		p.plain, p.tls, p.sasl, p.fault, ctrl)
+	advertised := fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,SSL://127.0.0.1:%d,SASL_SSL://127.0.0.1:%d,FAULTS://127.0.0.1:%d,CONTROLLER://%s",
+		p.plain, p.tls, p.sasl, p.proxy, ctrl)
 	props := [][2]string{
 		{"process.roles", "broker,controller"},
 		{"node.id", fmt.Sprint(kafkaNodeID)},
@@ -42,10 +48,10 @@ func serverProperties(p kafkaPorts, logDir string, sec kafkaSecurity) (string, e
 		// requires the dynamic-quorum form.
 		{"controller.quorum.bootstrap.servers", ctrl},
 		{"listeners", listeners},
-		{"advertised.listeners", listeners},
+		{"advertised.listeners", advertised},
 		{"inter.broker.listener.name", "PLAINTEXT"},
 		{"controller.listener.names", "CONTROLLER"},
-		{"listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL"},
+		{"listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,FAULTS:PLAINTEXT"},
 		{"log.dirs", logDir},
 		{"num.partitions", "1"},
 		// Internal topics default to replication factor 3, which one broker cannot host:

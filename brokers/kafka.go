@@ -144,6 +144,8 @@ func (c kafkaConfig) prepare(ctx context.Context, java, dataDir string) (KafkaSt
 		ControllerPort: ports.controller,
 		TLSAddress:     "127.0.0.1:" + strconv.Itoa(ports.tls),
 		SASLAddress:    "127.0.0.1:" + strconv.Itoa(ports.sasl),
+		FaultListener:  "127.0.0.1:" + strconv.Itoa(ports.fault),
+		ProxyAddress:   "127.0.0.1:" + strconv.Itoa(ports.proxy),
 		CertFile:       sec.certFile,
 		PasswordFile:   sec.passFile,
 		HeapMB:         c.heapMB,

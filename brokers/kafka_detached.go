@@ -19,16 +19,21 @@ type KafkaState struct {
 	ControllerPort int    `json:"controller_port"`
 	// TLSAddress is the SSL listener, SASLAddress the SASL_SSL one; both present the
 	// self-signed certificate in CertFile. PasswordFile holds KafkaUser's password.
-	TLSAddress   string    `json:"tls_address"`
-	SASLAddress  string    `json:"sasl_ssl_address"`
-	CertFile     string    `json:"cert_file"`
-	PasswordFile string    `json:"password_file"`
-	PID          int       `json:"pid"` // of the JVM, which also leads its process group
-	HeapMB       int       `json:"heap_mb"`
-	DataDir      string    `json:"data_dir"`
-	ConfigPath   string    `json:"config_path"` // server.properties; also identifies the JVM
-	LogPath      string    `json:"log_path"`    // the broker's stdout and stderr
-	StartedAt    time.Time `json:"started_at"`
+	TLSAddress   string `json:"tls_address"`
+	SASLAddress  string `json:"sasl_ssl_address"`
+	CertFile     string `json:"cert_file"`
+	PasswordFile string `json:"password_file"`
+	// FaultListener is a PLAINTEXT listener that advertises ProxyAddress: clients that
+	// connect to a fault proxy at ProxyAddress forwarding to FaultListener keep going
+	// through the proxy. Empty for a broker started by an older bench.
+	FaultListener string    `json:"fault_listener,omitempty"`
+	ProxyAddress  string    `json:"proxy_address,omitempty"`
+	PID           int       `json:"pid"` // of the JVM, which also leads its process group
+	HeapMB        int       `json:"heap_mb"`
+	DataDir       string    `json:"data_dir"`
+	ConfigPath    string    `json:"config_path"` // server.properties; also identifies the JVM
+	LogPath       string    `json:"log_path"`    // the broker's stdout and stderr
+	StartedAt     time.Time `json:"started_at"`
 }
 
 func (s KafkaState) pid() int      { return s.PID }

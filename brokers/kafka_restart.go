@@ -26,7 +26,12 @@ const metaFile = "meta.properties"
 // of the log) and nothing is left running; Stop still removes the data directory. Stop may
 // be called during a Restart from another goroutine: it interrupts the restart.
 func (k *Kafka) Restart(ctx context.Context) error {
-	return k.run.restart(ctx, func(ctx context.Context) (func(context.Context) (*child, error), error) {
+	return k.restartAs(ctx, restartHow{})
+}
+
+// restartAs is Restart, taking the broker down as how says.
+func (k *Kafka) restartAs(ctx context.Context, how restartHow) error {
+	return k.run.restartAs(ctx, how, func(ctx context.Context) (func(context.Context) (*child, error), error) {
 		info := k.Info()
 		start, err := k.c.relaunch(ctx, info, true)
 		if err != nil {
@@ -107,7 +112,7 @@ func (c kafkaConfig) relaunch(ctx context.Context, info KafkaState, bound bool) 
 // bench) has none of those.
 func (st KafkaState) namedPorts() ([]namedPort, error) {
 	ports := []namedPort{{"listener", st.Port}, {"controller", st.ControllerPort}}
-	for _, a := range []struct{ name, addr string }{{"TLS listener", st.TLSAddress}, {"SASL_SSL listener", st.SASLAddress}} {
+	for _, a := range []struct{ name, addr string }{{"TLS listener", st.TLSAddress}, {"SASL_SSL listener", st.SASLAddress}, {"fault listener", st.FaultListener}} {
 		if a.addr == "" {
 			continue
 		}

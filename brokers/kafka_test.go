@@ -39,21 +39,23 @@ func parseProperties(t *testing.T, s string) map[string]string {
 
 func TestServerProperties(t *testing.T) {
 	sec := kafkaSecurity{keystore: "/data/security/broker.p12", storePass: "store-secret", password: "user-secret"}
-	got, err := serverProperties(kafkaPorts{19092, 19093, 19094, 19095}, "/data/kraft-logs", sec)
+	got, err := serverProperties(kafkaPorts{19092, 19093, 19094, 19095, 19096, 19097}, "/data/kraft-logs", sec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	props := parseProperties(t, got)
-	const listeners = "PLAINTEXT://127.0.0.1:19092,SSL://127.0.0.1:19094,SASL_SSL://127.0.0.1:19095,CONTROLLER://127.0.0.1:19093"
+	const listeners = "PLAINTEXT://127.0.0.1:19092,SSL://127.0.0.1:19094,SASL_SSL://127.0.0.1:19095,FAULTS://127.0.0.1:19096,CONTROLLER://127.0.0.1:19093"
+	// FAULTS advertises the fault proxy, so that clients bootstrapped through it stay on it.
+	const advertised = "PLAINTEXT://127.0.0.1:19092,SSL://127.0.0.1:19094,SASL_SSL://127.0.0.1:19095,FAULTS://127.0.0.1:19097,CONTROLLER://127.0.0.1:19093"
 	want := map[string]string{
 		"process.roles":                                 "broker,controller",
 		"node.id":                                       "1",
 		"controller.quorum.bootstrap.servers":           "127.0.0.1:19093",
 		"listeners":                                     listeners,
-		"advertised.listeners":                          listeners,
+		"advertised.listeners":                          advertised,
 		"controller.listener.names":                     "CONTROLLER",
 		"inter.broker.listener.name":                    "PLAINTEXT",
-		"listener.security.protocol.map":                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL",
+		"listener.security.protocol.map":                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,FAULTS:PLAINTEXT",
 		"ssl.keystore.location":                         "/data/security/broker.p12",
 		"ssl.keystore.password":                         "store-secret",
 		"sasl.enabled.mechanisms":                       "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
@@ -74,7 +76,7 @@ func TestServerProperties(t *testing.T) {
 		t.Error("controller.quorum.voters set; format --standalone needs it absent")
 	}
 
-	if _, err := serverProperties(kafkaPorts{1, 2, 3, 4}, "/tmp/a\nb", sec); err == nil {
+	if _, err := serverProperties(kafkaPorts{1, 2, 3, 4, 5, 6}, "/tmp/a\nb", sec); err == nil {
 		t.Error("log dir with a newline accepted")
 	}
 }
@@ -119,7 +121,7 @@ func TestResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.version != "4.1.2" || c.ports != (kafkaPorts{9092, 9093, 9094, 9095}) || c.heapMB != 1024 ||
+	if c.version != "4.1.2" || c.ports != (kafkaPorts{9092, 9093, 9094, 9095, 9096, 9097}) || c.heapMB != 1024 ||
 		c.startTimeout != 90*time.Second || c.cacheDir != "/cache" || c.stateDir != "/cache/state" ||
 		c.versionDir() != "/cache/kafka-4.1.2" {
 		t.Errorf("defaults = %+v", c)

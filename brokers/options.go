@@ -44,6 +44,8 @@ const (
 	DefaultKafkaControllerPort = 9093
 	DefaultKafkaTLSPort        = 9094
 	DefaultKafkaSASLPort       = 9095
+	DefaultKafkaFaultPort      = 9096
+	DefaultKafkaProxyPort      = 9097
 	DefaultKafkaHeapMB         = 1024
 	DefaultKafkaStartTimeout   = 90 * time.Second
 
@@ -57,8 +59,9 @@ const (
 )
 
 // KafkaOptions configures a local Kafka broker. The zero value asks for the defaults:
-// Kafka 4.1.2 on 127.0.0.1:9092 (controller on 9093, TLS on 9094, SASL over TLS on 9095)
-// with a 1 GiB heap.
+// Kafka 4.1.2 on 127.0.0.1:9092 (controller on 9093, TLS on 9094, SASL over TLS on 9095,
+// the listener behind a fault proxy on 9096, advertised as the proxy's 9097) with a 1 GiB
+// heap.
 type KafkaOptions struct {
 	// Version of Apache Kafka to run; empty means KafkaVersion. Only KafkaVersion is
 	// supported: the embedded POM and logging setup are written for it.
@@ -78,7 +81,11 @@ type KafkaOptions struct {
 	// SASLPort is the SASL_SSL listener (TLS, then PLAIN or SCRAM as KafkaUser); 0
 	// means 9095.
 	SASLPort int
-	// FreePorts picks unused ports instead of the four above, so that tests can run
+	// FaultPort is a PLAINTEXT listener meant to be reached through a fault proxy: it
+	// advertises ProxyPort, where bench's proxy listens during a run with network faults,
+	// so that clients that bootstrap through the proxy keep using it. 0 means 9096 and 9097.
+	FaultPort, ProxyPort int
+	// FreePorts picks unused ports instead of the six above, so that tests can run
 	// beside a broker on the default ports.
 	FreePorts bool
 	// HeapMB is the JVM's maximum heap in MiB; 0 means 1024. Allowed: 256 to 1024.
@@ -191,8 +198,9 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 			stopGrace:    kafkaStopGrace,
 		},
 		version: o.Version,
-		ports:   kafkaPorts{plain: o.Port, controller: o.ControllerPort, tls: o.TLSPort, sasl: o.SASLPort},
-		heapMB:  o.HeapMB,
+		ports: kafkaPorts{plain: o.Port, controller: o.ControllerPort, tls: o.TLSPort, sasl: o.SASLPort,
+			fault: o.FaultPort, proxy: o.ProxyPort},
+		heapMB: o.HeapMB,
 	}
 	if c.version == "" {
 		c.version = KafkaVersion
@@ -210,6 +218,7 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 	}{
 		{&c.ports.plain, DefaultKafkaPort}, {&c.ports.controller, DefaultKafkaControllerPort},
 		{&c.ports.tls, DefaultKafkaTLSPort}, {&c.ports.sasl, DefaultKafkaSASLPort},
+		{&c.ports.fault, DefaultKafkaFaultPort}, {&c.ports.proxy, DefaultKafkaProxyPort},
 	} {
 		if *p.port == 0 {
 			*p.port = p.def
@@ -239,6 +248,7 @@ func (c kafkaConfig) namedPorts() []namedPort {
 	return []namedPort{
 		{"listener", c.ports.plain}, {"controller", c.ports.controller},
 		{"TLS listener", c.ports.tls}, {"SASL_SSL listener", c.ports.sasl},
+		{"fault listener", c.ports.fault}, {"fault proxy", c.ports.proxy},
 	}
 }
 
@@ -249,5 +259,5 @@ func (c kafkaConfig) choosePorts() (kafkaPorts, error) {
 	if err != nil {
 		return kafkaPorts{}, err
 	}
-	return kafkaPorts{plain: p[0], controller: p[1], tls: p[2], sasl: p[3]}, nil
+	return kafkaPorts{plain: p[0], controller: p[1], tls: p[2], sasl: p[3], fault: p[4], proxy: p[5]}, nil
 }

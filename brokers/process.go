@@ -80,6 +80,8 @@ func (c *child) stop(ctx context.Context, grace time.Duration) (killed bool, err
 		return false, nil
 	}
 	signalGroup(c.pid, syscall.SIGTERM)
+	// A paused broker (a pause_broker fault) acts on SIGTERM only once it runs again.
+	signalGroup(c.pid, syscall.SIGCONT)
 	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
@@ -102,6 +104,7 @@ func (c *child) stop(ctx context.Context, grace time.Duration) (killed bool, err
 // process group, up to grace to exit, then SIGKILL. pid must lead its process group.
 func stopPID(ctx context.Context, pid int, grace time.Duration) (killed bool, err error) {
 	signalGroup(pid, syscall.SIGTERM)
+	signalGroup(pid, syscall.SIGCONT) // as in child.stop
 	if waitGone(ctx, pid, grace) {
 		signalGroup(pid, syscall.SIGKILL)
 		return false, nil

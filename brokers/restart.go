@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
+	"time"
 )
 
 // restart calls prepare, which checks that the broker can start again and returns the
@@ -16,6 +18,20 @@ import (
 // meanwhile (from another goroutine) does not wait for a whole start. If start fails, nothing is
 // left running: stop then only removes the data directory, and restart may try again.
 func (r *runScoped) restart(ctx context.Context,
+	prepare func(context.Context) (start func(context.Context) (*child, error), err error)) error {
+	return r.restartAs(ctx, restartHow{}, prepare)
+}
+
+// restartHow is how a restart takes the broker down: cleanly, as Stop does, or killed at
+// once as a crash would (SIGKILL to its process group); and how long it stays down before
+// it is started again.
+type restartHow struct {
+	kill bool
+	down time.Duration
+}
+
+// restartAs is restart, taking the broker down as how says.
+func (r *runScoped) restartAs(ctx context.Context, how restartHow,
 	prepare func(context.Context) (start func(context.Context) (*child, error), err error)) error {
 	r.ops.Lock()
 	defer r.ops.Unlock()
@@ -43,13 +59,23 @@ func (r *runScoped) restart(ctx context.Context,
 		return fmt.Errorf("restart %s at %s (%s): %w", r.c.name, r.where, what, err)
 	}
 	if r.proc != nil {
-		r.c.logf("restarting %s at %s (pid %d), keeping its data…", r.c.name, r.where, r.proc.pid)
-		// ctx rather than startCtx: a stop called now would give the old broker the same
-		// clean shutdown.
-		if err := r.c.stop(ctx, r.proc, r.proc.pid, r.where); err != nil {
-			return fmt.Errorf("restart: %w", err)
+		if how.kill {
+			r.c.logf("killing %s at %s (pid %d), keeping its data…", r.c.name, r.where, r.proc.pid)
+			if err := r.proc.kill(); err != nil {
+				return fmt.Errorf("kill: %w", err)
+			}
+		} else {
+			r.c.logf("restarting %s at %s (pid %d), keeping its data…", r.c.name, r.where, r.proc.pid)
+			// ctx rather than startCtx: a stop called now would give the old broker the same
+			// clean shutdown.
+			if err := r.c.stop(ctx, r.proc, r.proc.pid, r.where); err != nil {
+				return fmt.Errorf("restart: %w", err)
+			}
 		}
 		r.proc = nil
+	}
+	if err := sleepCtx(startCtx, how.down); err != nil {
+		return fmt.Errorf("restart %s at %s: interrupted while it was down (nothing is running now): %w", r.c.name, r.where, err)
 	}
 	proc, err := start(startCtx)
 	if err != nil {
@@ -73,6 +99,11 @@ func (r *runScoped) restart(ctx context.Context,
 // restart stops the recorded broker, keeping its data directory, starts it again there,
 // detached, and records it; see RestartKafka.
 func (d detached[S]) restart(ctx context.Context) (S, error) {
+	return d.restartAs(ctx, restartHow{})
+}
+
+// restartAs is restart, taking the broker down as how says.
+func (d detached[S]) restartAs(ctx context.Context, how restartHow) (S, error) {
 	var zero S
 	if d.err != nil {
 		return zero, d.err
@@ -103,11 +134,25 @@ func (d detached[S]) restart(ctx context.Context) (S, error) {
 	if err != nil {
 		return st, fmt.Errorf("restart %s at %s (left running): %w", d.name, st.where(), err)
 	}
-	d.logf("restarting %s at %s (pid %d), keeping its data…", st.label(), st.where(), st.pid())
-	if err := d.stop(ctx, nil, st.pid(), st.where()); err != nil {
-		return st, fmt.Errorf("restart: %w", err)
+	if how.kill {
+		d.logf("killing %s at %s (pid %d), keeping its data…", st.label(), st.where(), st.pid())
+		signalGroup(st.pid(), syscall.SIGKILL)
+		if !waitGone(ctx, st.pid(), 10*time.Second) {
+			return st, fmt.Errorf("kill %s: pid %d did not exit after SIGKILL", d.name, st.pid())
+		}
+	} else {
+		d.logf("restarting %s at %s (pid %d), keeping its data…", st.label(), st.where(), st.pid())
+		if err := d.stop(ctx, nil, st.pid(), st.where()); err != nil {
+			return st, fmt.Errorf("restart: %w", err)
+		}
 	}
-	_, st, err = start(ctx)
+	// Down or not, the state still names the broker and the lock is held: nobody takes
+	// the stopped broker for one that died.
+	if err := sleepCtx(ctx, how.down); err != nil {
+		err = fmt.Errorf("interrupted while it was down: %w", err)
+	} else {
+		_, st, err = start(ctx)
+	}
 	if err != nil {
 		// As after a failed up: keep the log, and leave no state naming a dead broker.
 		err = keepFailedLog(err, filepath.Join(d.dataDir(), logFileName(d.name)),
