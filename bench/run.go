@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -39,9 +40,12 @@ type Options struct {
 	Progress func(Progress)
 	// Logf, when set, is told what the run is doing.
 	Logf func(format string, args ...any)
-	// RestartBroker, when set, restarts the broker for a restart_broker action: only a
-	// broker that bench itself manages can be restarted.
-	RestartBroker func(ctx context.Context) error
+	// Broker, when set, restarts, kills and pauses the broker for a timeline's broker
+	// faults: only a broker that bench itself runs can have them.
+	Broker BrokerControl
+	// Network, when set, is the fault proxy every connection of the run goes through,
+	// for a timeline's network faults.
+	Network Network
 }
 
 // Progress is a snapshot of a run in progress.
@@ -73,6 +77,12 @@ type Counts struct {
 	Lost       int64 `json:"lost"`
 	Duplicated int64 `json:"duplicated"`
 	Reordered  int64 `json:"reordered"`
+	// Redelivered counts deliveries of a record the consumers had already been given,
+	// at the same partition and offset: read again after a consumer restart or a group
+	// rebalance from the last committed offset (at-least-once delivery), not a second
+	// copy in the log, which counts as duplicated. Only drivers that report offsets
+	// (Kafka) tell the two apart; elsewhere every second delivery is a duplicate.
+	Redelivered int64 `json:"redelivered"`
 	// Unacknowledged are messages received although their send was not acknowledged.
 	Unacknowledged int64 `json:"unacknowledged"`
 	// Foreign are messages on the topic that this run did not send.
@@ -93,8 +103,10 @@ type Interval struct {
 	// Latencies of the messages acknowledged and received in the interval, in µs.
 	PublishP50 float64 `json:"publish_p50_us"`
 	PublishP99 float64 `json:"publish_p99_us"`
+	PublishMax float64 `json:"publish_max_us,omitempty"`
 	E2EP50     float64 `json:"end_to_end_p50_us"`
 	E2EP99     float64 `json:"end_to_end_p99_us"`
+	E2EMax     float64 `json:"end_to_end_max_us,omitempty"`
 }
 
 // ErrorCount is one kind of error seen during a run.
@@ -102,6 +114,10 @@ type ErrorCount struct {
 	Where string `json:"where"`
 	Count int64  `json:"count"`
 	First string `json:"first"`
+	// FirstS and LastS are when the first and the last of them happened, in seconds
+	// since the first send: a broker that went away mid-run shows as errors from then on.
+	FirstS float64 `json:"first_s,omitempty"`
+	LastS  float64 `json:"last_s,omitempty"`
 }
 
 // Measurements are what a run measured.
@@ -152,6 +168,9 @@ type run struct {
 	measure int64 // start of the measured window, ns since t0
 	loadEnd int64 // end of the load, ns since t0
 
+	// delivered is, per partition, the highest offset delivered so far plus one.
+	delivered []atomic.Int64
+
 	stop     chan struct{} // closed when the load stops
 	stopOnce sync.Once
 	stopAt   atomic.Int64
@@ -159,6 +178,25 @@ type run struct {
 }
 
 func (r *run) now() int64 { return int64(time.Since(r.t0)) }
+
+// redelivery notes that the record at offset of partition was delivered, and says
+// whether one at that offset or beyond had been delivered before: consumers read each
+// partition in offset order, so that record was then delivered already.
+func (r *run) redelivery(partition int32, offset int64) bool {
+	if offset < 0 || partition < 0 || int(partition) >= len(r.delivered) {
+		return false
+	}
+	hw := &r.delivered[partition]
+	for {
+		cur := hw.Load()
+		if offset < cur {
+			return true
+		}
+		if hw.CompareAndSwap(cur, offset+1) {
+			return false
+		}
+	}
+}
 
 func (r *run) stopLoad(early bool) {
 	r.stopOnce.Do(func() {
@@ -228,6 +266,8 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 		measure: int64(s.Warmup.D()),
 		loadEnd: int64(s.Warmup.D() + s.Duration.D()),
 		stop:    make(chan struct{}),
+		// A scale action may add partitions up to the most a scenario can ask for.
+		delivered: make([]atomic.Int64, maxPartitions),
 	}
 
 	// Consumers first, so they see every message.
@@ -288,7 +328,8 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	tk := newTicker(r, producers, consumers, opts.Progress)
 	tickerDone := make(chan struct{})
 	go func() { defer close(tickerDone); tk.loop() }()
-	tl := &timeline{r: r, d: d, opts: opts, consumers: consumers, cctx: cctx, readyTimeout: readyTimeout, logf: logf}
+	tl := &timeline{r: r, d: d, opts: opts, consumers: consumers, cctx: cctx, readyTimeout: readyTimeout, logf: logf,
+		baseline: tk.baselineP99}
 	timelineDone := make(chan struct{})
 	go func() { defer close(timelineDone); tl.run(ctx, s.Actions) }()
 
@@ -352,6 +393,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	collect(m, r, producers, consumers, stopAt)
 	m.DrainExpired, m.StillArriving = !delivered, arriving
 	m.Actions = tl.records
+	analyseFaults(m.Actions, m.Intervals)
 	if len(s.Actions) > 0 {
 		m.Partitions = partitionReceipts(consumers)
 	}
@@ -408,7 +450,7 @@ func collect(m *Measurements, r *run, producers []*producer, consumers []*consum
 	m.Publish, m.EndToEnd, m.Service, m.SendLag = NewHistogram(), NewHistogram(), NewHistogram(), NewHistogram()
 	acked := make([]bitset, len(producers))
 	trackers := make([]*tracker, len(consumers))
-	sendErrs := ErrorCount{Where: "send"}
+	sendErrs := ErrorCount{Where: "send", FirstS: math.Inf(1)}
 	for i, p := range producers {
 		c := &m.Counts
 		c.Sent += p.sent.load()
@@ -425,13 +467,14 @@ func collect(m *Measurements, r *run, producers []*producer, consumers []*consum
 		m.SendLag.Merge(p.sendLag)
 		m.Clamped += p.clamped
 		acked[i] = p.ackedSet
-		if sendErrs.First == "" {
-			sendErrs.First = p.firstErr
+		if p.failed.load() > 0 && p.firstErrAt < sendErrs.FirstS {
+			sendErrs.First, sendErrs.FirstS = p.firstErr, p.firstErrAt
 		}
+		sendErrs.LastS = max(sendErrs.LastS, p.lastErrAt)
 	}
 	m.Counts.NotSent = max(0, m.Counts.Requested-m.Counts.Sent)
 	sendErrs.Count = m.Counts.SendErrors
-	var pollErrs = ErrorCount{Where: "consume"}
+	var pollErrs = ErrorCount{Where: "consume", FirstS: math.Inf(1)}
 	var malformed = ErrorCount{Where: "malformed message", First: "a message on the topic does not start with a bench envelope"}
 	for i, c := range consumers {
 		trackers[i] = &c.t
@@ -439,11 +482,13 @@ func collect(m *Measurements, r *run, producers []*producer, consumers []*consum
 		m.ReceivedInWindow += c.inWindow
 		m.Clamped += c.clamped
 		m.Counts.Foreign += c.foreign
+		m.Counts.Redelivered += c.redelivered
 		malformed.Count += c.malformed
 		pollErrs.Count += c.pollErrors
-		if pollErrs.First == "" {
-			pollErrs.First = c.firstErr
+		if c.pollErrors > 0 && c.firstErrAt < pollErrs.FirstS {
+			pollErrs.First, pollErrs.FirstS = c.firstErr, c.firstErrAt
 		}
+		pollErrs.LastS = max(pollErrs.LastS, c.lastErrAt)
 	}
 	m.Counts.Foreign += malformed.Count
 	for _, p := range producers {
@@ -459,6 +504,9 @@ func collect(m *Measurements, r *run, producers []*producer, consumers []*consum
 	m.Counts.Reordered = in.Reordered
 	m.Counts.Unacknowledged = in.Unacknowledged
 	for _, e := range []ErrorCount{sendErrs, pollErrs, malformed} {
+		if math.IsInf(e.FirstS, 1) {
+			e.FirstS = 0
+		}
 		if e.Count > 0 {
 			m.Errors = append(m.Errors, e)
 		}
@@ -499,7 +547,9 @@ type producer struct {
 	publish, service *hdrhistogram.Histogram
 	ackedSet         bitset
 	firstErr         string
-	clamped          int64
+	// firstErrAt and lastErrAt are when the first and last send failed, in s since t0.
+	firstErrAt, lastErrAt float64
+	clamped               int64
 }
 
 func newProducer(r *run, id int) *producer {
@@ -543,8 +593,9 @@ func (p *producer) ack(m *drivers.Message, err error) {
 	if err != nil {
 		p.failed.add(1)
 		if p.firstErr == "" {
-			p.firstErr = err.Error()
+			p.firstErr, p.firstErrAt = err.Error(), float64(now)/1e9
 		}
+		p.lastErrAt = float64(now) / 1e9
 	} else {
 		p.acked.add(1)
 		p.ackedSet.set(m.Seq)
@@ -652,9 +703,11 @@ type consumer struct {
 	inWindow int64
 	clamped  int64
 
-	foreign, malformed int64
-	pollErrors         int64
-	firstErr           string
+	foreign, malformed    int64
+	redelivered           int64
+	pollErrors            int64
+	firstErr              string
+	firstErrAt, lastErrAt float64 // s since t0
 }
 
 func newConsumer(r *run, c drivers.Consumer) *consumer {
@@ -667,8 +720,12 @@ func newConsumer(r *run, c drivers.Consumer) *consumer {
 	return cs
 }
 
-func (c *consumer) onDelivery(v []byte, partition int32) {
+func (c *consumer) onDelivery(v []byte, partition int32, offset int64) {
 	now := c.r.now()
+	if c.r.redelivery(partition, offset) {
+		c.redelivered++
+		return
+	}
 	env, err := ReadEnvelope(v)
 	if err != nil {
 		c.malformed++
@@ -721,6 +778,22 @@ func (c *consumer) close() {
 	}
 }
 
+// kill stops the driver consumer as a crash would, where the driver can, and says
+// whether it could; else it closes it. A killed consumer counts as closed.
+func (c *consumer) kill() bool {
+	if c.closed {
+		return true
+	}
+	c.closed = true
+	k, ok := c.c.(drivers.Killer)
+	if ok {
+		k.Kill()
+	} else {
+		c.c.Close()
+	}
+	return ok
+}
+
 func (c *consumer) loop(ctx context.Context) {
 	for {
 		err := c.c.Poll(ctx, c.deliver)
@@ -729,9 +802,11 @@ func (c *consumer) loop(ctx context.Context) {
 		}
 		if err != nil {
 			c.pollErrors++
+			at := float64(c.r.now()) / 1e9
 			if c.firstErr == "" {
-				c.firstErr = err.Error()
+				c.firstErr, c.firstErrAt = err.Error(), at
 			}
+			c.lastErrAt = at
 			// a failing poll returns at once; don't spin on it
 			select {
 			case <-ctx.Done():
@@ -752,15 +827,19 @@ type ticker struct {
 	done      chan struct{}
 
 	publish, e2e, e2eSoFar *hdrhistogram.Histogram
-	last                   tallies // at the last tick
-	lastAt                 int64
-	intervals              []Interval
+	// e2eAll holds every interval's end-to-end latencies, warm-up included; mu guards it
+	// and e2eSoFar, which the timeline reads for a fault's baseline.
+	mu        sync.Mutex
+	e2eAll    *hdrhistogram.Histogram
+	last      tallies // at the last tick
+	lastAt    int64
+	intervals []Interval
 }
 
 func newTicker(r *run, ps []*producer, cs []*consumer, progress func(Progress)) *ticker {
 	return &ticker{
 		r: r, producers: ps, consumers: cs, progress: progress, done: make(chan struct{}),
-		publish: NewHistogram(), e2e: NewHistogram(), e2eSoFar: NewHistogram(),
+		publish: NewHistogram(), e2e: NewHistogram(), e2eSoFar: NewHistogram(), e2eAll: NewHistogram(),
 	}
 }
 
@@ -802,13 +881,18 @@ func (t *ticker) tick() {
 		Received:   cur.received - t.last.received,
 		PublishP50: quantileUs(t.publish, 50),
 		PublishP99: quantileUs(t.publish, 99),
+		PublishMax: quantileUs(t.publish, 100),
 		E2EP50:     quantileUs(t.e2e, 50),
 		E2EP99:     quantileUs(t.e2e, 99),
+		E2EMax:     quantileUs(t.e2e, 100),
 	}
 	t.intervals = append(t.intervals, iv)
+	t.mu.Lock()
 	if phase != PhaseWarmup {
 		t.e2eSoFar.Merge(t.e2e)
 	}
+	t.e2eAll.Merge(t.e2e)
+	t.mu.Unlock()
 	t.publish.Reset()
 	t.e2e.Reset()
 	t.last, t.lastAt = cur, now
@@ -824,6 +908,18 @@ func (t *ticker) tick() {
 			P99:          time.Duration(t.e2eSoFar.ValueAtQuantile(99)),
 		})
 	}
+}
+
+// baselineP99 is the end-to-end p99, in ms, of what the measured part has received so
+// far, or of everything received so far while it has received nothing.
+func (t *ticker) baselineP99() float64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h := t.e2eSoFar
+	if h.TotalCount() == 0 {
+		h = t.e2eAll
+	}
+	return quantileUs(h, 99) / 1e3
 }
 
 // quantileUs is h's q-th percentile in microseconds, 0 for an empty histogram.

@@ -144,9 +144,9 @@ func (d slowDriver) NewConsumer(ctx context.Context, id int) (drivers.Consumer, 
 type slowConsumer struct{ drivers.Consumer }
 
 func (c slowConsumer) Poll(ctx context.Context, fn drivers.DeliverFunc) error {
-	return c.Consumer.Poll(ctx, func(v []byte, p int32) {
+	return c.Consumer.Poll(ctx, func(v []byte, p int32, o int64) {
 		time.Sleep(2 * time.Millisecond)
-		fn(v, p)
+		fn(v, p, o)
 	})
 }
 

@@ -14,11 +14,24 @@ import (
 type Action struct {
 	// At is when to start it, since the first send (warm-up included).
 	At Duration `yaml:"at" json:"at"`
-	// Do is scale, restart_broker, stop_consumers or start_consumers.
+	// Do is scale, restart_broker, stop_consumers, start_consumers, or a fault:
+	// pause_broker, kill_broker, slow_network, cut_network, kill_consumers.
 	Do string `yaml:"do" json:"do"`
 	// Partitions is the new partition (shard) count, for scale.
 	Partitions int `yaml:"partitions" json:"partitions,omitempty"`
+	// For is how long a fault lasts: a pause, a slow or cut network, the time a killed
+	// broker stays down or killed consumers stay gone.
+	For Duration `yaml:"for" json:"for,omitempty"`
+	// Latency and Jitter are added to the broker's answers, and Bandwidth limits each
+	// direction, for slow_network.
+	Latency   Duration `yaml:"latency" json:"latency,omitempty"`
+	Jitter    Duration `yaml:"jitter" json:"jitter,omitempty"`
+	Bandwidth ByteRate `yaml:"bandwidth" json:"bandwidth,omitempty"`
 }
+
+// actionNames are the actions a timeline may hold, for messages.
+var actionNames = []string{ActionScale, ActionRestartBroker, ActionStopConsumers, ActionStartConsumers,
+	ActionPauseBroker, ActionKillBroker, ActionSlowNetwork, ActionCutNetwork, ActionKillConsumers}
 
 // The actions a timeline may hold.
 const (
@@ -37,6 +50,7 @@ func (s *Scenario) ScaleTime(x float64) {
 	s.Duration, s.Warmup = max(scale(s.Duration), Duration(time.Millisecond)), scale(s.Warmup)
 	for i := range s.Actions {
 		s.Actions[i].At = scale(s.Actions[i].At)
+		s.Actions[i].For = scale(s.Actions[i].For)
 	}
 }
 
@@ -44,25 +58,33 @@ func (s *Scenario) ScaleTime(x float64) {
 func (s *Scenario) checkActions(report func(path, msg string)) {
 	end := s.Warmup.D() + s.Duration.D()
 	stopped := false
-	var last time.Duration
+	var last time.Duration // when the previous action ends, at the earliest
 	for i, a := range s.Actions {
 		path := fmt.Sprintf("actions[%d]", i)
 		if d := a.At.D(); d < 0 || d >= end {
 			report(path+".at", fmt.Sprintf("must be from 0s to before the load ends (warm-up + duration = %s)", Duration(end)))
 		} else if d < last {
-			report(path+".at", fmt.Sprintf("actions must be in time order: %s comes after %s", a.At, Duration(last)))
+			report(path+".at", fmt.Sprintf("actions run one after another, in time order: %s comes before the previous one ends (%s)", a.At, Duration(last)))
 		} else {
-			last = d
+			last = d + max(a.For.D(), 0)
+		}
+		if a.For > 0 && a.At.D()+a.For.D() >= end {
+			report(path+".for", fmt.Sprintf("the fault must end before the load does (at %s + %s, the load ends at %s), so that the recovery is measured", a.At, a.For, Duration(end)))
 		}
 		if a.Partitions != 0 && a.Do != ActionScale {
 			report(path+".partitions", "only a scale action takes partitions")
 		}
+		checkFault(path, a, report)
 		switch a.Do {
 		case ActionScale:
 			if a.Partitions <= s.Topology.Partitions || a.Partitions > maxPartitions {
 				report(path+".partitions", fmt.Sprintf("a scale action needs the new count, more than topology.partitions (%d) and at most %d", s.Topology.Partitions, maxPartitions))
 			}
-		case ActionRestartBroker:
+		case ActionRestartBroker, ActionPauseBroker, ActionKillBroker, ActionSlowNetwork, ActionCutNetwork:
+		case ActionKillConsumers:
+			if stopped {
+				report(path+".do", "the consumers are stopped: there are none to kill")
+			}
 		case ActionStopConsumers:
 			if stopped {
 				report(path+".do", "the consumers are already stopped")
@@ -74,8 +96,8 @@ func (s *Scenario) checkActions(report func(path, msg string)) {
 			}
 			stopped = false
 		default:
-			msg := fmt.Sprintf("unknown action %q: want scale, restart_broker, stop_consumers or start_consumers", a.Do)
-			if near := suggest(a.Do, []string{ActionRestartBroker, ActionScale, ActionStartConsumers, ActionStopConsumers}); near != "" {
+			msg := fmt.Sprintf("unknown action %q: want one of %s", a.Do, strings.Join(actionNames, ", "))
+			if near := suggest(a.Do, actionNames); near != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", near)
 			}
 			report(path+".do", msg)
@@ -117,6 +139,8 @@ type ActionRecord struct {
 	TookS float64 `json:"took_s"`
 	// Error is why it failed, if it did.
 	Error string `json:"error,omitempty"`
+	// Effect is, for a fault, what it did to latency; its window is AtS to AtS+TookS.
+	Effect *FaultEffect `json:"effect,omitempty"`
 }
 
 // The probes a scenario may ask for.
@@ -285,6 +309,10 @@ type timeline struct {
 	readyTimeout time.Duration
 	logf         func(string, ...any)
 	records      []ActionRecord
+	// baseline is the end-to-end p99 of what has been received so far, in ms.
+	baseline func() float64
+	// note is what the action under way found worth adding to its record.
+	note string
 }
 
 // run does each action at its time, until the load stops; an action the load's end
@@ -301,10 +329,17 @@ func (tl *timeline) run(ctx context.Context, actions []Action) {
 			tl.records = append(tl.records, rec)
 			continue
 		}
+		if isFault(a.Do) {
+			rec.Effect = &FaultEffect{BaselineP99Ms: tl.baseline()}
+		}
 		start := tl.r.now()
 		tl.logf("action at %s: %s %s", a.At, a.Do, rec.Detail)
+		tl.note = ""
 		err := tl.do(ctx, a)
 		rec.AtS, rec.TookS = float64(start)/1e9, float64(tl.r.now()-start)/1e9
+		if tl.note != "" {
+			rec.Detail = strings.TrimSpace(rec.Detail + " (" + tl.note + ")")
+		}
 		if err != nil {
 			rec.Error = err.Error()
 			tl.logf("action %s failed: %v", a.Do, err)
@@ -314,10 +349,127 @@ func (tl *timeline) run(ctx context.Context, actions []Action) {
 }
 
 func (a Action) detail() string {
-	if a.Do == ActionScale {
+	switch a.Do {
+	case ActionScale:
 		return fmt.Sprintf("to %d partitions", a.Partitions)
+	case ActionSlowNetwork:
+		var what []string
+		if a.Latency > 0 {
+			what = append(what, fmt.Sprintf("latency %s ± %s", a.Latency, a.Jitter))
+		}
+		if a.Bandwidth > 0 {
+			what = append(what, "bandwidth "+a.Bandwidth.String())
+		}
+		return strings.Join(what, ", ") + " for " + a.For.String()
+	case ActionPauseBroker, ActionCutNetwork:
+		return "for " + a.For.String()
+	case ActionKillBroker:
+		return "down for " + a.For.String()
+	case ActionKillConsumers:
+		return "new ones after " + a.For.String()
 	}
 	return ""
+}
+
+// hold waits for d, the length of a fault, or less if the load is stopped early or ctx
+// ends: a fault is never left in place after the load.
+func (tl *timeline) hold(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-tl.r.stop:
+	case <-ctx.Done():
+	}
+}
+
+// undo runs the end of a fault even when ctx has ended (a second Ctrl-C): a paused
+// broker or a cut network must not outlive the run.
+func undo(ctx context.Context, f func(context.Context) error) error {
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return f(uctx)
+}
+
+// broker is the run's BrokerControl, or an error saying there is none.
+func (tl *timeline) broker() (BrokerControl, error) {
+	if tl.opts.Broker == nil {
+		return nil, errors.New("bench can do this only to a local broker it runs itself (--env local)")
+	}
+	return tl.opts.Broker, nil
+}
+
+// network is the run's fault proxy, or an error saying there is none.
+func (tl *timeline) network() (Network, error) {
+	if tl.opts.Network == nil {
+		return nil, errors.New("this run has no fault proxy between bench and the broker (network faults need --env local)")
+	}
+	return tl.opts.Network, nil
+}
+
+// startConsumers puts a new driver consumer behind each stopped consumer and starts it.
+func (tl *timeline) startConsumers(ctx context.Context) error {
+	rctx, cancel := context.WithTimeout(ctx, tl.readyTimeout)
+	defer cancel()
+	for i, c := range tl.consumers {
+		nc, err := tl.d.NewConsumer(ctx, i)
+		if err != nil {
+			return fmt.Errorf("starting consumer %d again: %w", i, err)
+		}
+		c.c, c.closed = nc, false
+		if err := nc.WaitReady(rctx); err != nil {
+			return fmt.Errorf("waiting for consumer %d to be ready again: %w", i, err)
+		}
+		c.start(tl.cctx)
+	}
+	return nil
+}
+
+// fault carries out one of the faults of faults.go.
+func (tl *timeline) fault(ctx context.Context, a Action) error {
+	switch a.Do {
+	case ActionPauseBroker:
+		b, err := tl.broker()
+		if err != nil {
+			return err
+		}
+		if err := b.Pause(ctx); err != nil {
+			return err
+		}
+		tl.hold(ctx, a.For.D())
+		return undo(ctx, b.Resume)
+	case ActionKillBroker:
+		b, err := tl.broker()
+		if err != nil {
+			return err
+		}
+		return b.Restart(ctx, true, a.For.D())
+	case ActionSlowNetwork, ActionCutNetwork:
+		n, err := tl.network()
+		if err != nil {
+			return err
+		}
+		if a.Do == ActionCutNetwork {
+			err = n.Cut(ctx)
+		} else {
+			err = n.Degrade(ctx, a.Latency.D(), a.Jitter.D(), int64(a.Bandwidth))
+		}
+		if err != nil {
+			return err
+		}
+		tl.hold(ctx, a.For.D())
+		return undo(ctx, n.Heal)
+	case ActionKillConsumers:
+		for _, c := range tl.consumers {
+			c.halt()
+			if !c.kill() {
+				tl.note = "closed, not killed: this driver cannot kill its consumers"
+			}
+		}
+		tl.hold(ctx, a.For.D())
+		return tl.startConsumers(ctx)
+	}
+	return fmt.Errorf("unknown action %q", a.Do)
 }
 
 func (tl *timeline) do(ctx context.Context, a Action) error {
@@ -329,10 +481,11 @@ func (tl *timeline) do(ctx context.Context, a Action) error {
 		}
 		return sc.Scale(ctx, a.Partitions)
 	case ActionRestartBroker:
-		if tl.opts.RestartBroker == nil {
-			return errors.New("bench can restart only a local broker it manages (--env local)")
+		b, err := tl.broker()
+		if err != nil {
+			return err
 		}
-		return tl.opts.RestartBroker(ctx)
+		return b.Restart(ctx, false, 0)
 	case ActionStopConsumers:
 		for _, c := range tl.consumers {
 			c.halt()
@@ -340,22 +493,9 @@ func (tl *timeline) do(ctx context.Context, a Action) error {
 		}
 		return nil
 	case ActionStartConsumers:
-		rctx, cancel := context.WithTimeout(ctx, tl.readyTimeout)
-		defer cancel()
-		for i, c := range tl.consumers {
-			nc, err := tl.d.NewConsumer(ctx, i)
-			if err != nil {
-				return fmt.Errorf("starting consumer %d again: %w", i, err)
-			}
-			c.c, c.closed = nc, false
-			if err := nc.WaitReady(rctx); err != nil {
-				return fmt.Errorf("waiting for consumer %d to be ready again: %w", i, err)
-			}
-			c.start(tl.cctx)
-		}
-		return nil
+		return tl.startConsumers(ctx)
 	}
-	return fmt.Errorf("unknown action %q", a.Do)
+	return tl.fault(ctx, a)
 }
 
 // Replay is what a new reader found when it read the whole topology again, from its
@@ -389,7 +529,7 @@ func replay(ctx context.Context, d drivers.Driver, r *run, producers []*producer
 	start := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, replayTimeout)
 	defer cancel()
-	err := rp.Replay(rctx, func(v []byte, partition int32) {
+	err := rp.Replay(rctx, func(v []byte, partition int32, _ int64) {
 		if env, err := ReadEnvelope(v); err == nil && env.Run == r.id {
 			out.Read++
 			t.observe(env.Producer, env.Seq, partition)

@@ -20,17 +20,13 @@ func TestTimeline(t *testing.T) {
 			{At: bench.Duration(400 * time.Millisecond), Do: bench.ActionScale, Partitions: 8},
 		}
 	})
-	restarts := 0
-	m, err := bench.Run(context.Background(), s, d, bench.Options{RestartBroker: func(context.Context) error {
-		restarts++
-		time.Sleep(50 * time.Millisecond)
-		return nil
-	}})
+	b := &fakeBroker{restartTakes: 50 * time.Millisecond}
+	m, err := bench.Run(context.Background(), s, d, bench.Options{Broker: b})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if restarts != 1 || len(m.Actions) != 2 {
-		t.Fatalf("restarts %d, actions %+v", restarts, m.Actions)
+	if got := b.log(); got != "restart" || len(m.Actions) != 2 {
+		t.Fatalf("broker calls %q, actions %+v", got, m.Actions)
 	}
 	for i, want := range []struct {
 		do, err string
@@ -60,12 +56,13 @@ func TestActionsStoppedByTheLoadsEnd(t *testing.T) {
 	})
 	interrupt := make(chan struct{})
 	time.AfterFunc(500*time.Millisecond, func() { close(interrupt) })
-	m, err := bench.Run(context.Background(), s, d, bench.Options{Interrupt: interrupt, RestartBroker: func(context.Context) error {
-		t.Error("restarted after the load stopped")
-		return nil
-	}})
+	b := &fakeBroker{}
+	m, err := bench.Run(context.Background(), s, d, bench.Options{Interrupt: interrupt, Broker: b})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if b.log() != "" {
+		t.Errorf("broker calls after the load stopped: %q", b.log())
 	}
 	if len(m.Actions) != 1 || !strings.Contains(m.Actions[0].Error, "load stopped first") {
 		t.Errorf("actions %+v", m.Actions)
@@ -89,7 +86,7 @@ actions:
 	}
 	for _, want := range []string{
 		"a.yaml:7:37: actions[0].partitions: a scale action needs the new count, more than topology.partitions (4)",
-		`a.yaml:8:10: actions[1].at: actions must be in time order: 1s comes after 3s`,
+		`a.yaml:8:10: actions[1].at: actions run one after another, in time order: 1s comes before the previous one ends (3s)`,
 		`a.yaml:8:18: actions[1].do: unknown action "restart_brokr"`,
 		`did you mean "restart_broker"?`,
 		"a.yaml:9:10: actions[2].at: must be from 0s to before the load ends (warm-up + duration = 12s)",

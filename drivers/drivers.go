@@ -69,10 +69,20 @@ type Counter interface {
 	Counts() map[string]int64
 }
 
-// DeliverFunc is called for each message received, with its value and the partition
-// (or shard index) it came from. The value is only valid during the call. For one
-// consumer, calls are never concurrent.
-type DeliverFunc func(value []byte, partition int32)
+// Killer is a Consumer that can also be stopped as a crashed process would stop: at
+// once, committing nothing and taking no leave of its group, so that the broker finds
+// out only when the member's session expires. A killed consumer is not closed again.
+type Killer interface {
+	Kill()
+}
+
+// DeliverFunc is called for each message received, with its value, the partition (or
+// shard index) it came from, and its offset in that partition, or -1 where the broker
+// has no such number (Kinesis sequence numbers are not consecutive offsets). The offset
+// tells a re-delivery of the same record (after a consumer restart or a group
+// rebalance) from a second copy of a message in the log. The value is only valid during
+// the call. For one consumer, calls are never concurrent.
+type DeliverFunc func(value []byte, partition int32, offset int64)
 
 // Consumer reads messages from the topology.
 type Consumer interface {

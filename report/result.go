@@ -223,7 +223,12 @@ func notes(r *Result, m *bench.Measurements) []string {
 		out = append(out, fmt.Sprintf("the producers fell behind the schedule: %d of %d requested messages were never sent", c.NotSent, c.Requested))
 	}
 	if c.SendErrors > 0 {
-		out = append(out, fmt.Sprintf("%d messages failed to send (see errors)", c.SendErrors))
+		out = append(out, fmt.Sprintf("%d messages failed to send%s (see errors)", c.SendErrors, when(m.Errors, "send")))
+	}
+	for _, e := range m.Errors {
+		if e.Where == "consume" {
+			out = append(out, fmt.Sprintf("the consumers' reads failed %d times%s (see errors)", e.Count, when(m.Errors, e.Where)))
+		}
 	}
 	if c.Lost > 0 {
 		out = append(out, fmt.Sprintf("%d acknowledged messages were never received", c.Lost))
@@ -235,7 +240,46 @@ func notes(r *Result, m *bench.Measurements) []string {
 	if m.Clamped > 0 {
 		out = append(out, fmt.Sprintf("%d latencies above one hour were recorded as one hour", m.Clamped))
 	}
+	for _, a := range m.Actions {
+		out = append(out, actionNote(a))
+	}
 	return out
+}
+
+// when says when the errors of a place happened, if the run recorded it: a broker that
+// went away mid-run shows as errors from then on.
+func when(errs []bench.ErrorCount, where string) string {
+	for _, e := range errs {
+		if e.Where == where && e.LastS > 0 {
+			return fmt.Sprintf(", from %.1f s to %.1f s of the run", e.FirstS, e.LastS)
+		}
+	}
+	return ""
+}
+
+// actionNote says what one action of the timeline did: for a fault, its window, the
+// highest latencies from its start, and when the run was back to its latency before it.
+func actionNote(a bench.ActionRecord) string {
+	what := strings.TrimSpace(a.Do + " " + a.Detail)
+	switch {
+	case a.Error != "":
+		return fmt.Sprintf("action %s at %.1f s failed: %s", what, a.AtS, a.Error)
+	case a.Effect == nil:
+		return fmt.Sprintf("action %s at %.1f s took %.1f s", what, a.AtS, a.TookS)
+	}
+	e := a.Effect
+	s := fmt.Sprintf("fault %s from %.1f s to %.1f s: highest latency publish %s ms, end-to-end %s ms",
+		what, a.AtS, a.AtS+a.TookS, ms(e.MaxPublishMs*1e3), ms(e.MaxEndToEndMs*1e3))
+	switch {
+	case e.BaselineP99Ms == 0:
+		s += "; no recovery time: nothing had been received before it to compare with"
+	case e.RecoveredAfterS == nil:
+		s += fmt.Sprintf("; not back within 2× the end-to-end p99 before it (%s ms) before the run ended", ms(e.BaselineP99Ms*1e3))
+	default:
+		s += fmt.Sprintf("; back within 2× the end-to-end p99 before it (%s ms) %.1f s after it ended (to the second)",
+			ms(e.BaselineP99Ms*1e3), *e.RecoveredAfterS)
+	}
+	return s
 }
 
 // Path is where a result of this scenario and target, started at t, goes under dir.

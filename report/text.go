@@ -83,6 +83,7 @@ func totals(g Group) (bench.Counts, map[string]int64) {
 		c.Reordered += x.Reordered
 		c.Unacknowledged += x.Unacknowledged
 		c.Foreign += x.Foreign
+		c.Redelivered += x.Redelivered
 		for k, v := range r.DriverCounts {
 			driver[k] += v
 		}
@@ -105,6 +106,7 @@ func countRows() []countRow {
 		{"acked / send errors", func(c bench.Counts) []int64 { return []int64{c.Acked, c.SendErrors} }, false},
 		{"lost / duplicated / reordered", func(c bench.Counts) []int64 { return []int64{c.Lost, c.Duplicated, c.Reordered} }, false},
 		{"unacknowledged / foreign", func(c bench.Counts) []int64 { return []int64{c.Unacknowledged, c.Foreign} }, true},
+		{"redelivered (read again)", func(c bench.Counts) []int64 { return []int64{c.Redelivered} }, true},
 	}
 }
 

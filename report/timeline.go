@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/plot"
@@ -158,7 +160,7 @@ func (o overTime) draw(groups []Group, pal palette) (chart, bool, error) {
 		tr = yScale(&c.p.Y, o.yLabel, ys)
 	}
 	c.p.X.Min = 0
-	caption := o.caption + shadePhases(c, groups)
+	caption := o.caption + shadePhases(c, groups) + shadeFaults(c, groups)
 	for _, g := range groups {
 		col := pal.group[g.Label]
 		for i, r := range g.Runs {
@@ -241,6 +243,30 @@ func shadePhases(c *canvas, groups []Group) string {
 	grey := color.NRGBA{A: 20} // translucent: the grid shows through
 	c.p.Add(band{0, start, grey}, band{end, math.Inf(1), grey})
 	return " The grey parts are the warm-up and the drain, outside the measured window."
+}
+
+// shadeFaults marks the window of each fault of the runs' timelines in red, and names
+// them.
+func shadeFaults(c *canvas, groups []Group) string {
+	red := color.NRGBA{R: 220, A: 40}
+	var names []string
+	for _, g := range groups {
+		for _, r := range g.Runs {
+			for _, a := range r.Actions {
+				if a.Effect == nil || a.Error != "" {
+					continue
+				}
+				c.p.Add(band{a.AtS, a.AtS + max(a.TookS, 0.05), red})
+				if !slices.Contains(names, a.Do) {
+					names = append(names, a.Do)
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " The red bands are the faults' windows (" + strings.Join(names, ", ") + ")."
 }
 
 // measuredWindow is the start and end of the measured phase among intervals.

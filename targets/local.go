@@ -28,10 +28,7 @@ func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	st, running, err := brokers.KafkaStatus(ctx, o.Kafka)
 	if running || st.PID != 0 {
 		ep.Why = fmt.Sprintf("the local broker started by 'bench brokers up' (pid %d)%s", st.PID, busy(err))
-		ep.Restart = func(ctx context.Context) error {
-			_, err := brokers.RestartKafka(ctx, o.Kafka)
-			return err
-		}
+		ep.Control = detachedKafkaControl(o.Kafka)
 	} else {
 		o.logf("starting a local %s %s broker for this run (the first start fetches its jars with Maven)", brokers.KafkaProduct, brokers.KafkaVersion)
 		ko := o.Kafka
@@ -42,7 +39,7 @@ func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 		}
 		st = k.Info()
 		ep.Why = fmt.Sprintf("no cluster was named, so bench started one (pid %d, log %s)", k.PID(), k.LogPath())
-		ep.Stop, ep.Restart = k.Stop, k.Restart
+		ep.Stop, ep.Control = k.Stop, kafkaControl(k)
 	}
 	ep.Broker = drivers.BrokerInfo{Product: st.Product, Version: st.Version}
 	ep.Address = st.Address
@@ -58,6 +55,12 @@ func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 		}
 		ep.Address = st.SASLAddress
 		sec = &kafka.Security{CAFile: st.CertFile, Mechanism: kafka.MechSCRAM512, User: brokers.KafkaUser, Password: drivers.Secret(password)}
+	}
+	if o.Proxy {
+		if sec != nil {
+			return fmt.Errorf("network faults go through the local broker's plaintext fault listener: use target kafka, not %s", t.name)
+		}
+		return proxyKafka(st, ep)
 	}
 	if sec != nil {
 		if ep.Address == "" {
@@ -83,7 +86,10 @@ func localKinesis(ctx context.Context, o Options, ep *Endpoint) error {
 	if st, running, err := brokers.KinesisStatus(ctx, o.Kinesis); running || st.PID != 0 {
 		ep.Address = st.Endpoint
 		ep.Why = fmt.Sprintf("the local kinesis-mock started by 'bench brokers up' (pid %d)%s", st.PID, busy(err))
-		return nil
+		ep.Control = kinesisControl(
+			func(ctx context.Context) error { return brokers.PauseKinesis(ctx, o.Kinesis) },
+			func(ctx context.Context) error { return brokers.ResumeKinesis(ctx, o.Kinesis) })
+		return kinesisProxy(o, ep)
 	}
 	o.logf("starting a local %s %s for this run (the first start installs it with npm)", brokers.KinesisProduct, brokers.KinesisVersion)
 	ko := o.Kinesis
@@ -94,7 +100,18 @@ func localKinesis(ctx context.Context, o Options, ep *Endpoint) error {
 	}
 	ep.Address, ep.Stop = k.Endpoint(), k.Stop
 	ep.Why = fmt.Sprintf("no endpoint was named, so bench started kinesis-mock (pid %d, log %s)", k.PID(), k.LogPath())
-	return nil
+	ep.Control = kinesisControl(
+		func(context.Context) error { return k.Pause() },
+		func(context.Context) error { return k.Resume() })
+	return kinesisProxy(o, ep)
+}
+
+// kinesisProxy puts a fault proxy in front of the local kinesis-mock if o asks for one.
+func kinesisProxy(o Options, ep *Endpoint) error {
+	if !o.Proxy {
+		return nil
+	}
+	return proxyKinesis(ep)
 }
 
 // externalKinesis uses Amazon Kinesis ("aws") or the endpoint the user named.

@@ -6,12 +6,14 @@ package targets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
 
+	"streambench/bench"
 	"streambench/brokers"
 	"streambench/drivers"
 	"streambench/drivers/kafka"
@@ -98,6 +100,9 @@ type Options struct {
 	AWSProfile string
 	// Kinesis configures the local kinesis-mock, when one is started.
 	Kinesis brokers.KinesisOptions
+	// Proxy puts a fault proxy between bench and the broker, for network faults; only a
+	// local broker can have one.
+	Proxy bool
 	// Log receives what is being done to get a broker, one line at a time.
 	Log io.Writer
 	// Docker checks that a Docker engine answers and returns where; nil means
@@ -137,9 +142,12 @@ type Endpoint struct {
 	Notes []string
 	// Stop releases what Resolve started; it is never nil.
 	Stop func(context.Context) error
-	// Restart restarts the broker keeping its data, for a scenario's restart_broker
-	// action; nil where bench does not manage the broker.
-	Restart func(context.Context) error
+	// Control restarts, kills and pauses the broker for a timeline's broker faults; nil
+	// where bench does not run the broker itself.
+	Control bench.BrokerControl
+	// Network is the fault proxy all traffic to the broker goes through, when
+	// Options.Proxy asked for one.
+	Network bench.Network
 }
 
 func nothingToStop(context.Context) error { return nil }
@@ -174,7 +182,12 @@ func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
 	case EnvCompose:
 		err = compose(ctx, t, o, ep)
 	}
+	if err == nil && o.Proxy && env != EnvLocal {
+		err = errors.New("network faults need --env local: bench puts its fault proxy only in front of a " +
+			"broker it runs, whose advertised listener it can point at the proxy")
+	}
 	if err != nil {
+		ep.Stop(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("environment %s: %w", env, err)
 	}
 	ep.Why = "environment " + env + " (" + why + "): " + ep.Why

@@ -49,7 +49,7 @@ var (
 	latencyKinds = []string{"publish", "end_to_end", "service", "send_lag"}
 	latencyStats = []string{"min", "mean", "p50", "p90", "p99", "p999", "p9999", "max"}
 	throughputs  = []string{"sent_msgs_per_s", "received_msgs_per_s", "received_mb_per_s"}
-	countNames   = []string{"requested", "sent", "acked", "send_errors", "not_sent", "received", "lost", "duplicated", "reordered", "unacknowledged", "foreign"}
+	countNames   = []string{"requested", "sent", "acked", "send_errors", "not_sent", "received", "lost", "duplicated", "reordered", "unacknowledged", "foreign", "redelivered"}
 	costNames    = []string{"kinesis_provisioned_month", "kinesis_on_demand_month", "kafka_month"}
 	replayNames  = []string{"read", "distinct", "missing"}
 )
@@ -183,7 +183,7 @@ func parseMetric(name string) (metric, error) {
 }
 
 func countsOf(c bench.Counts) []int64 {
-	return []int64{c.Requested, c.Sent, c.Acked, c.SendErrors, c.NotSent, c.Received, c.Lost, c.Duplicated, c.Reordered, c.Unacknowledged, c.Foreign}
+	return []int64{c.Requested, c.Sent, c.Acked, c.SendErrors, c.NotSent, c.Received, c.Lost, c.Duplicated, c.Reordered, c.Unacknowledged, c.Foreign, c.Redelivered}
 }
 
 func probeValue(probes []bench.Probe, name string) (float64, error) {

@@ -47,7 +47,8 @@ Flags:
   --env E           auto, local or compose (see above)
   --compose-file F  the compose file (default docker-compose.yml)
   --port N          Kafka's PLAINTEXT listener port (default 9092; controller on port+1,
-                    TLS on port+2, SASL over TLS on port+3)
+                    TLS on port+2, SASL over TLS on port+3, the listener behind
+                    bench's fault proxy on port+4, advertised as the proxy's port+5)
   --heap-mb N       Kafka's JVM heap in MiB, 256 to 1024 (default 1024)
   --kinesis-port N  kinesis-mock's plain HTTP port (default 4568; HTTPS on port-1)
 
@@ -157,7 +158,7 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 
 	ko := brokers.KafkaOptions{Port: *port, HeapMB: *heap, Log: stderr}
 	if *port != 0 {
-		ko.ControllerPort, ko.TLSPort, ko.SASLPort = *port+1, *port+2, *port+3
+		ko.ControllerPort, ko.TLSPort, ko.SASLPort, ko.FaultPort, ko.ProxyPort = *port+1, *port+2, *port+3, *port+4, *port+5
 	}
 	kio := brokers.KinesisOptions{Port: *kinesisPort, Log: stderr}
 	all := map[string]localBroker{

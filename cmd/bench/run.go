@@ -354,6 +354,7 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 	ep, err := targets.Resolve(soft, name, targets.Options{
 		Env: f.env, KafkaBrokers: f.kafkaBrokers, RedpandaBrokers: f.redpanda, KafkaSecurity: kafkaSec,
 		KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, AWSProfile: f.awsProfile, Log: stderr,
+		Proxy: s.NetworkFaults(),
 	})
 	if err != nil {
 		return nil, "", err
@@ -405,11 +406,12 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 
 	view := newProgressView(stderr, name)
 	m, runErr := bench.Run(hard, s, d, bench.Options{
-		Interrupt:     soft.Done(),
-		RestartBroker: ep.Restart,
-		Keep:          f.keep,
-		Progress:      view.update,
-		Logf:          view.logf,
+		Interrupt: soft.Done(),
+		Broker:    ep.Control,
+		Network:   ep.Network,
+		Keep:      f.keep,
+		Progress:  view.update,
+		Logf:      view.logf,
 	})
 	view.done()
 	if m == nil {

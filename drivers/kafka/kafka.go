@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,11 +40,14 @@ type Driver struct {
 	conn []kgo.Opt
 	// security describes conn for reports ("plaintext", "TLS …").
 	security string
-	set      *Settings
-	topo     drivers.Topology
-	group    string
-	admin    *kadm.Client
-	cl       *kgo.Client
+	// overTLS is set when the clients dial through TLS, which franz-go does itself: then
+	// consumers cannot be killed (see killSwitch).
+	overTLS bool
+	set     *Settings
+	topo    drivers.Topology
+	group   string
+	admin   *kadm.Client
+	cl      *kgo.Client
 
 	mu        sync.Mutex
 	consumers int
@@ -74,6 +78,7 @@ func Open(_ context.Context, cfg drivers.Config) (drivers.Driver, error) {
 		seeds:    seeds,
 		conn:     conn,
 		security: sec.String(),
+		overTLS:  sec != nil && (sec.Protocol == SSL || sec.Protocol == SASLSSL),
 		set:      set,
 		topo:     cfg.Topology,
 		group:    cfg.Topology.Name + "-group",
@@ -302,22 +307,97 @@ func (h hintTopic) OnNewBatch() {
 }
 
 // NewConsumer starts a member of the run's consumer group.
+// Over plaintext it can be killed (drivers.Killer).
 func (d *Driver) NewConsumer(_ context.Context, id int) (drivers.Consumer, error) {
-	cl, err := kgo.NewClient(append(slices.Clip(d.conn),
+	opts := append(slices.Clip(d.conn),
 		kgo.ClientID("streambench-consumer-"+strconv.Itoa(id)),
 		kgo.ConsumerGroup(d.group),
 		kgo.ConsumeTopics(d.topo.Name),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(d.set.FetchMaxWait.D()),
 		kgo.FetchMinBytes(int32(d.set.FetchMinBytes)),
-	)...)
+		kgo.SessionTimeout(d.set.SessionTimeout.D()),
+	)
+	var ks *killSwitch
+	if !d.overTLS {
+		ks = new(killSwitch)
+		opts = append(opts, kgo.Dialer(ks.dial))
+	}
+	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka at %s: consumer %d: %w", d.addr(), id, err)
 	}
 	d.mu.Lock()
 	d.consumers++
 	d.mu.Unlock()
-	return &consumer{d: d, cl: cl}, nil
+	c := &consumer{d: d, cl: cl}
+	if ks != nil {
+		return &killableConsumer{consumer: c, ks: ks}, nil
+	}
+	return c, nil
+}
+
+// killableConsumer is a consumer whose connections all go through a kill switch.
+type killableConsumer struct {
+	*consumer
+	ks *killSwitch
+}
+
+// Kill cuts every connection of the consumer and lets it make no new one, as the death
+// of its process would: it commits nothing more and does not leave its group, whose
+// coordinator notices only when the member's session times out (session_timeout). The
+// client itself is then closed in the background, unable to reach anyone.
+func (k *killableConsumer) Kill() {
+	k.ks.kill()
+	go k.cl.Close()
+	k.d.mu.Lock()
+	k.d.consumers--
+	k.d.mu.Unlock()
+}
+
+// killSwitch dials a client's connections and can close them all at once, refusing any
+// new one after.
+type killSwitch struct {
+	dialer net.Dialer
+	mu     sync.Mutex
+	dead   bool
+	conns  []net.Conn
+}
+
+var errKilled = errors.New("consumer killed")
+
+func (k *killSwitch) dial(ctx context.Context, network, host string) (net.Conn, error) {
+	if k.isDead() {
+		return nil, errKilled
+	}
+	c, err := k.dialer.DialContext(ctx, network, host)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.dead {
+		c.Close()
+		return nil, errKilled
+	}
+	k.conns = append(k.conns, c)
+	return c, nil
+}
+
+func (k *killSwitch) isDead() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.dead
+}
+
+func (k *killSwitch) kill() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.dead = true
+	for _, c := range k.conns {
+		c.Close()
+	}
+	k.conns = nil
 }
 
 type consumer struct {
@@ -383,7 +463,7 @@ func (c *consumer) Poll(ctx context.Context, fn drivers.DeliverFunc) error {
 	})
 	fs.EachPartition(func(p kgo.FetchTopicPartition) {
 		for _, r := range p.Records {
-			fn(r.Value, p.Partition)
+			fn(r.Value, p.Partition, r.Offset)
 		}
 	})
 	if ctx.Err() != nil {

@@ -52,7 +52,7 @@ func (d *Driver) Replay(ctx context.Context, fn drivers.DeliverFunc) error {
 			if !ok || r.Offset >= end {
 				return
 			}
-			fn(r.Value, r.Partition)
+			fn(r.Value, r.Partition, r.Offset)
 			if r.Offset+1 >= end {
 				delete(remaining, r.Partition)
 			}

@@ -35,6 +35,9 @@ type Settings struct {
 	// MetadataMaxAge is how often clients refresh the cluster's metadata at the latest:
 	// partitions added during a run are used only from a client's next refresh.
 	MetadataMaxAge drivers.Duration `yaml:"metadata_max_age" json:"metadata_max_age"`
+	// SessionTimeout is how long the group coordinator waits for a silent consumer
+	// before it gives its partitions to the others: what a killed consumer costs.
+	SessionTimeout drivers.Duration `yaml:"session_timeout" json:"session_timeout"`
 }
 
 // The values of acks and compression, and what they mean to franz-go.
@@ -60,6 +63,7 @@ func NewSettings() *Settings {
 		FetchMaxWait:    drivers.Duration(500 * time.Millisecond),
 		FetchMinBytes:   1,
 		MetadataMaxAge:  drivers.Duration(5 * time.Minute),
+		SessionTimeout:  drivers.Duration(45 * time.Second),
 	}
 }
 
@@ -96,5 +100,9 @@ func (s *Settings) Validate(report func(field, msg string)) {
 	}
 	if d := s.MetadataMaxAge.D(); d < time.Second || d > time.Hour {
 		report("metadata_max_age", "must be from 1s to 1h")
+	}
+	// The broker's group.min.session.timeout.ms and group.max.session.timeout.ms defaults.
+	if d := s.SessionTimeout.D(); d < 6*time.Second || d > 30*time.Minute {
+		report("session_timeout", "must be from 6s to 30m (the broker's default bounds)")
 	}
 }

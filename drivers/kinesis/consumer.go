@@ -319,12 +319,12 @@ func (c *consumer) Poll(ctx context.Context, fn drivers.DeliverFunc) error {
 func (d *Driver) deliver(records []types.Record, shard int32, fn drivers.DeliverFunc) (aggregated int64, bad error) {
 	for _, r := range records {
 		if !kpl.IsAggregated(r.Data) {
-			fn(r.Data, shard)
+			fn(r.Data, shard, -1)
 			continue
 		}
 		aggregated++
 		err := kpl.Deaggregate(r.Data, func(sub kpl.Record) error {
-			fn(sub.Data, shard)
+			fn(sub.Data, shard, -1)
 			return nil
 		})
 		if err != nil && bad == nil {

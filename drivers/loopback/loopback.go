@@ -247,7 +247,7 @@ func (c *consumer) Poll(ctx context.Context, fn drivers.DeliverFunc) error {
 	case b := <-c.in:
 		start := 0
 		for i, end := range b.ends {
-			fn(b.data[start:end], b.partitions[i])
+			fn(b.data[start:end], b.partitions[i], -1)
 			start = end
 		}
 		select {
