@@ -483,18 +483,26 @@ func TestRetentionAndEncryptionProbes(t *testing.T) {
 // TestVerify runs 'bench verify' end to end at a tenth of every scenario's length, on
 // the brokers of 'bench brokers up' (which scripts/test starts), and checks that the
 // report gives every claim a verdict.
-func TestVerify(t *testing.T) {
+// needUpBrokers skips the test (fails it in CI) unless the brokers of 'bench brokers up'
+// run, which scripts/test starts: a test that restarts, pauses or kills the local Kafka
+// needs a broker bench runs itself. It unsets the variables that name them, so that
+// auto finds them as local ones. why says what the test does to them.
+func needUpBrokers(t *testing.T, why string) {
+	t.Helper()
 	_, kafkaUp, _ := brokers.KafkaStatus(context.Background(), brokers.KafkaOptions{})
 	_, kinesisUp, _ := brokers.KinesisStatus(context.Background(), brokers.KinesisOptions{})
 	if !kafkaUp || !kinesisUp {
 		if os.Getenv("CI") != "" {
 			t.Fatal("no 'bench brokers up' Kafka and kinesis-mock in CI: scripts/test must start them")
 		}
-		t.Skip("needs the brokers of 'bench brokers up' (scripts/test starts them): restart_broker restarts the local Kafka")
+		t.Skip("needs the brokers of 'bench brokers up' (scripts/test starts them): " + why)
 	}
-	// The variables name the same brokers; left unset, auto finds them as local ones.
 	t.Setenv(brokertest.EnvKafkaBrokers, "")
 	t.Setenv(brokertest.EnvKinesisEndpoint, "")
+}
+
+func TestVerify(t *testing.T) {
+	needUpBrokers(t, "restart_broker restarts the local Kafka")
 	out := t.TempDir()
 	code, stdout, stderr := runBench("verify", "--time-scale", "0.1", "--out", out, "../../scenarios/claims/tutorial.yaml")
 	if code != exitOK && code != exitFailed {
