@@ -214,6 +214,11 @@ func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
 		report("workload.payload", fmt.Sprintf("must be random, zeros or text, not %q", w.Payload))
 	}
 	checkRange(report, "workload.max_in_flight", w.MaxInFlight, 1, maxMaxInFlight, "")
+	switch w.Oversize {
+	case OversizeRefuse, OversizeMeasure:
+	default:
+		report("workload.oversize", fmt.Sprintf("must be refuse or measure, not %q", w.Oversize))
+	}
 
 	s.checkActions(report)
 	for i, p := range s.Probes {

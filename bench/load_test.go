@@ -107,6 +107,7 @@ func TestLoadGood(t *testing.T) {
 				Keys:        Keys{Mode: KeysFixed, Count: 100},
 				Payload:     PayloadText,
 				MaxInFlight: 500,
+				Oversize:    OversizeMeasure,
 			}
 			s.Drivers["kafka"] = &testKafka{
 				Acks:          "1",
@@ -207,6 +208,7 @@ func TestLoadBad(t *testing.T) {
 		}},
 		{"bad-range.yaml", []string{
 			`bad-range.yaml:4:14: workload.producers: must be from 1 to 1024, not 0`,
+			`bad-range.yaml:5:13: workload.oversize: must be refuse or measure, not "send"`,
 		}},
 		{"bad-target.yaml", []string{
 			`bad-target.yaml:2:18: targets[1]: unknown target "kafak" (did you mean "kafka"?)`,

@@ -233,13 +233,19 @@ func Run(ctx context.Context, s *Scenario, d drivers.Driver, opts Options) (*Mea
 		return nil, fmt.Errorf("setting up the topology: %w", err)
 	}
 	var probes []Probe
-	if len(s.Probes) > 0 {
-		probes = askProbes(ctx, d, s.Probes)
-		for _, p := range probes {
-			logf("probe %s: %s", p.Name, p.Answer)
+	var m *Measurements
+	// Messages the target cannot take are refused before the load, not measured as a
+	// run of errors; the topology just made is removed all the same.
+	err := checkSize(ctx, s, d, logf)
+	if err == nil {
+		if len(s.Probes) > 0 {
+			probes = askProbes(ctx, d, s.Probes)
+			for _, p := range probes {
+				logf("probe %s: %s", p.Name, p.Answer)
+			}
 		}
+		m, err = load(ctx, s, d, opts, logf, readyTimeout)
 	}
-	m, err := load(ctx, s, d, opts, logf, readyTimeout)
 	if m != nil {
 		m.Probes = probes
 	}

@@ -81,6 +81,9 @@ type Workload struct {
 	Payload Payload `yaml:"payload" json:"payload"`
 	// MaxInFlight bounds the unacknowledged messages per producer when rate is max.
 	MaxInFlight int `yaml:"max_in_flight" json:"max_in_flight"`
+	// Oversize says what a run does when MessageSize is over what the broker or the
+	// driver's client accepts.
+	Oversize Oversize `yaml:"oversize" json:"oversize,omitempty"`
 }
 
 // Defaults, stated once; scenarios/README.md repeats them.
@@ -117,6 +120,7 @@ func NewScenario(reg *drivers.Registry) Scenario {
 			Keys:        Keys{Mode: KeysNone},
 			Payload:     PayloadRandom,
 			MaxInFlight: DefaultMaxInFlight,
+			Oversize:    OversizeRefuse,
 		},
 		Drivers: map[string]drivers.Settings{},
 	}
@@ -313,6 +317,18 @@ const (
 	PayloadRandom Payload = "random" // incompressible bytes
 	PayloadZeros  Payload = "zeros"  // compresses to almost nothing
 	PayloadText   Payload = "text"   // words, compresses like log lines
+)
+
+// Oversize is what a run does with messages larger than the target accepts.
+type Oversize string
+
+// The oversize choices.
+const (
+	// OversizeRefuse refuses the run before the load starts, saying what the limit is.
+	OversizeRefuse Oversize = "refuse"
+	// OversizeMeasure runs anyway: the messages the broker (or the client) refuses are
+	// counted as send errors.
+	OversizeMeasure Oversize = "measure"
 )
 
 // UnmarshalJSON reads a scenario as a result file holds it; each driver's settings are

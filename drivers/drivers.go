@@ -255,3 +255,37 @@ type Scaler interface {
 type Replayer interface {
 	Replay(ctx context.Context, fn DeliverFunc) error
 }
+
+// MessageShape is what a driver needs to know of a run's messages to say how large one
+// may be.
+type MessageShape struct {
+	// KeyLen is the length of the longest key the run gives a message; 0 means the
+	// messages have no key.
+	KeyLen int
+	// Partitioned is set when the messages name their partition (Message.Partition is
+	// not -1).
+	Partitioned bool
+}
+
+// SizeLimit is one bound on the size of a message: the broker's, or the driver's own
+// client's.
+type SizeLimit struct {
+	// MaxValue is the largest Message.Value, in bytes, that is accepted.
+	MaxValue int
+	// By says what sets the limit, with its value and where that was read, and what the
+	// framing around the value takes from it.
+	By string
+	// Remedy says how to allow larger messages; empty when nothing can.
+	Remedy string
+	// Compressed is set when the limit applies to what the client sends after
+	// compressing: a payload that compresses can pass above MaxValue.
+	Compressed bool
+}
+
+// SizeLimiter is implemented by drivers that know how large a message the broker, and
+// the driver's own client, accept on the run's topology. The engine asks once the
+// topology exists, so that a scenario whose messages cannot be sent is refused before
+// the load starts rather than measured as a run of errors.
+type SizeLimiter interface {
+	SizeLimits(ctx context.Context, shape MessageShape) ([]SizeLimit, error)
+}

@@ -221,11 +221,13 @@ func named(t target, o Options) (addr, from string) {
 	case "redpanda":
 		return pick(o.RedpandaBrokers, "--redpanda-brokers", EnvRedpandaBrokers)
 	case "kinesis":
+		// A region on the command line names Amazon Kinesis over an endpoint the
+		// environment happens to hold.
+		if o.KinesisEndpoint == "" && o.KinesisRegion != "" {
+			return "aws", "--kinesis-region"
+		}
 		if addr, from := pick(o.KinesisEndpoint, "--kinesis-endpoint", EnvKinesisEndpoint); addr != "" {
 			return addr, from
-		}
-		if o.KinesisRegion != "" {
-			return "aws", "--kinesis-region"
 		}
 	}
 	return "", ""

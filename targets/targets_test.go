@@ -63,6 +63,8 @@ func TestResolveKinesisEndpoints(t *testing.T) {
 			wantAddr: "https://kinesis.us-west-2.amazonaws.com"},
 		{name: "a region alone means AWS", region: "ap-south-1",
 			wantAddr: "https://kinesis.ap-south-1.amazonaws.com"},
+		{name: "a region flag wins over the environment's endpoint", env: "http://127.0.0.1:4566", region: "ap-south-1",
+			wantAddr: "https://kinesis.ap-south-1.amazonaws.com"},
 		{name: "aws without a region", flag: "aws", wantErr: "needs a region"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -48,6 +48,7 @@ type Driver struct {
 	group   string
 	admin   *kadm.Client
 	cl      *kgo.Client
+	reach   *reach // how the admin client's connections fare
 
 	mu        sync.Mutex
 	consumers int
@@ -70,7 +71,8 @@ func Open(_ context.Context, cfg drivers.Config) (drivers.Driver, error) {
 		return nil, fmt.Errorf("kafka at %s: %w", cfg.Address, err)
 	}
 	conn := append([]kgo.Opt{kgo.SeedBrokers(seeds...), kgo.MetadataMaxAge(set.MetadataMaxAge.D())}, secOpts...)
-	cl, err := kgo.NewClient(append(conn, kgo.ClientID("streambench-admin"))...)
+	seen := &reach{seeds: seeds}
+	cl, err := kgo.NewClient(append(slices.Clip(conn), kgo.ClientID("streambench-admin"), kgo.WithHooks(seen))...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka at %s: %w", cfg.Address, err)
 	}
@@ -84,6 +86,7 @@ func Open(_ context.Context, cfg drivers.Config) (drivers.Driver, error) {
 		group:    cfg.Topology.Name + "-group",
 		admin:    kadm.NewClient(cl),
 		cl:       cl,
+		reach:    seen,
 	}, nil
 }
 
@@ -91,11 +94,11 @@ func (d *Driver) addr() string { return strings.Join(d.seeds, ",") }
 
 // Broker asks the cluster which Kafka version its API matches best.
 func (d *Driver) Broker(ctx context.Context) (drivers.BrokerInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, brokerTimeout)
 	defer cancel()
 	vs, err := d.admin.ApiVersions(ctx)
 	if err != nil {
-		return drivers.BrokerInfo{}, fmt.Errorf("kafka at %s: asking for API versions: %w", d.addr(), err)
+		return drivers.BrokerInfo{}, fmt.Errorf("kafka at %s: asking for API versions: %w", d.addr(), d.reach.explain(err))
 	}
 	for _, v := range vs.Sorted() {
 		if v.Err == nil {

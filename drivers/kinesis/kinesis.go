@@ -118,7 +118,10 @@ func Open(ctx context.Context, cfg drivers.Config) (drivers.Driver, error) {
 		if err != nil {
 			return nil, fmt.Errorf("kinesis at %s: loading the AWS configuration: %w", cfg.Address, err)
 		}
-		if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
+		cctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+		_, err = awsCfg.Credentials.Retrieve(cctx)
+		cancel()
+		if err != nil {
 			return nil, fmt.Errorf("kinesis at %s: no AWS credentials from the standard chain (environment, shared config and credentials files with $AWS_PROFILE, SSO, web identity, container or instance role): %w", cfg.Address, err)
 		}
 	} else {
@@ -186,7 +189,7 @@ func (d *Driver) Setup(ctx context.Context) error {
 		in.ShardCount = aws.Int32(int32(d.topo.Partitions))
 	}
 	if _, err := d.api.CreateStream(ctx, in); err != nil {
-		return fmt.Errorf("kinesis at %s: creating stream %s (%s): %w", d.endpoint, d.topo.Name, d.describeTopology(), err)
+		return fmt.Errorf("kinesis at %s: creating stream %s (%s): %w", d.endpoint, d.topo.Name, d.describeTopology(), notKinesis(d.endpoint, err))
 	}
 	if err := d.ready(ctx, hours); err != nil {
 		if derr := d.Teardown(context.WithoutCancel(ctx)); derr != nil {
