@@ -73,7 +73,7 @@ func (d detached[S]) up(ctx context.Context) (st S, started bool, err error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return zero, false, fmt.Errorf("create %s data directory: %w", d.name, err)
 	}
-	_, st, err = d.launch(ctx, dataDir)
+	proc, st, err := d.launch(ctx, dataDir)
 	if err != nil {
 		err = keepFailedLog(err, filepath.Join(dataDir, logFileName(d.name)),
 			filepath.Join(d.stateDir, failedLogFileName(d.name)))
@@ -86,6 +86,7 @@ func (d detached[S]) up(ctx context.Context) (st S, started bool, err error) {
 		os.RemoveAll(dataDir)
 		return zero, false, err
 	}
+	proc.handOver()
 	return st, true, nil
 }
 
