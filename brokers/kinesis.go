@@ -95,6 +95,11 @@ func (o KinesisOptions) resolve() (kinesisConfig, error) {
 		return c, err
 	}
 	if c.port == 0 {
+		if c.port, err = portFromEnv(EnvKinesisPort); err != nil {
+			return c, err
+		}
+	}
+	if c.port == 0 {
 		c.port = DefaultKinesisPort
 	}
 	if c.tlsPort == 0 {

@@ -10,6 +10,7 @@
 package brokers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -203,6 +204,16 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 	var err error
 	if c.baseConfig, err = c.baseConfig.resolve(DefaultKafkaStartTimeout); err != nil {
 		return c, err
+	}
+	if c.ports.plain == 0 {
+		p, err := portFromEnv(EnvKafkaPort)
+		if err != nil {
+			return c, err
+		}
+		if p != 0 {
+			c.ports = kafkaPorts{plain: p, controller: cmp.Or(c.ports.controller, p+1),
+				tls: cmp.Or(c.ports.tls, p+2), sasl: cmp.Or(c.ports.sasl, p+3)}
+		}
 	}
 	for _, p := range []struct {
 		port *int
