@@ -164,7 +164,10 @@ func (c baseConfig) stop(ctx context.Context, proc *child, pid int, where string
 	if err != nil {
 		return fmt.Errorf("stop %s at %s: %w", c.name, where, err)
 	}
-	if killed {
+	switch {
+	case killed && ctx.Err() != nil:
+		c.logf("%s at %s (pid %d): killed it without waiting for a clean shutdown", c.name, where, pid)
+	case killed:
 		c.logf("%s at %s (pid %d) did not shut down within %s; killed it%s", c.name, where, pid, c.stopGrace, c.killNote)
 	}
 	return nil

@@ -363,8 +363,9 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 		return nil, "", err
 	}
 	defer func() {
-		// Stop what was started even after a second interrupt.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// Stop what was started even after a second interrupt, which ends hard: then a
+		// local broker is killed at once instead of being given its clean shutdown.
+		ctx, cancel := context.WithTimeout(hard, 30*time.Second)
 		defer cancel()
 		if err := ep.Stop(ctx); err != nil {
 			fmt.Fprintf(stderr, "%s: stopping the broker: %v\n", pr, err)
