@@ -86,7 +86,11 @@ func (d detached[S]) up(ctx context.Context) (st S, started bool, err error) {
 		os.RemoveAll(dataDir)
 		return zero, false, err
 	}
-	proc.handOver()
+	if !proc.bound {
+		// Bound, it dies with us: its record stays until then, for a later
+		// 'bench brokers down' to clean up after us.
+		proc.handOver()
+	}
 	return st, true, nil
 }
 

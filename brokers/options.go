@@ -86,6 +86,11 @@ type KafkaOptions struct {
 	HeapMB int
 	// StartTimeout bounds the wait for the broker to answer; 0 means 90s.
 	StartTimeout time.Duration
+	// Bound ties a broker UpKafka starts to the calling process, as StartKafka's is: it
+	// dies with it (on Linux) even though its state file lets other bench processes use
+	// it meanwhile. For a caller that shares one broker among its runs and must not
+	// leave it behind if killed (bench verify). A Restart starts it detached again.
+	Bound bool
 	// Log receives progress messages, one per line; nil discards them.
 	Log io.Writer
 }

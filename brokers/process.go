@@ -23,6 +23,7 @@ type child struct {
 	// entry is its record in the state directory (see procRecord), removed once it has
 	// been reaped; nil if it was started unrecorded.
 	entry *procEntry
+	bound bool // tied to this process, as startChild's bound says
 }
 
 // startChild starts cmd and reaps it in the background.
@@ -49,7 +50,7 @@ func startRecorded(cmd *exec.Cmd, bound bool, note *procNote) (*child, error) {
 	} else {
 		cmd.SysProcAttr = detachedProcAttr()
 	}
-	c := &child{exited: make(chan struct{})}
+	c := &child{exited: make(chan struct{}), bound: bound}
 	started := make(chan error, 1)
 	go func() {
 		if bound {

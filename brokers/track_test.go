@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -141,5 +142,39 @@ func TestRunToolCancelled(t *testing.T) {
 	waitFor(t, "the tool's group to die", func() bool { return len(processesMentioning(marker)) == 0 })
 	if procs, _ := Processes(state); len(procs) != 0 {
 		t.Errorf("records left: %+v", procs)
+	}
+}
+
+// TestUpBound starts a detached kinesis-mock bound to the test process, as bench verify
+// does: it stays recorded as this process's (a detached one's record is handed over to
+// its state file) and leaves no record once down has stopped it.
+func TestUpBound(t *testing.T) {
+	integration(t, "node", "npm")
+	o := KinesisOptions{StateDir: t.TempDir(), FreePorts: true, Bound: true, Log: t.Output()}
+	st, started, err := UpKinesis(t.Context(), o)
+	if err != nil || !started {
+		t.Fatalf("up: started %v, %v", started, err)
+	}
+	t.Cleanup(func() { DownKinesis(context.Background(), o) })
+	procs, err := Processes(o.StateDir)
+	if err != nil || len(procs) != 1 || procs[0].PID != st.PID || !procs[0].OwnerAlive {
+		t.Fatalf("records of a bound detached engine: %+v, %v", procs, err)
+	}
+	if pgid, _ := syscall.Getpgid(st.PID); pgid != st.PID {
+		t.Errorf("engine's process group %d, want its own (%d)", pgid, st.PID)
+	}
+	if err := DownKinesis(t.Context(), o); err != nil {
+		t.Fatal(err)
+	}
+	if procs, _ := Processes(o.StateDir); len(procs) != 0 {
+		t.Errorf("records after down: %+v", procs)
+	}
+
+	o.Bound = false
+	if _, _, err := UpKinesis(t.Context(), o); err != nil {
+		t.Fatal(err)
+	}
+	if procs, _ := Processes(o.StateDir); len(procs) != 0 {
+		t.Errorf("a detached engine is still recorded as ours: %+v", procs)
 	}
 }
