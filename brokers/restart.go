@@ -107,7 +107,7 @@ func (d detached[S]) restart(ctx context.Context) (S, error) {
 	if err := d.stop(ctx, nil, st.pid(), st.where()); err != nil {
 		return st, fmt.Errorf("restart: %w", err)
 	}
-	proc, st, err := start(ctx)
+	_, st, err = start(ctx)
 	if err != nil {
 		// As after a failed up: keep the log, and leave no state naming a dead broker.
 		err = keepFailedLog(err, filepath.Join(d.dataDir(), logFileName(d.name)),
@@ -124,7 +124,7 @@ func (d detached[S]) restart(ctx context.Context) (S, error) {
 		d.removeState()
 		return zero, err
 	}
-	proc.handOver()
+	d.forgetDetached(st.pid())
 	return st, nil
 }
 

@@ -85,11 +85,19 @@ func (n *procNote) record(cmd *exec.Cmd, bound bool) (*procEntry, error) {
 		Owner: self, OwnerStart: ownerStart, Bound: bound,
 		Command: command, Dir: cmd.Dir, StartedAt: time.Now().UTC().Truncate(time.Second),
 	}
-	if err := os.MkdirAll(n.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("record %s (pid %d): %w", n.what, pid, err)
-	}
 	path := filepath.Join(n.dir, strconv.Itoa(pid)+".json")
-	if err := writeState(path, "process record", rec); err != nil {
+	var err error
+	// Twice: another bench may remove the directory, as it empties it, just after we
+	// made sure of it.
+	for range 2 {
+		if err = os.MkdirAll(n.dir, 0o755); err != nil {
+			break
+		}
+		if err = writeState(path, "process record", rec); !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("record %s (pid %d): %w", n.what, pid, err)
 	}
 	return &procEntry{path: path, pid: pid, start: start}, nil
@@ -107,8 +115,18 @@ func (e *procEntry) remove() {
 		if rec, err := readProcRecord(e.path); err == nil && (rec.PID != e.pid || rec.Start != e.start) {
 			return
 		}
-		os.Remove(e.path)
+		removeRecord(e.path)
 	})
+}
+
+// removeRecord removes a record, and the records' directory with it once empty, so that
+// a state directory holds nothing of ours once all is stopped.
+func removeRecord(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	os.Remove(filepath.Dir(path)) // fails, as it should, while other records remain
+	return nil
 }
 
 // readProcRecord loads one record.
@@ -224,7 +242,7 @@ func scanProcesses(ctx context.Context, stateDir string, names []string, kill bo
 			p.Killed = true
 		}
 		if kill && (!p.Alive || p.Killed) {
-			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := removeRecord(path); err != nil {
 				errs = append(errs, fmt.Errorf("remove process record: %w", err))
 			}
 		}
@@ -255,3 +273,12 @@ func killGroup(ctx context.Context, rec procRecord) error {
 // then on the state file is what finds it, and its owner exits leaving it running on
 // purpose.
 func (c *child) handOver() { c.entry.remove() }
+
+// forgetDetached is handOver for where the child is not at hand: it removes the record of
+// the detached broker pid, started by this process, once its state file names it.
+func (c baseConfig) forgetDetached(pid int) {
+	path := filepath.Join(c.stateDir, procsDirName, strconv.Itoa(pid)+".json")
+	if rec, err := readProcRecord(path); err == nil && rec.Owner == os.Getpid() && !rec.Bound {
+		removeRecord(path)
+	}
+}
