@@ -251,8 +251,17 @@ func Run(ctx context.Context, s *Scenario, d drivers.Driver, opts Options) (*Mea
 	}
 	if !opts.Keep {
 		// An emulator still busy with a backlog can take a while to delete a stream; one
-		// left behind would slow every later run against it.
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		// left behind would slow every later run against it. But ctx ending (a second
+		// Ctrl-C) means stop now: then the removal gets one brief try, and a ctx that
+		// ends while it waits cuts it short.
+		budget := 30 * time.Second
+		if ctx.Err() != nil {
+			budget = 2 * time.Second
+		}
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
+		if ctx.Err() == nil {
+			defer context.AfterFunc(ctx, cancel)()
+		}
 		if terr := d.Teardown(tctx); terr != nil {
 			logf("removing the topology: %v", terr)
 			if m != nil {

@@ -182,13 +182,21 @@ func (c *Container) Image() string { return c.kind.image }
 // Kind returns the kind StartContainer was given, such as "kafka".
 func (c *Container) Kind() string { return c.kind.name }
 
-// Stop stops the container (10s for a clean shutdown, or until ctx ends, then it is
-// killed) and removes it with its anonymous volumes. Calling Stop again does nothing more
-// and returns the first call's error.
+// Stop stops the container (10s for a clean shutdown, then it is killed; killed at once if
+// ctx has already ended) and removes it with its anonymous volumes. Calling Stop again
+// does nothing more and returns the first call's error.
 func (c *Container) Stop(ctx context.Context) error {
 	c.once.Do(func() {
 		id := shortID(c.ctr.GetContainerID())
-		if err := c.ctr.Terminate(ctx); err != nil {
+		// An ended ctx (a second Ctrl-C) asks for haste, not for leaving the container
+		// behind: the engine still has to be told to remove it.
+		var opts []testcontainers.TerminateOption
+		if ctx.Err() != nil {
+			opts = append(opts, testcontainers.StopTimeout(0))
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), containerRemoveTimeout)
+		defer cancel()
+		if err := c.ctr.Terminate(rctx, opts...); err != nil {
 			c.err = fmt.Errorf("stop %s container %s: %w", c.kind.name, id, err)
 			return
 		}

@@ -73,7 +73,7 @@ func (d detached[S]) up(ctx context.Context) (st S, started bool, err error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return zero, false, fmt.Errorf("create %s data directory: %w", d.name, err)
 	}
-	_, st, err = d.launch(ctx, dataDir)
+	proc, st, err := d.launch(ctx, dataDir)
 	if err != nil {
 		err = keepFailedLog(err, filepath.Join(dataDir, logFileName(d.name)),
 			filepath.Join(d.stateDir, failedLogFileName(d.name)))
@@ -85,6 +85,11 @@ func (d detached[S]) up(ctx context.Context) (st S, started bool, err error) {
 		stopPID(context.Background(), st.pid(), d.stopGrace)
 		os.RemoveAll(dataDir)
 		return zero, false, err
+	}
+	if !proc.bound {
+		// Bound, it dies with us: its record stays until then, for a later
+		// 'bench brokers down' to clean up after us.
+		proc.handOver()
 	}
 	return st, true, nil
 }

@@ -242,7 +242,7 @@ func (c kafkaConfig) formatStorage(ctx context.Context, java, dataDir, configPat
 	args := append(c.jvmArgs(dataDir, minHeapMB), storageToolClass, "format",
 		"--standalone", "--cluster-id", id, "--config", configPath)
 	args = append(args, sec.scramArgs()...)
-	if out, err := runTool(ctx, dataDir, java, args...); err != nil {
+	if out, err := runTool(ctx, c.note("kafka storage tool"), dataDir, java, args...); err != nil {
 		out = strings.ReplaceAll(out, sec.password, "[hidden]")
 		return fmt.Errorf("format kafka storage in %s: %w%s", dataDir, err, indentTail(out, 25))
 	}

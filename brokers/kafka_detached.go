@@ -72,7 +72,7 @@ func (o KafkaOptions) detached() detached[KafkaState] {
 		ours:       func(st KafkaState) bool { return isKafkaProcess(st.PID, st.ConfigPath) },
 		ping:       func(ctx context.Context, st KafkaState) error { return ping(ctx, st.Address) },
 		launch: func(ctx context.Context, dataDir string) (*child, KafkaState, error) {
-			return c.launch(ctx, dataDir, false)
+			return c.launch(ctx, dataDir, o.Bound)
 		},
 		relaunch: func(ctx context.Context, dataDir string, st KafkaState) (func(context.Context) (*child, KafkaState, error), error) {
 			// The data directory is where this state directory keeps it, whatever the

@@ -76,7 +76,7 @@ func (c kafkaConfig) makeKafkaSecurity(ctx context.Context, java, dataDir string
 			"-storepass:file", storePassPath, "-file", s.certFile},
 	}
 	for _, args := range steps {
-		if out, err := runTool(ctx, dir, keytool, args...); err != nil {
+		if out, err := runTool(ctx, c.note("kafka keytool"), dir, keytool, args...); err != nil {
 			return s, fmt.Errorf("keytool %s (certificate for the local broker's TLS listener): %w%s",
 				args[0], err, indentTail(out, 10))
 		}

@@ -62,6 +62,11 @@ type KinesisOptions struct {
 	FreePorts bool
 	// StartTimeout bounds the wait for the engine to answer; 0 means 30s.
 	StartTimeout time.Duration
+	// Bound ties a broker UpKinesis starts to the calling process, as StartKinesis's is: it
+	// dies with it (on Linux) even though its state file lets other bench processes use
+	// it meanwhile. For a caller that shares one broker among its runs and must not
+	// leave it behind if killed (bench verify).
+	Bound bool
 	// Log receives progress messages, one per line; nil discards them.
 	Log io.Writer
 }
@@ -93,6 +98,11 @@ func (o KinesisOptions) resolve() (kinesisConfig, error) {
 	var err error
 	if c.baseConfig, err = c.baseConfig.resolve(DefaultKinesisStartTimeout); err != nil {
 		return c, err
+	}
+	if c.port == 0 {
+		if c.port, err = portFromEnv(EnvKinesisPort); err != nil {
+			return c, err
+		}
 	}
 	if c.port == 0 {
 		c.port = DefaultKinesisPort

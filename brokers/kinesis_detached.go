@@ -63,7 +63,7 @@ func (o KinesisOptions) detached() detached[KinesisState] {
 			return pingKinesis(ctx, st.Endpoint)
 		},
 		launch: func(ctx context.Context, dataDir string) (*child, KinesisState, error) {
-			return c.launch(ctx, dataDir, false)
+			return c.launch(ctx, dataDir, o.Bound)
 		},
 	}
 }

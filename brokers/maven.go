@@ -107,7 +107,7 @@ func (c kafkaConfig) fetchJars(ctx context.Context, tmp string) error {
 
 	c.logf("fetching %s %s jars with Maven (first run only)…", KafkaProduct, c.version)
 	start := time.Now()
-	out, err := runTool(ctx, tmp, mvn, "-B", "-q", "dependency:copy-dependencies")
+	out, err := runTool(ctx, c.note("mvn fetching the kafka jars"), tmp, mvn, "-B", "-q", "dependency:copy-dependencies")
 	if err != nil {
 		return fmt.Errorf("fetch %s %s jars: mvn dependency:copy-dependencies in %s: %w%s",
 			KafkaProduct, c.version, tmp, err, indentTail(out, 25))

@@ -110,7 +110,7 @@ func (c kinesisConfig) npmInstall(ctx context.Context, tmp string) error {
 	spec := kinesisPackage + "@" + KinesisVersion
 	c.logf("installing %s %s with npm (%s, first run only)…", KinesisProduct, KinesisVersion, spec)
 	start := time.Now()
-	out, err := runTool(ctx, tmp, npm, "install", "--prefix", tmp, "--no-audit", "--no-fund",
+	out, err := runTool(ctx, c.note("npm installing kinesis-mock"), tmp, npm, "install", "--prefix", tmp, "--no-audit", "--no-fund",
 		"--save-exact", spec)
 	if err != nil {
 		return fmt.Errorf("install %s %s: npm install %s in %s: %w%s",
@@ -132,7 +132,7 @@ func lookNode(ctx context.Context) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	out, err := runTool(ctx, "", p, "--version")
+	out, err := runTool(ctx, nil, "", p, "--version")
 	if err != nil {
 		return "", fmt.Errorf("%s --version: %w%s", p, err, indentTail(out, 5))
 	}

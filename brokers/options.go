@@ -10,6 +10,7 @@
 package brokers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -92,6 +93,11 @@ type KafkaOptions struct {
 	HeapMB int
 	// StartTimeout bounds the wait for the broker to answer; 0 means 90s.
 	StartTimeout time.Duration
+	// Bound ties a broker UpKafka starts to the calling process, as StartKafka's is: it
+	// dies with it (on Linux) even though its state file lets other bench processes use
+	// it meanwhile. For a caller that shares one broker among its runs and must not
+	// leave it behind if killed (bench verify). A Restart starts it detached again.
+	Bound bool
 	// Log receives progress messages, one per line; nil discards them.
 	Log io.Writer
 }
@@ -170,7 +176,10 @@ func (c baseConfig) stop(ctx context.Context, proc *child, pid int, where string
 	if err != nil {
 		return fmt.Errorf("stop %s at %s: %w", c.name, where, err)
 	}
-	if killed {
+	switch {
+	case killed && ctx.Err() != nil:
+		c.logf("%s at %s (pid %d): killed it without waiting for a clean shutdown", c.name, where, pid)
+	case killed:
 		c.logf("%s at %s (pid %d) did not shut down within %s; killed it%s", c.name, where, pid, c.stopGrace, c.killNote)
 	}
 	return nil
@@ -211,6 +220,16 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 	var err error
 	if c.baseConfig, err = c.baseConfig.resolve(DefaultKafkaStartTimeout); err != nil {
 		return c, err
+	}
+	if c.ports.plain == 0 {
+		p, err := portFromEnv(EnvKafkaPort)
+		if err != nil {
+			return c, err
+		}
+		if p != 0 {
+			c.ports = kafkaPorts{plain: p, controller: cmp.Or(c.ports.controller, p+1),
+				tls: cmp.Or(c.ports.tls, p+2), sasl: cmp.Or(c.ports.sasl, p+3)}
+		}
 	}
 	for _, p := range []struct {
 		port *int

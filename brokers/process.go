@@ -20,6 +20,10 @@ type child struct {
 	pid     int
 	exited  chan struct{} // closed once the process has exited and been reaped
 	waitErr error         // how it exited; read only after exited is closed
+	// entry is its record in the state directory (see procRecord), removed once it has
+	// been reaped; nil if it was started unrecorded.
+	entry *procEntry
+	bound bool // tied to this process, as startChild's bound says
 }
 
 // startChild starts cmd and reaps it in the background.
@@ -33,12 +37,20 @@ type child struct {
 //
 // When bound is false the process gets a session of its own and outlives bench.
 func startChild(cmd *exec.Cmd, bound bool) (*child, error) {
+	return startRecorded(cmd, bound, nil)
+}
+
+// startRecorded is startChild that also records the process in the state directory as
+// note says (unless note is nil) before returning, and removes the record once the
+// process has been reaped. A process that cannot be recorded is killed at once: nobody
+// could find it again if bench died.
+func startRecorded(cmd *exec.Cmd, bound bool, note *procNote) (*child, error) {
 	if bound {
 		cmd.SysProcAttr = boundProcAttr()
 	} else {
 		cmd.SysProcAttr = detachedProcAttr()
 	}
-	c := &child{exited: make(chan struct{})}
+	c := &child{exited: make(chan struct{}), bound: bound}
 	started := make(chan error, 1)
 	go func() {
 		if bound {
@@ -50,8 +62,19 @@ func startChild(cmd *exec.Cmd, bound bool) (*child, error) {
 			return
 		}
 		c.pid = cmd.Process.Pid
+		if note != nil {
+			entry, err := note.record(cmd, bound)
+			if err != nil {
+				signalGroup(c.pid, syscall.SIGKILL)
+				cmd.Wait()
+				started <- err
+				return
+			}
+			c.entry = entry
+		}
 		started <- nil
 		c.waitErr = cmd.Wait()
+		c.entry.remove()
 		close(c.exited)
 	}()
 	if err := <-started; err != nil {
@@ -203,7 +226,7 @@ func (c baseConfig) spawn(ctx context.Context, cmd *exec.Cmd, where, logPath str
 	defer logOut.Close() // the broker has its own copy of the descriptor
 	cmd.Stdout = logOut
 	cmd.Stderr = logOut
-	proc, err := startChild(cmd, bound)
+	proc, err := startRecorded(cmd, bound, c.note(c.name+" broker at "+where))
 	if err != nil {
 		return nil, fmt.Errorf("start %s at %s: %w", c.name, where, err)
 	}

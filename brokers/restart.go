@@ -169,6 +169,7 @@ func (d detached[S]) restartAs(ctx context.Context, how restartHow) (S, error) {
 		d.removeState()
 		return zero, err
 	}
+	d.forgetDetached(st.pid())
 	return st, nil
 }
 

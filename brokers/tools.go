@@ -5,24 +5,39 @@ import (
 	"context"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 )
 
 // runTool runs a short-lived program (mvn, npm, a storage tool) in dir and returns its
-// combined output, for the caller to quote in an error. If ctx ends first, the error is
+// combined output, for the caller to quote in an error. Like a run-scoped broker, it runs
+// in a process group of its own, dies with bench (parent-death signal) and is recorded
+// as note says (unless note is nil), so that neither a Ctrl-C nor a killed bench leaves
+// a JVM of Maven's behind. If ctx ends first, the whole group is killed and the error is
 // ctx's rather than the signal's.
-func runTool(ctx context.Context, dir, prog string, args ...string) (string, error) {
+func runTool(ctx context.Context, note *procNote, dir, prog string, args ...string) (string, error) {
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd := exec.Command(prog, args...)
 	cmd.Dir = dir
 	cmd.Stdout = &out
 	cmd.Stderr = &out
+	// A grandchild that keeps the output open does not hold Wait up for long.
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	if err != nil && ctx.Err() != nil {
-		err = ctx.Err()
+	proc, err := startRecorded(cmd, true, note)
+	if err != nil {
+		return "", err
 	}
-	return out.String(), err
+	select {
+	case <-proc.exited:
+	case <-ctx.Done():
+		signalGroup(proc.pid, syscall.SIGKILL)
+		<-proc.exited
+	}
+	// out is complete once Wait has returned, which exited follows.
+	if ctx.Err() != nil {
+		return out.String(), ctx.Err()
+	}
+	return out.String(), proc.waitErr
 }
 
 // indentTail returns the last n non-empty lines of out, each on its own indented line, for

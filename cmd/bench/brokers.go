@@ -40,8 +40,11 @@ here.
 
   up      install the broker (first time only), start it, wait until it answers, print
           where it is; does nothing to one that is already up
-  status  say whether each is up, and where; exits 1 when any asked for is not
-  down    stop it and remove its data
+  status  say whether each is up, and where; exits 1 when any asked for is not.
+          Also lists the processes benches started for their runs (recorded in
+          the state directory), and those a killed bench left behind
+  down    stop it and remove its data; also kill what a bench that was killed
+          (or crashed) left behind, and remove its records
 
 Flags:
   --env E           auto, local or compose (see above)
@@ -54,7 +57,9 @@ Flags:
 
 Locally, Kafka needs java (17 or later) and mvn on PATH, kinesis-mock node (18 or
 later) and npm. Each is fetched once into $BENCH_CACHE_DIR (default: the user cache
-directory, streambench/); state is kept in $BENCH_STATE_DIR.
+directory, streambench/); state is kept in $BENCH_STATE_DIR. $BENCH_KAFKA_PORT and
+$BENCH_KINESIS_PORT, when set, replace the default ports (9092 and 4568) here and for
+the brokers 'bench run' starts.
 
 Examples:
   bench brokers up
@@ -199,6 +204,11 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 			if err := b.down(ctx); err != nil {
 				errs = append(errs, err)
 			}
+		}
+	}
+	if action != "up" {
+		if err := benchProcesses(ctx, action, names, stdout, stderr); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if len(notUp) > 0 {

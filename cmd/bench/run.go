@@ -89,8 +89,12 @@ kafka-tls and kafka-tls-scram targets instead):
   --cpuprofile FILE     write a Go CPU profile of bench itself (for 'go tool pprof')
 
 Ctrl-C once stops the load, lets consumers drain, writes the results marked
-"interrupted" and stops what bench started. Ctrl-C twice stops at once (a broker bench
-started is still stopped).
+"interrupted" and stops what bench started. Ctrl-C twice stops at once: a broker bench
+started is killed rather than shut down cleanly. A broker started for the run dies with
+bench even if bench is killed, and 'bench brokers down' removes whatever a killed bench
+left.
+A broker started for the run listens on the default ports (Kafka 9092-9095,
+kinesis-mock 4567-4568), or on $BENCH_KAFKA_PORT and $BENCH_KINESIS_PORT.
 
 Results go to DIR/<scenario>/<UTC time>-<target>.json, and a self-contained HTML page
 with the charts of all of them (no network needed to view it) to
@@ -360,8 +364,9 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 		return nil, "", err
 	}
 	defer func() {
-		// Stop what was started even after a second interrupt.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// Stop what was started even after a second interrupt, which ends hard: then a
+		// local broker is killed at once instead of being given its clean shutdown.
+		ctx, cancel := context.WithTimeout(hard, 30*time.Second)
 		defer cancel()
 		if err := ep.Stop(ctx); err != nil {
 			fmt.Fprintf(stderr, "%s: stopping the broker: %v\n", pr, err)

@@ -101,11 +101,15 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = filepath.Join(*out, "verify", time.Now().UTC().Format("20060102T150405Z"))
 		set := setFlags(fs)
-		stop, err := shareLocalBrokers(set, stderr)
+		soft, hard, stopSignals := verifySignals()
+		defer stopSignals()
+		stop, err := shareLocalBrokers(soft, set, stderr)
 		if err != nil {
 			return err
 		}
-		defer stop()
+		// Before stopSignals: an interrupt during the stop must not kill bench and leave
+		// the brokers; a second one has them killed at once.
+		defer stop(hard)
 		runArgs := []string{"--out", dir, "--repeat", strconv.Itoa(*repeat), "--time-scale", strconv.FormatFloat(*timeScale, 'g', -1, 64)}
 		for _, name := range passOn {
 			if v, ok := set["--"+name]; ok {
@@ -114,6 +118,11 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		scenarios := claims.Scenarios()
 		for i, sc := range scenarios {
+			if soft.Err() != nil {
+				// Interrupted between two runs, when no run was there to see it.
+				fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
+				return finishVerify(claims, dir, stdout, stderr, errInterrupted)
+			}
 			fmt.Fprintf(stderr, "== bench verify: scenario %d of %d, %s\n", i+1, len(scenarios), sc)
 			// Each run's own summary goes to stderr: stdout is for the verdicts.
 			err := runCmd(append(slices.Clone(runArgs), sc), stderr, stderr)
@@ -184,10 +193,12 @@ func shortClaim(s string) string {
 // shareLocalBrokers starts the local Kafka and kinesis-mock once for all of verify's
 // runs, as 'bench brokers up' would, where the runs would otherwise each start their
 // own: the environment is local, or auto with no Docker engine, and no flag or variable
-// names another broker. The returned function stops those it started (not those that
-// were already up).
-func shareLocalBrokers(set map[string]string, stderr io.Writer) (stop func(), err error) {
-	stop = func() {}
+// names another broker. They are bound to this process: a verify that is killed takes
+// them with it. ctx bounds their start. The returned function stops those it
+// started (not those that were already up); once its context has ended, it kills them at
+// once.
+func shareLocalBrokers(ctx context.Context, set map[string]string, stderr io.Writer) (stop func(context.Context), err error) {
+	stop = func(context.Context) {}
 	switch env := set["--env"]; env {
 	case "", targets.EnvAuto:
 		if _, err := brokers.CheckDocker(context.Background()); err == nil {
@@ -197,19 +208,17 @@ func shareLocalBrokers(set map[string]string, stderr io.Writer) (stop func(), er
 	default:
 		return stop, nil
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
 	var downs []func(context.Context) error
-	stop = func() {
+	stop = func(ctx context.Context) {
 		for _, down := range downs {
-			if err := down(context.Background()); err != nil {
+			if err := down(ctx); err != nil {
 				fmt.Fprintf(stderr, "bench verify: %v\n", err)
 			}
 		}
 	}
 	_, kafkaNamed := set["--kafka-brokers"]
 	if !kafkaNamed && os.Getenv(targets.EnvKafkaBrokers) == "" {
-		ko := brokers.KafkaOptions{Log: stderr}
+		ko := brokers.KafkaOptions{Log: stderr, Bound: true}
 		if _, started, err := brokers.UpKafka(ctx, ko); err != nil {
 			return stop, err
 		} else if started {
@@ -219,10 +228,10 @@ func shareLocalBrokers(set map[string]string, stderr io.Writer) (stop func(), er
 	_, kinesisNamed := set["--kinesis-endpoint"]
 	_, regionNamed := set["--kinesis-region"]
 	if !kinesisNamed && !regionNamed && os.Getenv(targets.EnvKinesisEndpoint) == "" {
-		ko := brokers.KinesisOptions{Log: stderr}
+		ko := brokers.KinesisOptions{Log: stderr, Bound: true}
 		if _, started, err := brokers.UpKinesis(ctx, ko); err != nil {
-			stop()
-			return func() {}, err
+			stop(context.Background())
+			return func(context.Context) {}, err
 		} else if started {
 			downs = append(downs, func(ctx context.Context) error { return brokers.DownKinesis(ctx, ko) })
 		}
@@ -231,4 +240,31 @@ func shareLocalBrokers(set map[string]string, stderr io.Writer) (stop func(), er
 		fmt.Fprintln(stderr, "bench verify: started the local brokers for all its runs; they are stopped at the end")
 	}
 	return stop, nil
+}
+
+// verifySignals catches Ctrl-C and SIGTERM for the whole of verify's runs, so that none
+// falls between two runs (or during the brokers' stop) with no handler and kills bench
+// outright, leaving its brokers behind. soft ends at the first, hard at the second. Each
+// run sees them too and handles them as 'bench run' does.
+func verifySignals() (soft, hard context.Context, stop func()) {
+	hard, cancelHard := context.WithCancel(context.Background())
+	soft, cancelSoft := context.WithCancel(hard)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for _, cancel := range []context.CancelFunc{cancelSoft, cancelHard} {
+			select {
+			case <-sigs:
+				cancel()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return soft, hard, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancelHard()
+	}
 }
