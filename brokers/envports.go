@@ -10,8 +10,8 @@ import (
 // command that starts one: 'bench run' (whose run-scoped brokers have no port flags),
 // 'bench brokers up' and 'bench verify'. Options and flags that name a port win.
 const (
-	// EnvKafkaPort is Kafka's PLAINTEXT listener port; the controller, TLS and SASL_SSL
-	// listeners take the next three.
+	// EnvKafkaPort is Kafka's PLAINTEXT listener port; the controller, TLS, SASL_SSL and
+	// fault listeners and the fault proxy take the next five.
 	EnvKafkaPort = "BENCH_KAFKA_PORT"
 	// EnvKinesisPort is kinesis-mock's plain HTTP port; HTTPS takes the one below.
 	EnvKinesisPort = "BENCH_KINESIS_PORT"

@@ -228,7 +228,8 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 		}
 		if p != 0 {
 			c.ports = kafkaPorts{plain: p, controller: cmp.Or(c.ports.controller, p+1),
-				tls: cmp.Or(c.ports.tls, p+2), sasl: cmp.Or(c.ports.sasl, p+3)}
+				tls: cmp.Or(c.ports.tls, p+2), sasl: cmp.Or(c.ports.sasl, p+3),
+				fault: cmp.Or(c.ports.fault, p+4), proxy: cmp.Or(c.ports.proxy, p+5)}
 		}
 	}
 	for _, p := range []struct {

@@ -206,7 +206,7 @@ func newInterruptBench(t *testing.T, bin, target string, installs []string) *int
 		}
 	}
 	b.env = append(b.env, "BENCH_CACHE_DIR="+cache, "BENCH_STATE_DIR="+b.state,
-		"BENCH_KAFKA_PORT="+strconv.Itoa(freePortRun(t, 4)),
+		"BENCH_KAFKA_PORT="+strconv.Itoa(freePortRun(t, 6)),
 		"BENCH_KINESIS_PORT="+strconv.Itoa(freePortRun(t, 2)+1))
 	t.Cleanup(func() {
 		// Whatever the test found, leave nothing running: everything bench started is

@@ -93,7 +93,7 @@ Ctrl-C once stops the load, lets consumers drain, writes the results marked
 started is killed rather than shut down cleanly. A broker started for the run dies with
 bench even if bench is killed, and 'bench brokers down' removes whatever a killed bench
 left.
-A broker started for the run listens on the default ports (Kafka 9092-9095,
+A broker started for the run listens on the default ports (Kafka 9092-9097,
 kinesis-mock 4567-4568), or on $BENCH_KAFKA_PORT and $BENCH_KINESIS_PORT.
 
 Results go to DIR/<scenario>/<UTC time>-<target>.json, and a self-contained HTML page
