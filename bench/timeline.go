@@ -371,42 +371,6 @@ func (a Action) detail() string {
 	return ""
 }
 
-// hold waits for d, the length of a fault, or less if the load is stopped early or ctx
-// ends: a fault is never left in place after the load.
-func (tl *timeline) hold(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-tl.r.stop:
-	case <-ctx.Done():
-	}
-}
-
-// undo runs the end of a fault even when ctx has ended (a second Ctrl-C): a paused
-// broker or a cut network must not outlive the run.
-func undo(ctx context.Context, f func(context.Context) error) error {
-	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	return f(uctx)
-}
-
-// broker is the run's BrokerControl, or an error saying there is none.
-func (tl *timeline) broker() (BrokerControl, error) {
-	if tl.opts.Broker == nil {
-		return nil, errors.New("bench can do this only to a local broker it runs itself (--env local)")
-	}
-	return tl.opts.Broker, nil
-}
-
-// network is the run's fault proxy, or an error saying there is none.
-func (tl *timeline) network() (Network, error) {
-	if tl.opts.Network == nil {
-		return nil, errors.New("this run has no fault proxy between bench and the broker (network faults need --env local)")
-	}
-	return tl.opts.Network, nil
-}
-
 // startConsumers puts a new driver consumer behind each stopped consumer and starts it.
 func (tl *timeline) startConsumers(ctx context.Context) error {
 	rctx, cancel := context.WithTimeout(ctx, tl.readyTimeout)
@@ -423,53 +387,6 @@ func (tl *timeline) startConsumers(ctx context.Context) error {
 		c.start(tl.cctx)
 	}
 	return nil
-}
-
-// fault carries out one of the faults of faults.go.
-func (tl *timeline) fault(ctx context.Context, a Action) error {
-	switch a.Do {
-	case ActionPauseBroker:
-		b, err := tl.broker()
-		if err != nil {
-			return err
-		}
-		if err := b.Pause(ctx); err != nil {
-			return err
-		}
-		tl.hold(ctx, a.For.D())
-		return undo(ctx, b.Resume)
-	case ActionKillBroker:
-		b, err := tl.broker()
-		if err != nil {
-			return err
-		}
-		return b.Restart(ctx, true, a.For.D())
-	case ActionSlowNetwork, ActionCutNetwork:
-		n, err := tl.network()
-		if err != nil {
-			return err
-		}
-		if a.Do == ActionCutNetwork {
-			err = n.Cut(ctx)
-		} else {
-			err = n.Degrade(ctx, a.Latency.D(), a.Jitter.D(), int64(a.Bandwidth))
-		}
-		if err != nil {
-			return err
-		}
-		tl.hold(ctx, a.For.D())
-		return undo(ctx, n.Heal)
-	case ActionKillConsumers:
-		for _, c := range tl.consumers {
-			c.halt()
-			if !c.kill() {
-				tl.note = "closed, not killed: this driver cannot kill its consumers"
-			}
-		}
-		tl.hold(ctx, a.For.D())
-		return tl.startConsumers(ctx)
-	}
-	return fmt.Errorf("unknown action %q", a.Do)
 }
 
 func (tl *timeline) do(ctx context.Context, a Action) error {
