@@ -371,6 +371,9 @@ func (d *decoder) decode(data []byte, s *Scenario) bool {
 	body, more := yamlast.Body(file)
 	for _, doc := range more {
 		p := posOf(doc.Body)
+		if entries, ok := yamlast.Entries(doc.Body); ok && len(entries) > 0 && entries[0] != nil {
+			p = posOf(entries[0].Key) // a mapping's own token is its first colon
+		}
 		if doc.Start != nil && doc.Start.Position != nil {
 			p = position{doc.Start.Position.Line, doc.Start.Position.Column}
 		}
@@ -378,6 +381,11 @@ func (d *decoder) decode(data []byte, s *Scenario) bool {
 	}
 	if body == nil {
 		d.errorAt(position{}, "", "empty scenario: name and targets are required")
+		return false
+	}
+	// An anchor, alias or tag on the whole document is reported as on any value.
+	body, ok := d.plain("", body)
+	if !ok {
 		return false
 	}
 	if _, ok := yamlast.Entries(body); !ok {
@@ -416,6 +424,10 @@ func checkText(data []byte) (position, string) {
 			return p, fmt.Sprintf("invalid UTF-8 (byte 0x%02x): a scenario must be a YAML text file", data[0])
 		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
 			return p, fmt.Sprintf("control character U+%04X: a scenario must be a YAML text file", r)
+		case r == '\ufeff':
+			// Invisible, and the parser takes it as part of a name: "unknown field
+			// "duration"" would baffle anyone.
+			return p, "byte-order mark (U+FEFF) inside the file, where it cannot be seen: delete it"
 		}
 		if r == '\n' {
 			p.line, p.col = p.line+1, 1
@@ -470,13 +482,13 @@ func (d *decoder) mapping(path string, n ast.Node, fields map[string]reflect.Val
 		keyPos := posOf(mv.Key)
 		fieldPath := join(path, name)
 		if first, dup := seen[name]; dup {
-			d.errorAt(keyPos, fieldPath, fmt.Sprintf("duplicate key (first given at line %d)", first.line))
+			d.errorAt(keyPos, join(path, shorten(name)), fmt.Sprintf("duplicate key (first given at line %d)", first.line))
 		} else {
 			seen[name] = keyPos
 		}
 		field, known := fields[name]
 		if !known {
-			d.errorAt(keyPos, fieldPath, unknownField(name, fields))
+			d.errorAt(keyPos, join(path, shorten(name)), unknownField(name, fields))
 			continue
 		}
 		d.pos[fieldPath] = keyPos
@@ -509,6 +521,16 @@ func (d *decoder) key(path string, k ast.MapKeyNode) (string, bool) {
 		d.errorAt(posOf(n), path, fmt.Sprintf("a key must be a plain name, not %s", yamlast.Describe(n)))
 	}
 	return "", false
+}
+
+// shorten cuts a key that is no field's name to what a message line can hold: a line
+// of junk taken for a key would otherwise be repeated whole.
+func shorten(name string) string {
+	const most = 60
+	if utf8.RuneCountInString(name) <= most {
+		return name
+	}
+	return string([]rune(name)[:most]) + "…"
 }
 
 func anchorMsg(a *ast.AnchorNode) string {
@@ -672,6 +694,10 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 		v.SetBool(b.Value)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i, ok := n.(*ast.IntegerNode)
+		if text, big := yamlast.BigInteger(n); big {
+			d.fail(n, path, fmt.Sprintf("%s is out of range", text))
+			return
+		}
 		if !ok {
 			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", yamlast.Describe(n)))
 			return
@@ -684,6 +710,10 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 		v.SetInt(x)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		i, ok := n.(*ast.IntegerNode)
+		if text, big := yamlast.BigInteger(n); big {
+			d.fail(n, path, fmt.Sprintf("%s is out of range", text))
+			return
+		}
 		if !ok {
 			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", yamlast.Describe(n)))
 			return
@@ -788,11 +818,14 @@ func suggest(name string, candidates []string) string {
 		if norm(c) == norm(name) {
 			return c
 		}
-		dist := editDistance(strings.ToLower(name), c)
 		limit := 2
 		if utf8.RuneCountInString(c) >= 10 {
 			limit = 3
 		}
+		if diff := utf8.RuneCountInString(name) - utf8.RuneCountInString(c); diff > limit || -diff > limit {
+			continue // the distance is at least the difference in length: skip the quadratic work
+		}
+		dist := editDistance(strings.ToLower(name), c)
 		if dist <= limit && 2*dist < utf8.RuneCountInString(c) && dist < bestDist {
 			best, bestDist = c, dist
 		}
