@@ -49,9 +49,11 @@ type FieldError struct {
 	Msg   string
 }
 
-// Error formats the problem as "file:line:col: field: msg", leaving out what is unknown.
+// Error formats the problem as "file:line:col: field: msg", leaving out what is unknown,
+// on one line.
 func (e FieldError) Error() string {
 	var b strings.Builder
+
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
@@ -63,10 +65,14 @@ func (e FieldError) Error() string {
 		if b.Len() > 0 {
 			b.WriteString(": ")
 		}
-		b.WriteString(s)
+		// A key or value quoted from the file may hold a line break; Errors gives each
+		// problem one line.
+		lineBreaks.WriteString(&b, s)
 	}
 	return b.String()
 }
+
+var lineBreaks = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`)
 
 // Errors is every problem found in one scenario, ordered by line, then column.
 type Errors []FieldError
@@ -523,6 +529,16 @@ func (d *decoder) key(path string, k ast.MapKeyNode) (string, bool) {
 	return "", false
 }
 
+// listHint shows how a single value is written as a list of one, " (write [x])", for
+// a value short enough to repeat on the error's line; "" for others.
+func listHint(n ast.Node) string {
+	text, ok := yamlast.ScalarText(n)
+	if !ok || text == "" || strings.ContainsAny(text, "\r\n") || utf8.RuneCountInString(text) > 60 {
+		return ""
+	}
+	return fmt.Sprintf(" (write [%s])", text)
+}
+
 // shorten cuts a key that is no field's name to what a message line can hold: a line
 // of junk taken for a key would otherwise be repeated whole.
 func shorten(name string) string {
@@ -662,11 +678,7 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
 		if !ok {
-			msg := fmt.Sprintf("want a list, not %s", yamlast.Describe(n))
-			if text, ok := yamlast.ScalarText(n); ok {
-				msg += fmt.Sprintf(" (write [%s])", text)
-			}
-			d.fail(n, path, msg)
+			d.fail(n, path, fmt.Sprintf("want a list, not %s%s", yamlast.Describe(n), listHint(n)))
 			return
 		}
 		list := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))

@@ -612,6 +612,8 @@ func TestFieldError(t *testing.T) {
 		{FieldError{File: "a.yaml", Field: "name", Msg: "required"}, "a.yaml: name: required"},
 		{FieldError{File: "a.yaml", Line: 1, Column: 1, Msg: "YAML: oops"}, "a.yaml:1:1: YAML: oops"},
 		{FieldError{Field: "duration", Msg: "bad"}, "duration: bad"},
+		// A line break quoted from the file must not split the problem over two lines.
+		{FieldError{File: "a.yaml", Line: 2, Column: 1, Field: "dura\ntion", Msg: "not [0\r\n0]"}, `a.yaml:2:1: dura\ntion: not [0\n0]`},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Error(); got != tt.want {
