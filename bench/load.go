@@ -49,9 +49,11 @@ type FieldError struct {
 	Msg   string
 }
 
-// Error formats the problem as "file:line:col: field: msg", leaving out what is unknown.
+// Error formats the problem as "file:line:col: field: msg", leaving out what is unknown,
+// on one line.
 func (e FieldError) Error() string {
 	var b strings.Builder
+
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
@@ -63,10 +65,14 @@ func (e FieldError) Error() string {
 		if b.Len() > 0 {
 			b.WriteString(": ")
 		}
-		b.WriteString(s)
+		// A key or value quoted from the file may hold a line break; Errors gives each
+		// problem one line.
+		lineBreaks.WriteString(&b, s)
 	}
 	return b.String()
 }
+
+var lineBreaks = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`)
 
 // Errors is every problem found in one scenario, ordered by line, then column.
 type Errors []FieldError
@@ -376,6 +382,9 @@ func (d *decoder) decode(data []byte, s *Scenario) bool {
 	body, more := yamlast.Body(file)
 	for _, doc := range more {
 		p := posOf(doc.Body)
+		if entries, ok := yamlast.Entries(doc.Body); ok && len(entries) > 0 && entries[0] != nil {
+			p = posOf(entries[0].Key) // a mapping's own token is its first colon
+		}
 		if doc.Start != nil && doc.Start.Position != nil {
 			p = position{doc.Start.Position.Line, doc.Start.Position.Column}
 		}
@@ -383,6 +392,11 @@ func (d *decoder) decode(data []byte, s *Scenario) bool {
 	}
 	if body == nil {
 		d.errorAt(position{}, "", "empty scenario: name and targets are required")
+		return false
+	}
+	// An anchor, alias or tag on the whole document is reported as on any value.
+	body, ok := d.plain("", body)
+	if !ok {
 		return false
 	}
 	if _, ok := yamlast.Entries(body); !ok {
@@ -421,6 +435,10 @@ func checkText(data []byte) (position, string) {
 			return p, fmt.Sprintf("invalid UTF-8 (byte 0x%02x): a scenario must be a YAML text file", data[0])
 		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
 			return p, fmt.Sprintf("control character U+%04X: a scenario must be a YAML text file", r)
+		case r == '\ufeff':
+			// Invisible, and the parser takes it as part of a name: "unknown field
+			// "duration"" would baffle anyone.
+			return p, "byte-order mark (U+FEFF) inside the file, where it cannot be seen: delete it"
 		}
 		if r == '\n' {
 			p.line, p.col = p.line+1, 1
@@ -475,13 +493,13 @@ func (d *decoder) mapping(path string, n ast.Node, fields map[string]reflect.Val
 		keyPos := posOf(mv.Key)
 		fieldPath := join(path, name)
 		if first, dup := seen[name]; dup {
-			d.errorAt(keyPos, fieldPath, fmt.Sprintf("duplicate key (first given at line %d)", first.line))
+			d.errorAt(keyPos, join(path, shorten(name)), fmt.Sprintf("duplicate key (first given at line %d)", first.line))
 		} else {
 			seen[name] = keyPos
 		}
 		field, known := fields[name]
 		if !known {
-			d.errorAt(keyPos, fieldPath, unknownField(name, fields))
+			d.errorAt(keyPos, join(path, shorten(name)), unknownField(name, fields))
 			continue
 		}
 		d.pos[fieldPath] = keyPos
@@ -514,6 +532,26 @@ func (d *decoder) key(path string, k ast.MapKeyNode) (string, bool) {
 		d.errorAt(posOf(n), path, fmt.Sprintf("a key must be a plain name, not %s", yamlast.Describe(n)))
 	}
 	return "", false
+}
+
+// listHint shows how a single value is written as a list of one, " (write [x])", for
+// a value short enough to repeat on the error's line; "" for others.
+func listHint(n ast.Node) string {
+	text, ok := yamlast.ScalarText(n)
+	if !ok || text == "" || strings.ContainsAny(text, "\r\n") || utf8.RuneCountInString(text) > 60 {
+		return ""
+	}
+	return fmt.Sprintf(" (write [%s])", text)
+}
+
+// shorten cuts a key that is no field's name to what a message line can hold: a line
+// of junk taken for a key would otherwise be repeated whole.
+func shorten(name string) string {
+	const most = 60
+	if utf8.RuneCountInString(name) <= most {
+		return name
+	}
+	return string([]rune(name)[:most]) + "…"
 }
 
 func anchorMsg(a *ast.AnchorNode) string {
@@ -645,11 +683,7 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
 		if !ok {
-			msg := fmt.Sprintf("want a list, not %s", yamlast.Describe(n))
-			if text, ok := yamlast.ScalarText(n); ok {
-				msg += fmt.Sprintf(" (write [%s])", text)
-			}
-			d.fail(n, path, msg)
+			d.fail(n, path, fmt.Sprintf("want a list, not %s%s", yamlast.Describe(n), listHint(n)))
 			return
 		}
 		list := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
@@ -677,6 +711,10 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 		v.SetBool(b.Value)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i, ok := n.(*ast.IntegerNode)
+		if text, big := yamlast.BigInteger(n); big {
+			d.fail(n, path, fmt.Sprintf("%s is out of range", text))
+			return
+		}
 		if !ok {
 			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", yamlast.Describe(n)))
 			return
@@ -689,6 +727,10 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 		v.SetInt(x)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		i, ok := n.(*ast.IntegerNode)
+		if text, big := yamlast.BigInteger(n); big {
+			d.fail(n, path, fmt.Sprintf("%s is out of range", text))
+			return
+		}
 		if !ok {
 			d.fail(n, path, fmt.Sprintf("want a whole number, not %s", yamlast.Describe(n)))
 			return
@@ -793,11 +835,14 @@ func suggest(name string, candidates []string) string {
 		if norm(c) == norm(name) {
 			return c
 		}
-		dist := editDistance(strings.ToLower(name), c)
 		limit := 2
 		if utf8.RuneCountInString(c) >= 10 {
 			limit = 3
 		}
+		if diff := utf8.RuneCountInString(name) - utf8.RuneCountInString(c); diff > limit || -diff > limit {
+			continue // the distance is at least the difference in length: skip the quadratic work
+		}
+		dist := editDistance(strings.ToLower(name), c)
 		if dist <= limit && 2*dist < utf8.RuneCountInString(c) && dist < bestDist {
 			best, bestDist = c, dist
 		}

@@ -3,7 +3,6 @@ package bench
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -271,12 +270,118 @@ func TestLoadBad(t *testing.T) {
 			`bad-empty-value.yaml:3:1: duration: missing value (leave the line out to keep the default, 30s)`,
 			`bad-empty-value.yaml:6:3: workload.rate: missing value (leave the line out to keep the default, 1000)`,
 		}},
+
+		// Wrong kinds of value: a string, list, map, bool or number where another is wanted.
+		{"bad-wrong-types.yaml", []string{
+			`bad-wrong-types.yaml:3:10: targets: want a list, not the string "kafka" (write [kafka])`,
+			`bad-wrong-types.yaml:4:11: duration: want a duration with a unit, e.g. 30s, 500ms, 2h or 7d, not the boolean true`,
+			`bad-wrong-types.yaml:6:15: topology.partitions: want a whole number, not the string "4"`,
+			`bad-wrong-types.yaml:7:16: topology.replication: want a whole number, not a list`,
+			`bad-wrong-types.yaml:8:11: workload: want a mapping of fields, not a list`,
+			`bad-wrong-types.yaml:10:9: kafka.acks: want a string, not a mapping`,
+			`bad-wrong-types.yaml:11:16: kafka.idempotence: want true or false, not the number 1`,
+			`bad-wrong-types.yaml:12:20: kafka.batch_max_bytes: want a whole number, not the number 1.5`,
+			`bad-wrong-types.yaml:13:11: kafka.linger: a duration needs a unit, e.g. 30s, 500ms, 2h or 7d, not the bare number 5`,
+			`bad-wrong-types.yaml:15:13: other.endpoint: want a string, not a list`,
+			`bad-wrong-types.yaml:16:12: other.retries: want a whole number, not the number 1e30`,
+		}},
+		// Negative and huge values.
+		{"bad-negative.yaml", []string{
+			`bad-negative.yaml:3:11: duration: must be more than 0 and at most 24h`,
+			`bad-negative.yaml:4:9: warmup: must be from 0 to 1h`,
+			`bad-negative.yaml:6:15: topology.partitions: must be from 1 to 10000, not -1`,
+			`bad-negative.yaml:7:16: topology.replication: must be from 1 to 100, not -3`,
+			`bad-negative.yaml:9:17: workload.message_size: must be from 24 to 104857600 (at least the 24-byte envelope, at most 100 MiB), not -100`,
+			`bad-negative.yaml:10:9: workload.rate: rate must be max or a number of messages per second above 0 and at most 1e9, not "-1000"`,
+			`bad-negative.yaml:11:14: workload.producers: must be from 1 to 1024, not -1`,
+			`bad-negative.yaml:12:9: workload.keys: keys must be none, round-robin, random or a key count from 1 to 10000000, not "-5"`,
+			`bad-negative.yaml:14:20: kafka.batch_max_bytes: must be at least 1`,
+			`bad-negative.yaml:16:15: kafka.fetch.max_wait: must be from 0 to 1m`,
+		}},
+		{"bad-huge.yaml", []string{
+			`bad-huge.yaml:3:11: duration: invalid duration "99999999999h": out of range: at most 2562047h, about 292 years`,
+			`bad-huge.yaml:4:9: warmup: invalid duration "36501d": days must be a whole number from 0 to 36500`,
+			`bad-huge.yaml:6:15: topology.partitions: want a whole number, not the number 1e30`,
+			`bad-huge.yaml:7:16: topology.replication: 9223372036854775808 is out of range`,
+			`bad-huge.yaml:8:14: topology.retention: invalid duration "99999999999999999999s": out of range: at most 2562047h, about 292 years (or default, unlimited)`,
+			`bad-huge.yaml:10:17: workload.message_size: 99999999999999999999999999 is out of range`,
+			`bad-huge.yaml:11:9: workload.rate: rate must be max or a number of messages per second above 0 and at most 1e9, not "1e30"`,
+			`bad-huge.yaml:12:14: workload.consumers: -9223372036854775809 is out of range`,
+			`bad-huge.yaml:13:9: workload.keys: keys must be none, round-robin, random or a key count from 1 to 10000000, not "18446744073709551616"`,
+			`bad-huge.yaml:14:18: workload.max_in_flight: 0x7fffffffffffffffff is out of range`,
+		}},
+		// Unknown fields at the top, in a block, in a driver's block and its nested block.
+		{"bad-unknown.yaml", []string{
+			`bad-unknown.yaml:3:1: durration: unknown field (did you mean "duration"?)`,
+			`bad-unknown.yaml:4:1: throughput: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
+			`bad-unknown.yaml:6:3: topology.partitons: unknown field (did you mean "partitions"?)`,
+			`bad-unknown.yaml:7:3: topology.shards: unknown field (known: partitions, replication, retention)`,
+			`bad-unknown.yaml:9:3: workload.Message-Size: unknown field (did you mean "message_size"?)`,
+			`bad-unknown.yaml:11:3: kafka.lingerr: unknown field (did you mean "linger"?)`,
+			`bad-unknown.yaml:13:5: kafka.fetch.max-wait: unknown field (did you mean "max_wait"?)`,
+			`bad-unknown.yaml:14:5: kafka.fetch.bytes: unknown field (known: max_wait, min_bytes)`,
+			// A driver without settings has no block.
+			`bad-unknown.yaml:15:1: loopback: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
+		}},
+		// Duplicate keys in a block, a flow mapping, a driver's nested block, the matrix.
+		{"bad-duplicate-nested.yaml", []string{
+			`bad-duplicate-nested.yaml:5:3: topology.partitions: duplicate key (first given at line 4)`,
+			`bad-duplicate-nested.yaml:6:36: workload.rate: duplicate key (first given at line 6)`,
+			`bad-duplicate-nested.yaml:10:5: kafka.fetch.max_wait: duplicate key (first given at line 9)`,
+			`bad-duplicate-nested.yaml:11:3: kafka.fetch: duplicate key (first given at line 8)`,
+			`bad-duplicate-nested.yaml:15:3: matrix.kafka.linger: duplicate key (first given at line 14)`,
+			`bad-duplicate-nested.yaml:16:1: name: duplicate key (first given at line 1)`,
+		}},
+		{"bad-tab-nested.yaml", []string{
+			`bad-tab-nested.yaml:5:3: YAML: tab character: YAML is indented with spaces only`,
+		}},
+		{"bad-alias-undefined.yaml", []string{
+			`bad-alias-undefined.yaml:4:9: workload.rate: aliases (*rate) are not supported: write the value out in full`,
+		}},
+		// Aliases are never expanded: "billion laughs" costs nothing.
+		{"bad-alias-bomb.yaml", []string{
+			`bad-alias-bomb.yaml:5:1: lol: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
+			`bad-alias-bomb.yaml:15:9: probes: aliases (*i) are not supported: write the value out in full`,
+		}},
+		{"bad-documents.yaml", []string{
+			`bad-documents.yaml:3:1: a scenario file holds one YAML document; this is a second one`,
+			`bad-documents.yaml:6:1: a scenario file holds one YAML document; this is a second one`,
+		}},
+		// The parser drops a document that follows an empty one; it must not go unsaid.
+		{"bad-documents-empty.yaml", []string{
+			`bad-documents-empty.yaml:5:1: YAML: a document follows an empty one (--- with nothing under it), and the parser would drop it: remove the empty one`,
+		}},
+		// Not text: random bytes, a NUL, Latin-1, a byte-order mark where it is invisible.
+		{"bad-random.yaml", []string{
+			`bad-random.yaml:1:1: invalid UTF-8 (byte 0xa5): a scenario must be a YAML text file`,
+		}},
+		{"bad-nul.yaml", []string{
+			`bad-nul.yaml:3:15: control character U+0000: a scenario must be a YAML text file`,
+		}},
+		{"bad-utf8.yaml", []string{
+			`bad-utf8.yaml:3:17: invalid UTF-8 (byte 0xe9): a scenario must be a YAML text file`,
+		}},
+		{"bad-bom-inside.yaml", []string{
+			`bad-bom-inside.yaml:3:1: byte-order mark (U+FEFF) inside the file, where it cannot be seen: delete it`,
+		}},
+		// A byte-order mark at the start is allowed, and columns are counted without it.
+		{"bad-bom.yaml", []string{
+			`bad-bom.yaml:2:11: targets[0]: unknown target "kafak" (did you mean "kafka"?)`,
+		}},
 	}
+	files, _ := filepath.Glob(dir + "bad-*.yaml")
+	tested := map[string]bool{}
 	for _, tt := range tests {
+		tested[dir+tt.file] = true
 		t.Run(tt.file, func(t *testing.T) {
 			_, err := Load(dir+tt.file, testRegistry(), testTargets)
 			checkErrors(t, err, dir, tt.want)
 		})
+	}
+	for _, f := range files {
+		if !tested[f] {
+			t.Errorf("%s has no case in TestLoadBad", f)
+		}
 	}
 }
 
@@ -317,7 +422,7 @@ func TestParseBad(t *testing.T) {
 			`s.yaml:4:16: kafka.idempotence: want true or false, not the string "yes"`,
 		}},
 		{"huge integer", "name: a\ntargets: [kafka]\nworkload:\n  producers: 99999999999999999999\n", []string{
-			`s.yaml:4:14: workload.producers: want a whole number, not the string "99999999999999999999"`,
+			`s.yaml:4:14: workload.producers: 99999999999999999999 is out of range`,
 		}},
 		{"float for an integer", "name: a\ntargets: [kafka]\ntopology:\n  partitions: 1.5\n", []string{
 			`s.yaml:4:15: topology.partitions: want a whole number, not the number 1.5`,
@@ -359,6 +464,95 @@ func TestParseBad(t *testing.T) {
 			_, err := Parse("s.yaml", []byte(tt.data), testRegistry(), testTargets)
 			checkErrors(t, err, "", tt.want)
 		})
+	}
+}
+
+// TestParseHostile feeds Parse inputs too big to keep as files: deep nesting, very long
+// lines, a megabyte of keys. Each must end in an error with its place, promptly (the
+// parser would take minutes over some of them), and without a stack overflow.
+func TestParseHostile(t *testing.T) {
+	indented := "name: a\ntargets: [kafka]\nworkload:\n"
+	for i := 1; i <= 1400; i++ {
+		indented += strings.Repeat(" ", i) + "a:\n"
+	}
+	known := "known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload"
+	tests := []struct {
+		name string
+		data string
+		want []string
+	}{
+		{"10,000 [", "name: a\ntargets: " + strings.Repeat("[", 10_000) + "\n", []string{
+			`s.yaml:2:110: YAML: nested more than 100 levels deep`,
+		}},
+		{"100,000 [ closed", "name: a\ntargets: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "\n", []string{
+			`s.yaml:2:110: YAML: nested more than 100 levels deep`,
+		}},
+		{"10,000 {", "name: a\nworkload: " + strings.Repeat("{", 10_000) + "\n", []string{
+			`s.yaml:2:111: YAML: nested more than 100 levels deep`,
+		}},
+		{"10,000 nested flow mappings", "name: a\nworkload: " + strings.Repeat("{a: ", 10_000) + "1" + strings.Repeat("}", 10_000) + "\n", []string{
+			`s.yaml:2:411: YAML: nested more than 100 levels deep`,
+		}},
+		{"10,000 lists on one line", "name: a\ntargets:\n" + strings.Repeat("- ", 10_000) + "kafka\n", []string{
+			`s.yaml:3:201: YAML: nested more than 100 levels deep`,
+		}},
+		// Nesting by indentation costs the parser little: the loader reads the first
+		// level and stops at the unknown field.
+		{"1,400 nested mappings", indented, []string{
+			`s.yaml:4:2: workload.a: unknown field (known: consumers, keys, max_in_flight, message_size, payload, producers, rate)`,
+		}},
+		{"a megabyte of keys", strings.Repeat("x: 1\n", 200_000), []string{
+			`s.yaml:3334:2: YAML: more than 10000 tokens (keys, values and punctuation): far larger than such a file should be`,
+		}},
+		{"more than a megabyte", "name: a\ntargets: [kafka]\n" + strings.Repeat("#", maxScenarioSize), []string{
+			`s.yaml: 1048601 bytes is too large for a scenario (at most 1048576)`,
+		}},
+		{"a long line with a mistake at its end", "name: a\ntargets: [kafka]\nworkload: {message_size: 100," + strings.Repeat(" ", 500_000) + "rate: -5}\n", []string{
+			`s.yaml:3:500036: workload.rate: rate must be max or a number of messages per second above 0 and at most 1e9, not "-5"`,
+		}},
+		{"a long line taken for a key", "name: a\ntargets: [kafka]\n" + strings.Repeat("k", 500_000) + ": 1\n", []string{
+			`s.yaml:3:1: ` + strings.Repeat("k", 60) + `…: unknown field (` + known + `)`,
+		}},
+		{"whitespace only", "  \n\n\t\n", []string{
+			`s.yaml: empty scenario: name and targets are required`,
+		}},
+		{"a byte-order mark only", "\xef\xbb\xbf", []string{
+			`s.yaml: empty scenario: name and targets are required`,
+		}},
+		{"null document", "~\n", []string{
+			`s.yaml:1:1: a scenario is a mapping of fields (name: …, targets: …), not an empty value`,
+		}},
+		{"anchor on the document", "&doc\nname: a\ntargets: [kafka]\n", []string{
+			`s.yaml:1:1: anchors (&doc) are not supported: write every value out in full`,
+		}},
+		{"alias for the document", "*doc\n", []string{
+			`s.yaml:1:1: aliases (*doc) are not supported: write the value out in full`,
+		}},
+		{"empty documents only", "---\n---\n---\n", []string{
+			`s.yaml:2:1: YAML: a document follows an empty one (--- with nothing under it), and the parser would drop it: remove the empty one`,
+		}},
+		{"a document after the end marker", "name: a\ntargets: [kafka]\n...\nduration: 5s\n", []string{
+			`s.yaml:4:1: a scenario file holds one YAML document; this is a second one`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("s.yaml", []byte(tt.data), testRegistry(), testTargets)
+			checkErrors(t, err, "", tt.want)
+		})
+	}
+
+	// Not mistakes: a version directive, tabs as spaces between a key and its value or
+	// inside a flow mapping, Windows and old Mac line ends.
+	for _, data := range []string{
+		"%YAML 1.2\n---\nname: a\ntargets: [kafka]\n",
+		"name:\ta\ntargets: [kafka]\nworkload: {\n\trate: 5}\n",
+		"name: a\r\ntargets: [kafka]\r\n",
+		"name: a\rtargets: [kafka]\r",
+	} {
+		if _, err := Parse("s.yaml", []byte(data), testRegistry(), testTargets); err != nil {
+			t.Errorf("Parse(%q): %v", data, err)
+		}
 	}
 }
 
@@ -420,6 +614,8 @@ func TestFieldError(t *testing.T) {
 		{FieldError{File: "a.yaml", Field: "name", Msg: "required"}, "a.yaml: name: required"},
 		{FieldError{File: "a.yaml", Line: 1, Column: 1, Msg: "YAML: oops"}, "a.yaml:1:1: YAML: oops"},
 		{FieldError{Field: "duration", Msg: "bad"}, "duration: bad"},
+		// A line break quoted from the file must not split the problem over two lines.
+		{FieldError{File: "a.yaml", Line: 2, Column: 1, Field: "dura\ntion", Msg: "not [0\r\n0]"}, `a.yaml:2:1: dura\ntion: not [0\n0]`},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Error(); got != tt.want {
@@ -458,37 +654,4 @@ func TestScenarioFiles(t *testing.T) {
 			t.Errorf("%s: %v", path, err)
 		}
 	}
-}
-
-// FuzzParse checks that no input makes Parse panic, that every failure is an Errors
-// naming the file, and that what Parse accepts, Validate accepts too.
-func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(dir + "*.yaml")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-	f.Add([]byte("a: [x, {y: *z}]\n? k\n: v\n"))
-	reg := testRegistry()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := Parse("f.yaml", data, reg, testTargets)
-		if err == nil {
-			if err := s.Validate(testTargets); err != nil {
-				t.Fatalf("Parse accepted what Validate rejects: %v", err)
-			}
-			return
-		}
-		var errs Errors
-		if !errors.As(err, &errs) || len(errs) == 0 {
-			t.Fatalf("error %v (%T) is not a non-empty Errors", err, err)
-		}
-		for _, e := range errs {
-			if e.File != "f.yaml" || e.Msg == "" {
-				t.Fatalf("bad FieldError %+v", e)
-			}
-		}
-	})
 }

@@ -602,11 +602,7 @@ func (d *decoder) axis(s *Scenario, fields map[string]reflect.Value, name string
 		d.errorAt(at, path, "missing values: give a list, "+example)
 		return Axis{}
 	case !isSeq:
-		msg := fmt.Sprintf("want a list of values, not %s", yamlast.Describe(n))
-		if text, ok := yamlast.ScalarText(n); ok {
-			msg += fmt.Sprintf(" (write [%s])", text)
-		}
-		d.fail(n, path, msg)
+		d.fail(n, path, fmt.Sprintf("want a list of values, not %s%s", yamlast.Describe(n), listHint(n)))
 		return Axis{}
 	case len(seq.Values) == 0:
 		d.fail(seq, path, "empty list: give at least one value, "+example)

@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -291,6 +292,12 @@ func (k *Keys) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
+	if s == "" {
+		// The zero Keys, which MarshalJSON writes as "" (a result file without a
+		// scenario has it): reading it back must not fail.
+		*k = Keys{}
+		return nil
+	}
 	v, err := ParseKeys(s)
 	*k = v
 	return err
@@ -339,10 +346,16 @@ func (s *Scenario) UnmarshalJSON(b []byte) error {
 		plain
 		Drivers map[string]json.RawMessage `json:"drivers"`
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	// Strict like the decoder of the whole result, which does not reach in here.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
 		return err
 	}
 	*s = Scenario(v.plain)
+	if v.Drivers == nil {
+		return nil // as written: null, or no drivers key
+	}
 	s.Drivers = make(map[string]drivers.Settings, len(v.Drivers))
 	for name, raw := range v.Drivers {
 		s.Drivers[name] = drivers.RawSettings(raw)

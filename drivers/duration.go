@@ -3,9 +3,14 @@ package drivers
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"time"
 )
+
+// durationSyntax is what time.ParseDuration reads, so that a value it refuses although
+// written right can be called out of range rather than misspelt.
+var durationSyntax = regexp.MustCompile(`^[-+]?(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // Duration is a time.Duration written as in Go ("1m30s", "250ms"), plus days ("7d").
 type Duration time.Duration
@@ -39,6 +44,10 @@ func ParseDuration(s string) (time.Duration, error) {
 		return time.Duration(days) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
+	if err != nil && durationSyntax.MatchString(s) {
+		// time.ParseDuration says "invalid" for an overflow too.
+		return 0, fmt.Errorf("invalid duration %q: out of range: at most 2562047h, about 292 years", s)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("invalid duration %q: want a number with a unit, e.g. 30s, 500ms, 2h or 7d", s)
 	}

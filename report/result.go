@@ -293,9 +293,9 @@ func Path(dir, scenario, target string, t time.Time) string {
 // written.
 func Write(path string, r *Result) (string, error) {
 	r.SchemaVersion = SchemaVersion
-	data, err := json.MarshalIndent(r, "", "  ")
+	data, err := encode(r)
 	if err != nil {
-		return "", fmt.Errorf("encoding result: %w", err)
+		return "", err
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -306,7 +306,7 @@ func Write(path string, r *Result) (string, error) {
 		return "", fmt.Errorf("writing result: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("writing result %s: %w", tmp.Name(), err)
 	}
@@ -334,6 +334,15 @@ func Write(path string, r *Result) (string, error) {
 	return "", fmt.Errorf("writing result %s: too many results of that name", path)
 }
 
+// encode is a result file's bytes, as Write writes them.
+func encode(r *Result) ([]byte, error) {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding result: %w", err)
+	}
+	return append(data, '\n'), nil
+}
+
 // Read reads and checks a result file.
 func Read(path string) (*Result, error) {
 	data, err := os.ReadFile(path)
@@ -346,16 +355,24 @@ func Read(path string) (*Result, error) {
 // Decode parses a result file's bytes; name is used in messages.
 func Decode(name string, data []byte) (*Result, error) {
 	var probe struct {
-		SchemaVersion *int `json:"schema_version"`
+		SchemaVersion json.RawMessage `json:"schema_version"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("%s: not a result file (not JSON: %v)", name, err)
+		var notObject *json.UnmarshalTypeError
+		if errors.As(err, &notObject) {
+			return nil, fmt.Errorf("%s: not a result file (JSON, but %s, not an object)", name, notObject.Value)
+		}
+		return nil, fmt.Errorf("%s: not a result file (not JSON: %w)", name, err)
 	}
-	switch {
-	case probe.SchemaVersion == nil:
+	if len(probe.SchemaVersion) == 0 || string(probe.SchemaVersion) == "null" {
 		return nil, fmt.Errorf("%s: not a result file (no schema_version)", name)
-	case *probe.SchemaVersion != SchemaVersion:
-		return nil, fmt.Errorf("%s: result schema_version %d, this bench reads version %d", name, *probe.SchemaVersion, SchemaVersion)
+	}
+	var version int
+	if err := json.Unmarshal(probe.SchemaVersion, &version); err != nil {
+		return nil, fmt.Errorf("%s: not a result file (schema_version %s is not a version number)", name, probe.SchemaVersion)
+	}
+	if version != SchemaVersion {
+		return nil, fmt.Errorf("%s: result schema_version %d, this bench reads version %d", name, version, SchemaVersion)
 	}
 	var r Result
 	dec := json.NewDecoder(bytes.NewReader(data))

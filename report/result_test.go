@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,6 +87,50 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	}
 }
 
+// TestWriteConcurrent: runs in parallel that write results of the same name at the
+// same moment each get a file of their own, and every file is whole.
+func TestWriteConcurrent(t *testing.T) {
+	r := sampleResult(t)
+	path := Path(t.TempDir(), "sample", "kafka", r.StartedAt)
+	const writers = 20
+	paths := make([]string, writers)
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			// Each writer its own copy (Write sets the schema version), marked as its own.
+			mine := *r
+			mine.Notes = []string{fmt.Sprintf("writer %d", i)}
+			<-start
+			paths[i], errs[i] = Write(path, &mine)
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	seen := map[string]int{}
+	for i := range writers {
+		if errs[i] != nil {
+			t.Errorf("writer %d: %v", i, errs[i])
+			continue
+		}
+		if j, dup := seen[paths[i]]; dup {
+			t.Errorf("writers %d and %d both wrote %s", j, i, paths[i])
+		}
+		seen[paths[i]] = i
+		back, err := Read(paths[i])
+		if err != nil {
+			t.Errorf("writer %d: %v", i, err)
+		} else if want := fmt.Sprintf("writer %d", i); len(back.Notes) != 1 || back.Notes[0] != want {
+			t.Errorf("%s holds %q, want the result of %s", paths[i], back.Notes, want)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != writers {
+		t.Errorf("%d files in the result directory, want %d (no temporary file left)", len(entries), writers)
+	}
+}
+
 func TestDecodeRejects(t *testing.T) {
 	good, err := os.ReadFile(mustWrite(t, sampleResult(t)))
 	if err != nil {
@@ -94,12 +140,15 @@ func TestDecodeRejects(t *testing.T) {
 		data []byte
 		want string
 	}{
-		"not json":       {[]byte("hello"), "not a result file (not JSON"},
-		"other json":     {[]byte(`{"a": 1}`), "no schema_version"},
-		"future version": {bytes.Replace(good, []byte(`"schema_version": 1`), []byte(`"schema_version": 9`), 1), "schema_version 9"},
-		"truncated":      {good[:len(good)/2], "not a result file"},
-		"unknown field":  {bytes.Replace(good, []byte(`"interrupted"`), []byte(`"interupted"`), 1), "corrupt result file"},
-		"wrong type":     {bytes.Replace(good, []byte(`"sent": 100`), []byte(`"sent": "many"`), 1), "corrupt result file"},
+		"not json":               {[]byte("hello"), "not a result file (not JSON"},
+		"other json":             {[]byte(`{"a": 1}`), "no schema_version"},
+		"future version":         {bytes.Replace(good, []byte(`"schema_version": 1`), []byte(`"schema_version": 9`), 1), "schema_version 9"},
+		"truncated":              {good[:len(good)/2], "not a result file"},
+		"unknown field":          {bytes.Replace(good, []byte(`"interrupted"`), []byte(`"interupted"`), 1), "corrupt result file"},
+		"wrong type":             {bytes.Replace(good, []byte(`"sent": 100`), []byte(`"sent": "many"`), 1), "corrupt result file"},
+		"version as text":        {[]byte(`{"schema_version": "1"}`), `not a result file (schema_version "1" is not a version number)`},
+		"not an object":          {[]byte(`[{"schema_version": 1}]`), "not a result file (JSON, but array, not an object)"},
+		"unknown scenario field": {bytes.Replace(good, []byte(`"name": "sample"`), []byte(`"nmae": "sample"`), 1), `corrupt result file: json: unknown field "nmae"`},
 	} {
 		_, err := Decode("x.json", tc.data)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "x.json: ") {

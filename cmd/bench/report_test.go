@@ -129,39 +129,73 @@ func TestReportCompareUsageErrors(t *testing.T) {
 	}
 }
 
-// TestReportBadFiles: a file that is not a result, or an empty directory, fails the
-// command (exit status 1, no help) with a message naming it.
+// TestReportBadFiles: a file that is not a result, or an empty directory, fails every
+// command that reads results (report, compare, verify --from) with exit status 1, no
+// help, a message naming it, and nothing written: no output on standard output, no -o
+// file, no verdicts.
 func TestReportBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	good, err := os.ReadFile(result("other", "20261125T090000Z-kafka.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	noVersion := bytes.Replace(good, []byte(`"schema_version": 1,`), nil, 1)
+	if bytes.Equal(noVersion, good) {
+		t.Fatal("the good result has no schema_version to remove")
+	}
+	claims := filepath.Join("..", "..", "scenarios", "claims", "tutorial.yaml")
 	for _, tc := range []struct {
 		name string
 		data []byte // nil: no such file, or an empty directory
 		want string
 	}{
 		{"text.json", []byte("not json"), "not a result file (not JSON"},
+		{"truncated.json", good[:len(good)/2], "not a result file (not JSON: unexpected end of JSON input)"},
 		{"scenario.json", []byte(`{"name": "x", "targets": ["kafka"]}`), "not a result file (no schema_version)"},
+		{"no-version.json", noVersion, "not a result file (no schema_version)"},
 		{"v99.json", bytes.Replace(good, []byte(`"schema_version": 1`), []byte(`"schema_version": 99`), 1), "result schema_version 99, this bench reads version 1"},
 		{"missing.json", nil, "no such file or directory"},
 		{"empty", nil, "no result files (*.json) in this directory"},
 	} {
-		path := filepath.Join(dir, tc.name)
-		if tc.data != nil {
+		// Each bad file alone in a directory of its own, for verify --from.
+		from := filepath.Join(dir, tc.name+".d")
+		path := filepath.Join(from, tc.name)
+		if err := os.Mkdir(from, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tc.data != nil:
 			err = os.WriteFile(path, tc.data, 0o644)
-		} else if tc.name == "empty" {
+		case tc.name == "empty":
+			from, path = filepath.Join(from, "empty"), filepath.Join(from, "empty")
 			err = os.Mkdir(path, 0o755)
+		default:
+			from = path // verify --from a directory that is not there
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, cmd := range []string{"report", "compare"} {
-			code, _, stderr := runBench(cmd, path, result("small-msgs"))
+		out := filepath.Join(dir, tc.name+".out")
+		for _, args := range [][]string{
+			{"report", path, result("small-msgs")},
+			{"report", "-o", out, path, result("small-msgs")},
+			{"compare", path, result("small-msgs")},
+			{"compare", "-o", out, "--format", "markdown", result("small-msgs"), path},
+			{"verify", "--from", from, claims},
+		} {
+			code, stdout, stderr := runBench(args...)
 			if code != exitFailed || !strings.Contains(stderr, path+": "+tc.want) || strings.Contains(stderr, "Usage:") {
-				t.Errorf("%s %s: exit %d, want %d and %q:\n%s", cmd, tc.name, code, exitFailed, path+": "+tc.want, stderr)
+				t.Errorf("%s: exit %d, want %d and %q:\n%s", strings.Join(args, " "), code, exitFailed, path+": "+tc.want, stderr)
 			}
+			if stdout != "" {
+				t.Errorf("%s: wrote to standard output:\n%s", strings.Join(args, " "), stdout)
+			}
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: a failed report wrote %s (%v)", tc.name, out, err)
+		}
+		if written, _ := filepath.Glob(filepath.Join(from, "verdicts.*")); len(written) != 0 {
+			t.Errorf("%s: a failed verify wrote %v", tc.name, written)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package yamlast
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -51,7 +52,11 @@ func TestNodes(t *testing.T) {
 		{text: "\n  - a", describe: "a list", scalar: "-"},
 		{text: "{a: 1}", describe: "a mapping", scalar: "-"},
 		{text: "\n  a: 1\n  b: 2", describe: "a mapping", scalar: "-"},
-		{text: "&x 1", describe: "a anchor", scalar: "-"},
+		{text: "1e30", describe: "the number 1e30", scalar: "1e30"},
+		{text: "99999999999999999999", describe: "the number 99999999999999999999", scalar: "99999999999999999999"},
+		{text: `"1e30"`, describe: `the string "1e30"`, scalar: "1e30"},
+		{text: "&x 1", describe: "an anchor", scalar: "-"},
+		{text: "*x", describe: "an alias", scalar: "-"},
 		{text: "!!str 1", describe: "a tag", scalar: "-"},
 	}
 	for _, tt := range tests {
@@ -151,6 +156,7 @@ func TestBody(t *testing.T) {
 		{text: "a: 1\n", body: "a mapping"},
 		{text: "---\n[1]\n", body: "a list"},
 		{text: "a: 1\n---\nb: 2\n---\n- c\n", body: "a mapping", moreAt: []int{3, 5}},
+		{text: "%YAML 1.2\n---\na: 1\n", body: "a mapping"},
 	}
 	for _, tt := range tests {
 		file, err := Parse([]byte(tt.text))
@@ -172,6 +178,63 @@ func TestBody(t *testing.T) {
 		}
 		if !slices.Equal(at, tt.moreAt) {
 			t.Errorf("Body(%q) more at lines %v, want %v", tt.text, at, tt.moreAt)
+		}
+	}
+}
+
+func TestBigInteger(t *testing.T) {
+	for text, want := range map[string]bool{
+		"99999999999999999999": true, "-9223372036854775809": true, "0x1ffffffffffffffff": true, "1_000_000_000_000_000_000_000": true,
+		"12":                     false, // an integer node, not a string
+		`"99999999999999999999"`: false, "1e30": false, "12a": false,
+	} {
+		if _, got := BigInteger(value(t, text)); got != want {
+			t.Errorf("BigInteger(%s) = %t, want %t", text, got, want)
+		}
+	}
+}
+
+// TestParseRefuses covers what Parse refuses before or after the parser: input that
+// would take the parser minutes, and documents it would drop. Each error has a place.
+func TestParseRefuses(t *testing.T) {
+	var keys strings.Builder
+	for i := range MaxTokens {
+		fmt.Fprintf(&keys, "k%d: 1\n", i)
+	}
+	tests := []struct {
+		name string
+		text string
+		msg  string
+		line int
+		col  int
+	}{
+		{"10,000 [", strings.Repeat("[", 10_000), "nested more than 100 levels deep", 1, 101},
+		{"10,000 {", "a: " + strings.Repeat("{", 10_000), "nested more than 100 levels deep", 1, 104},
+		{"nested flow mappings", "a: " + strings.Repeat("{a: ", 10_000) + "1" + strings.Repeat("}", 10_000), "nested more than 100 levels deep", 1, 404},
+		{"block lists on one line", "a:\n" + strings.Repeat("- ", 10_000) + "x\n", "nested more than 100 levels deep", 2, 201},
+		{"too many tokens", keys.String(), "more than 10000 tokens (keys, values and punctuation): far larger than such a file should be", 3334, 6},
+		{"a document after an empty one", "a: 1\n---\n# nothing\n---\nb: 2\n", "a document follows an empty one (--- with nothing under it), and the parser would drop it: remove the empty one", 4, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.text))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg, line, col := SyntaxError(err)
+			if msg != tt.msg || line != tt.line || col != tt.col {
+				t.Errorf("error %q at %d:%d, want %q at %d:%d", msg, line, col, tt.msg, tt.line, tt.col)
+			}
+		})
+	}
+	// Nesting by indentation is cheap for the parser, and comments are not counted.
+	deep := ""
+	for i := range 200 {
+		deep += strings.Repeat(" ", i) + "a:\n"
+	}
+	for _, text := range []string{deep, strings.Repeat("# comment\n", 2*MaxTokens) + "a: 1\n"} {
+		if _, err := Parse([]byte(text)); err != nil {
+			t.Errorf("Parse(%.20q…): %v", text, err)
 		}
 	}
 }
