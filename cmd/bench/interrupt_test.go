@@ -56,29 +56,19 @@ func TestInterrupt(t *testing.T) {
 		filepath.Dir(filepath.Dir(filepath.Dir(script))), // <cache>/kinesis-local-<version>/node_modules/kinesis-local/main.js
 	}
 
-	t.Run("kafka/once", func(t *testing.T) {
-		t.Parallel()
-		b := newInterruptBench(t, bin, "kafka", installs)
-		recs := b.waitLoad(t)
-		b.signal(t, syscall.SIGINT)
-		b.assertInterrupted(t, 60*time.Second)
-		b.assertNothingLeft(t, recs)
-		if left := b.records(t); len(left) > 0 {
-			t.Errorf("process records left after a clean stop: %+v", left)
-		}
-	})
-
-	t.Run("kinesis/once", func(t *testing.T) {
-		t.Parallel()
-		b := newInterruptBench(t, bin, "kinesis", installs)
-		recs := b.waitLoad(t)
-		b.signal(t, syscall.SIGINT)
-		b.assertInterrupted(t, 60*time.Second)
-		b.assertNothingLeft(t, recs)
-		if left := b.records(t); len(left) > 0 {
-			t.Errorf("process records left after a clean stop: %+v", left)
-		}
-	})
+	for _, target := range []string{"kafka", "kinesis"} {
+		t.Run(target+"/once", func(t *testing.T) {
+			t.Parallel()
+			b := newInterruptBench(t, bin, target, installs)
+			recs := b.waitLoad(t)
+			b.signal(t, syscall.SIGINT)
+			b.assertInterrupted(t, 60*time.Second)
+			b.assertNothingLeft(t, recs)
+			if left := b.records(t); len(left) > 0 {
+				t.Errorf("process records left after a clean stop: %+v", left)
+			}
+		})
+	}
 
 	t.Run("kafka/twice", func(t *testing.T) {
 		t.Parallel()
