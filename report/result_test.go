@@ -192,3 +192,33 @@ func TestNotesSayWhenLostMessagesMayOnlyBeLate(t *testing.T) {
 		t.Errorf("notes %q", n)
 	}
 }
+
+// TestNotesSayWhatFaultsDidAndWhenErrorsHappened: a reader of the summary learns each
+// fault's window and effect, and when a broker stopped answering.
+func TestNotesSayWhatFaultsDidAndWhenErrorsHappened(t *testing.T) {
+	back := 0.98
+	m := &bench.Measurements{
+		Counts: bench.Counts{SendErrors: 7},
+		Errors: []bench.ErrorCount{{Where: "send", Count: 7, First: "dial refused", FirstS: 9.2, LastS: 14.04}},
+		Actions: []bench.ActionRecord{
+			{Do: bench.ActionPauseBroker, Detail: "for 5s", AtS: 8, TookS: 5.02,
+				Effect: &bench.FaultEffect{BaselineP99Ms: 12.5, MaxPublishMs: 5020.6, MaxEndToEndMs: 5021, RecoveredAfterS: &back}},
+			{Do: bench.ActionKillBroker, Detail: "down for 1s", AtS: 20, TookS: 9,
+				Effect: &bench.FaultEffect{BaselineP99Ms: 12.5, MaxPublishMs: 9000, MaxEndToEndMs: 9100}},
+			{Do: bench.ActionCutNetwork, Detail: "for 2s", AtS: 30, Error: "this run has no fault proxy"},
+			{Do: bench.ActionScale, Detail: "to 8 partitions", AtS: 31, TookS: 0.3},
+		},
+	}
+	got := strings.Join(notes(&Result{}, m), "\n")
+	for _, want := range []string{
+		"7 messages failed to send, from 9.2 s to 14.0 s of the run (see errors)",
+		"fault pause_broker for 5s from 8.0 s to 13.0 s: highest latency publish 5021 ms, end-to-end 5021 ms; back within 2× the end-to-end p99 before it (12.5 ms) 1.0 s after it ended (to the second)",
+		"fault kill_broker down for 1s from 20.0 s to 29.0 s: highest latency publish 9000 ms, end-to-end 9100 ms; not back within 2× the end-to-end p99 before it (12.5 ms) before the run ended",
+		"action cut_network for 2s at 30.0 s failed: this run has no fault proxy",
+		"action scale to 8 partitions at 31.0 s took 0.3 s",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("notes lack %q:\n%s", want, got)
+		}
+	}
+}
