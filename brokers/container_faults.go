@@ -16,8 +16,8 @@ import (
 
 // ErrContainerRestart is why the container of StartContainer is neither killed nor
 // restarted: it publishes its broker on a host port the engine picks when the container
-// starts, and a container started again gets a new one, which the Kafka container does
-// not advertise (it wrote the old port into its listeners when it first started), so
+// starts, and a container started again gets a new one, which neither Kafka nor Redpanda
+// would advertise (each was configured with the old port when it first started), so
 // clients would follow the metadata to a port where nothing answers.
 var ErrContainerRestart = errors.New("a container bench starts for the run publishes its broker on a random host port, " +
 	"which changes when the container starts again while the broker goes on advertising the old one; " +
@@ -145,7 +145,8 @@ func composeKill(ctx context.Context, file, service string, down time.Duration, 
 		return err
 	}
 	if err := sleepCtx(ctx, down); err != nil {
-		return fmt.Errorf("compose service %s killed, not started again: %w", service, err)
+		return fmt.Errorf("compose service %s: interrupted while it was down (it is not running now; "+
+			"'docker compose up -d --wait %s' starts it): %w", service, service, err)
 	}
 	if err := composeFault(ctx, file, service, "start"); err != nil {
 		return err
