@@ -232,7 +232,8 @@ func undo(ctx context.Context, f func(context.Context) error) error {
 // broker is the run's BrokerControl, or an error saying there is none.
 func (tl *timeline) broker() (BrokerControl, error) {
 	if tl.opts.Broker == nil {
-		return nil, errors.New("bench can do this only to a local broker it runs itself (--env local)")
+		return nil, errors.New("bench can do this only to a broker it runs or manages (--env local, compose or docker), " +
+			"not to a cluster it was pointed at")
 	}
 	return tl.opts.Broker, nil
 }

@@ -104,6 +104,10 @@ type Container struct {
 	ctr     testcontainers.Container
 	log     io.Writer
 
+	// ops serialises the faults; paused says whether Pause left the container paused.
+	ops    sync.Mutex
+	paused bool
+
 	once sync.Once
 	err  error
 }
@@ -183,7 +187,8 @@ func (c *Container) Image() string { return c.kind.image }
 func (c *Container) Kind() string { return c.kind.name }
 
 // Stop stops the container (10s for a clean shutdown, then it is killed; killed at once if
-// ctx has already ended) and removes it with its anonymous volumes. Calling Stop again
+// ctx has already ended), resuming it first if Pause left it paused, and removes it with
+// its anonymous volumes. Calling Stop again
 // does nothing more and returns the first call's error.
 func (c *Container) Stop(ctx context.Context) error {
 	c.once.Do(func() {
@@ -196,6 +201,7 @@ func (c *Container) Stop(ctx context.Context) error {
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), containerRemoveTimeout)
 		defer cancel()
+		c.wake(rctx)
 		if err := c.ctr.Terminate(rctx, opts...); err != nil {
 			c.err = fmt.Errorf("stop %s container %s: %w", c.kind.name, id, err)
 			return

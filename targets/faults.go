@@ -74,6 +74,45 @@ func kinesisControl(pause, resume func(ctx context.Context) error) bench.BrokerC
 	}
 }
 
+// containerFaults is what a container of brokers.StartContainer can do for the faults.
+type containerFaults interface {
+	Kind() string
+	Restart(ctx context.Context, kill bool, down time.Duration) error
+	Pause(ctx context.Context) error
+	Resume(ctx context.Context) error
+}
+
+var _ containerFaults = (*brokers.Container)(nil)
+
+// containerControl controls the run's container: pause and resume. The container refuses
+// kill and restart (brokers.ErrContainerRestart); LocalStack's for kinesis-mock's reason.
+func containerControl(c containerFaults) bench.BrokerControl {
+	if c.Kind() == brokers.ContainerLocalStack {
+		return kinesisControl(c.Pause, c.Resume)
+	}
+	return control{restart: c.Restart, pause: c.Pause, resume: c.Resume}
+}
+
+// composeControl controls a service of the compose file. Kafka and Redpanda are published
+// on fixed host ports, so they can be killed and restarted: they come back where their
+// clients left them. LocalStack runs kinesis-mock: pause and resume only.
+func composeControl(file, service string) bench.BrokerControl {
+	pause := func(ctx context.Context) error { return brokers.ComposePause(ctx, file, service) }
+	resume := func(ctx context.Context) error { return brokers.ComposeResume(ctx, file, service) }
+	if service == brokers.ContainerLocalStack {
+		return kinesisControl(pause, resume)
+	}
+	return control{
+		restart: restartClean(
+			func(ctx context.Context, down time.Duration) error {
+				return brokers.ComposeKill(ctx, file, service, down)
+			},
+			func(ctx context.Context) error { return brokers.ComposeRestart(ctx, file, service) }),
+		pause:  pause,
+		resume: resume,
+	}
+}
+
 // proxyKafka puts a fault proxy in front of the local broker st describes: on its
 // advertised fault proxy address, forwarding to its fault listener, so that every
 // connection the clients learn of from the metadata goes through the proxy too.

@@ -111,6 +111,18 @@ type Options struct {
 	// Compose checks that a service of docker-compose.yml answers; nil means
 	// brokers.ComposeCheck. Tests replace it.
 	Compose func(ctx context.Context, service string) error
+	// ComposeFile is the compose file whose services --env compose uses, which the
+	// broker faults name to docker compose; empty means brokers.ComposeFile in the
+	// working directory, as for 'bench brokers --env compose'.
+	ComposeFile string
+}
+
+// composeFile is ComposeFile or its default.
+func (o Options) composeFile() string {
+	if o.ComposeFile == "" {
+		return brokers.ComposeFile
+	}
+	return o.ComposeFile
 }
 
 func (o Options) logf(format string, args ...any) {
@@ -143,7 +155,7 @@ type Endpoint struct {
 	// Stop releases what Resolve started; it is never nil.
 	Stop func(context.Context) error
 	// Control restarts, kills and pauses the broker for a timeline's broker faults; nil
-	// where bench does not run the broker itself.
+	// where bench neither runs the broker nor manages it through docker compose.
 	Control bench.BrokerControl
 	// Network is the fault proxy all traffic to the broker goes through, when
 	// Options.Proxy asked for one.
@@ -283,7 +295,7 @@ func docker(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	if err != nil {
 		return err
 	}
-	ep.Address, ep.Stop = c.Address(), c.Stop
+	ep.Address, ep.Stop, ep.Control = c.Address(), c.Stop, containerControl(c)
 	ep.Broker = drivers.BrokerInfo{Product: c.Product(), Version: c.Version()}
 	ep.Why = "bench started " + c.Image() + " for the run, removed after it"
 	if t.driver == "kinesis" {
@@ -304,6 +316,7 @@ func compose(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	if err := check(ctx, t.compose); err != nil {
 		return err
 	}
+	ep.Control = composeControl(o.composeFile(), t.compose)
 	switch t.compose {
 	case "kafka":
 		ep.Address = brokers.ComposeKafkaAddress
