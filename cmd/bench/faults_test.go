@@ -9,7 +9,7 @@ import (
 	"streambench/report"
 )
 
-// TestFaultScenarios runs every shipped fault scenario, at half its length, against the
+// TestFaultScenarios runs every shipped fault scenario, at 0.4 of its length, against the
 // brokers of 'bench brokers up' (scripts/test starts them; the broker faults need a
 // broker bench runs itself), and checks what each must show: its fault's window and
 // effect in the result, and the integrity counts a correct broker and harness give.
@@ -34,7 +34,7 @@ func TestFaultScenarios(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			out := t.TempDir()
-			code, _, stderr := runBench("run", "--time-scale", "0.5", "--out", out, "../../scenarios/faults/"+tc.file+".yaml")
+			code, _, stderr := runBench("run", "--time-scale", "0.4", "--out", out, "../../scenarios/faults/"+tc.file+".yaml")
 			if code != exitOK {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}
