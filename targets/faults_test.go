@@ -28,8 +28,11 @@ func (c *fakeContainer) Restart(_ context.Context, kill bool, down time.Duration
 	c.calls = append(c.calls, fmt.Sprintf("restart kill=%t down=%s", kill, down))
 	return brokers.ErrContainerRestart
 }
-func (c *fakeContainer) Pause(context.Context) error  { c.calls = append(c.calls, "pause"); return nil }
-func (c *fakeContainer) Resume(context.Context) error { c.calls = append(c.calls, "resume"); return nil }
+func (c *fakeContainer) Pause(context.Context) error { c.calls = append(c.calls, "pause"); return nil }
+func (c *fakeContainer) Resume(context.Context) error {
+	c.calls = append(c.calls, "resume")
+	return nil
+}
 
 func TestContainerControl(t *testing.T) {
 	ctx := context.Background()
