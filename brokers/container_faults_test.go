@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -87,15 +86,7 @@ func fakeContainer(t *testing.T, kind string) *Container {
 // the life of the process. The child's HOME is empty, so that no
 // ~/.testcontainers.properties points testcontainers-go elsewhere.
 func TestContainerPauseFakeEngine(t *testing.T) {
-	if os.Getenv("BROKERS_TEST_FAKE_API") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestContainerPauseFakeEngine$", "-test.v")
-		cmd.Env = append(os.Environ(), "BROKERS_TEST_FAKE_API=1", "TESTCONTAINERS_RYUK_DISABLED=true",
-			"HOME="+t.TempDir(), "DOCKER_CONFIG="+t.TempDir())
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
-		t.Logf("child:\n%s", out)
+	if !inEngineChild(t, "HOME="+t.TempDir(), "DOCKER_CONFIG="+t.TempDir()) {
 		return
 	}
 	host, calls := fakeDockerAPI(t, http.StatusNoContent)
@@ -136,15 +127,7 @@ func TestContainerPauseFakeEngine(t *testing.T) {
 // container. It runs in the child process of TestContainerPauseFakeEngine's kind, for the
 // same reason.
 func TestContainerPauseRefused(t *testing.T) {
-	if os.Getenv("BROKERS_TEST_FAKE_API") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestContainerPauseRefused$", "-test.v")
-		cmd.Env = append(os.Environ(), "BROKERS_TEST_FAKE_API=1", "TESTCONTAINERS_RYUK_DISABLED=true",
-			"HOME="+t.TempDir(), "DOCKER_CONFIG="+t.TempDir())
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
-		t.Logf("child:\n%s", out)
+	if !inEngineChild(t, "HOME="+t.TempDir(), "DOCKER_CONFIG="+t.TempDir()) {
 		return
 	}
 	host, calls := fakeDockerAPI(t, http.StatusConflict)

@@ -303,20 +303,32 @@ func listStreams(t *testing.T, ctx context.Context, endpoint string) {
 	t.Logf("streams at %s: %v", endpoint, out.StreamNames)
 }
 
+// inEngineChild runs the test t in a child process of this test binary, with env added,
+// and returns false; in that child it returns true, and the test goes on there.
+// testcontainers-go caches the engine it found for the life of the process, so a test
+// that points it at a fake engine must not share the process with later tests.
+func inEngineChild(t *testing.T, env ...string) bool {
+	t.Helper()
+	if os.Getenv("BROKERS_TEST_FAKE_ENGINE") != "" {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
+	cmd.Env = append(append(os.Environ(), "BROKERS_TEST_FAKE_ENGINE=1", "TESTCONTAINERS_RYUK_DISABLED=true"), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	t.Logf("child:\n%s", out)
+	return false
+}
+
 // TestContainerFakeEngine starts each kind against an engine that answers /_ping and
 // nothing else, so that CheckDocker passes and testcontainers-go then fails: StartContainer
 // must turn that into an error, whatever the module does (LocalStack's panics). It runs in
 // a child process, because testcontainers-go caches the engine it found for the life of
 // the process, and a later test may need the real one.
 func TestContainerFakeEngine(t *testing.T) {
-	if os.Getenv("BROKERS_TEST_FAKE_ENGINE") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestContainerFakeEngine$", "-test.v")
-		cmd.Env = append(os.Environ(), "BROKERS_TEST_FAKE_ENGINE=1", "TESTCONTAINERS_RYUK_DISABLED=true")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
-		t.Logf("child:\n%s", out)
+	if !inEngineChild(t) {
 		return
 	}
 	host, _ := fakeEngine(t, http.StatusOK, "OK")
