@@ -23,13 +23,16 @@ func TestFaultScenarios(t *testing.T) {
 		file    string
 		faults  []string
 		exact   map[string]bool
-		atLeast map[string]float64 // the highest end-to-end latency must reach this, ms
+		// atLeast is what the highest end-to-end latency must reach, in ms: three
+		// quarters of a 2 s pause or cut (the scenarios' 5 s at 0.4), which a message
+		// due just after the fault began waits out.
+		atLeast map[string]float64
 	}{
-		{"broker-pause", []string{bench.ActionPauseBroker}, map[string]bool{"kafka": true}, map[string]float64{"kafka": 2000, "kinesis": 2000}},
+		{"broker-pause", []string{bench.ActionPauseBroker}, map[string]bool{"kafka": true}, map[string]float64{"kafka": 1500, "kinesis": 1500}},
 		{"broker-kill", []string{bench.ActionKillBroker}, map[string]bool{"kafka": true}, map[string]float64{"kafka": 1000}},
 		{"broker-kill-acks", []string{bench.ActionKillBroker}, nil, nil},
 		{"network-slow", []string{bench.ActionSlowNetwork, bench.ActionSlowNetwork}, map[string]bool{"kafka": true}, map[string]float64{"kafka": 100, "kinesis": 100}},
-		{"network-cut", []string{bench.ActionCutNetwork}, map[string]bool{"kafka": true}, map[string]float64{"kafka": 2000, "kinesis": 2000}},
+		{"network-cut", []string{bench.ActionCutNetwork}, map[string]bool{"kafka": true}, map[string]float64{"kafka": 1500, "kinesis": 1500}},
 		{"consumer-kill", []string{bench.ActionKillConsumers}, map[string]bool{"kafka": true}, map[string]float64{"kafka": 500}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
