@@ -20,9 +20,9 @@ func TestFaultScenarios(t *testing.T) {
 	// idempotence through every fault. The emulator and the weak acks are measured, not
 	// judged; a run that loses what it acknowledged must still account for every message.
 	for _, tc := range []struct {
-		file    string
-		faults  []string
-		exact   map[string]bool
+		file   string
+		faults []string
+		exact  map[string]bool
 		// atLeast is what the highest end-to-end latency must reach, in ms: three
 		// quarters of a 2 s pause or cut (the scenarios' 5 s at 0.4), which a message
 		// due just after the fault began waits out.
