@@ -395,28 +395,38 @@ func (b *interruptBench) assertNothingLeft(t *testing.T, recs []procRecord) {
 
 // alive reports whether pid runs, is no zombie, and started at start.
 func alive(pid int, start uint64) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	f := strings.Fields(string(b[i+1:]))
-	got, ok := startTicks(pid)
-	return len(f) > 0 && f[0] != "Z" && ok && got == start
+	st, ok := readStat(pid)
+	return ok && st.state != "Z" && st.start == start
 }
 
 // startTicks reads pid's start time, field 22 of /proc/PID/stat.
 func startTicks(pid int) (uint64, bool) {
+	st, ok := readStat(pid)
+	return st.start, ok
+}
+
+// procStat is what the test reads of /proc/PID/stat, itself rather than through the
+// brokers package it checks: the state (field 3), the process group (5) and the start
+// time in clock ticks since boot (22).
+type procStat struct {
+	state string
+	pgid  int
+	start uint64
+}
+
+func readStat(pid int) (procStat, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, false
+		return procStat{}, false
 	}
+	// The command name, in parentheses, may hold spaces: count fields after it.
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	if len(f) < 20 {
-		return 0, false
+		return procStat{}, false
 	}
-	n, err := strconv.ParseUint(f[19], 10, 64)
-	return n, err == nil
+	pgid, err1 := strconv.Atoi(f[2])
+	start, err2 := strconv.ParseUint(f[19], 10, 64)
+	return procStat{state: f[0], pgid: pgid, start: start}, err1 == nil && err2 == nil
 }
 
 // processesUsing lists the live processes other than this one whose command line or
@@ -452,12 +462,7 @@ func groupMembers(pgid int) []int {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
+		if st, ok := readStat(pid); ok && st.state != "Z" && st.pgid == pgid {
 			pids = append(pids, pid)
 		}
 	}
