@@ -206,7 +206,16 @@ func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
 		report("workload.rate", "must be max or a number of messages per second above 0 and at most 1e9")
 	}
 	checkRange(report, "workload.producers", w.Producers, 1, maxClients, "")
-	checkRange(report, "workload.consumers", w.Consumers, 1, maxClients, "")
+	checkRange(report, "workload.consumers", w.Consumers, 0, maxClients, "")
+	switch w.Consume {
+	case ConsumeDuring:
+	case ConsumeAfter:
+		if w.Consumers == 0 {
+			report("workload.consume", "after needs consumers to read the backlog, and workload.consumers is 0")
+		}
+	default:
+		report("workload.consume", fmt.Sprintf("must be during or after, not %q", w.Consume))
+	}
 	switch k := w.Keys; k.Mode {
 	case KeysNone, KeysRoundRobin, KeysRandom:
 	case KeysFixed:

@@ -107,6 +107,7 @@ func TestLoadGood(t *testing.T) {
 				Payload:     PayloadText,
 				MaxInFlight: 500,
 				Oversize:    OversizeMeasure,
+				Consume:     ConsumeAfter,
 			}
 			s.Drivers["kafka"] = &testKafka{
 				Acks:          "1",
@@ -453,7 +454,7 @@ func TestParseBad(t *testing.T) {
 			`s.yaml:6:58: topology.retention: invalid duration "forever": want a number with a unit, e.g. 30s, 500ms, 2h or 7d (or default, unlimited)`,
 			`s.yaml:8:17: workload.message_size: must be from 24 to 104857600 (at least the 24-byte envelope, at most 100 MiB), not 23`,
 			`s.yaml:9:9: workload.rate: rate must be max or a number of messages per second above 0 and at most 1e9, not "0"`,
-			`s.yaml:10:14: workload.consumers: must be from 1 to 1024, not 1025`,
+			`s.yaml:10:14: workload.consumers: must be from 0 to 1024, not 1025`,
 			`s.yaml:11:9: workload.keys: keys must be none, round-robin, random or a key count from 1 to 10000000, not "some"`,
 			`s.yaml:12:18: workload.max_in_flight: must be from 1 to 1000000, not 0`,
 			`s.yaml:13:1: unknown: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
@@ -499,7 +500,7 @@ func TestParseHostile(t *testing.T) {
 		// Nesting by indentation costs the parser little: the loader reads the first
 		// level and stops at the unknown field.
 		{"1,400 nested mappings", indented, []string{
-			`s.yaml:4:2: workload.a: unknown field (known: consumers, keys, max_in_flight, message_size, oversize, payload, producers, rate)`,
+			`s.yaml:4:2: workload.a: unknown field (known: consume, consumers, keys, max_in_flight, message_size, oversize, payload, producers, rate)`,
 		}},
 		{"a megabyte of keys", strings.Repeat("x: 1\n", 200_000), []string{
 			`s.yaml:3334:2: YAML: more than 10000 tokens (keys, values and punctuation): far larger than such a file should be`,

@@ -157,6 +157,9 @@ type Measurements struct {
 	Partitions []PartitionReceipt
 	// Replay is what reading the topology again from its start found (scenario replay).
 	Replay *Replay
+	// Backlog is how the consumers read the backlog the load left
+	// (workload.consume: after).
+	Backlog *Backlog
 }
 
 // run is the state shared by one run's goroutines.
@@ -165,6 +168,7 @@ type run struct {
 	id      uint32
 	t0      time.Time
 	open    bool
+	after   bool  // the consumers read only once the load is over
 	measure int64 // start of the measured window, ns since t0
 	loadEnd int64 // end of the load, ns since t0
 
@@ -278,6 +282,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 		s:       s,
 		id:      rand.Uint32(),
 		open:    !s.Workload.Rate.Max,
+		after:   s.Workload.Consume == ConsumeAfter,
 		measure: int64(s.Warmup.D()),
 		loadEnd: int64(s.Warmup.D() + s.Duration.D()),
 		stop:    make(chan struct{}),
@@ -295,6 +300,14 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 		}
 	}()
 	for i := range s.Workload.Consumers {
+		if r.after {
+			// Started once the load is over (readBacklog), like consumers a timeline
+			// stopped: a wrapper with no driver consumer yet.
+			c := newConsumer(r, nil)
+			c.closed = true
+			consumers = append(consumers, c)
+			continue
+		}
 		c, err := d.NewConsumer(ctx, i)
 		if err != nil {
 			return nil, fmt.Errorf("starting consumer %d: %w", i, err)
@@ -303,6 +316,9 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	}
 	rctx, cancelReady := context.WithTimeout(ctx, readyTimeout)
 	for i, c := range consumers {
+		if r.after {
+			break
+		}
 		if err := c.c.WaitReady(rctx); err != nil {
 			cancelReady()
 			return nil, fmt.Errorf("waiting for consumer %d to be ready: %w", i, err)
@@ -338,7 +354,9 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	logf("load started: %s warm-up, then %s measured", s.Warmup, s.Duration)
 
 	for _, c := range consumers {
-		c.start(cctx)
+		if !r.after {
+			c.start(cctx)
+		}
 	}
 	tk := newTicker(r, producers, consumers, opts.Progress)
 	tickerDone := make(chan struct{})
@@ -389,7 +407,18 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 			break
 		}
 	}
-	delivered, arriving := waitDelivered(drainCtx, producers, consumers)
+	reading := consumers
+	if r.after {
+		var err error
+		if len(errs) == 0 {
+			m.Backlog, err = readBacklog(drainCtx, r, tl)
+		}
+		if err != nil || m.Backlog == nil {
+			errs = append(errs, err)
+			reading = nil // no one reads: nothing to wait for
+		}
+	}
+	delivered, arriving := waitDelivered(drainCtx, producers, reading)
 	// Close fails whatever is still unacknowledged, so every ack has been counted once
 	// it returns.
 	closeProducers()
@@ -405,8 +434,11 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	stopAt := r.stopAt.Load()
 	m.MeasuredSeconds = max(0, float64(stopAt-r.measure)/1e9)
 	m.Intervals = tk.intervals
-	collect(m, r, producers, consumers, stopAt)
+	collect(m, r, producers, reading, stopAt)
 	m.DrainExpired, m.StillArriving = !delivered, arriving
+	if m.Backlog != nil {
+		m.Backlog.finish(consumers, s.Workload.MessageSize)
+	}
 	m.Actions = tl.records
 	analyseFaults(m.Actions, m.Intervals)
 	if len(s.Actions) > 0 {
@@ -428,6 +460,9 @@ func waitDelivered(ctx context.Context, producers []*producer, consumers []*cons
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	last, lastChange := int64(-1), time.Now()
+	if len(consumers) == 0 {
+		return true, false // nothing is read: nothing to wait for
+	}
 	for {
 		n := tally(producers, consumers)
 		if n.received >= n.acked {
@@ -512,12 +547,14 @@ func collect(m *Measurements, r *run, producers []*producer, consumers []*consum
 	for _, c := range consumers {
 		addDriverCounts(m, c.c)
 	}
-	in := reconcile(acked, trackers)
-	m.Counts.Received = in.Received
-	m.Counts.Lost = in.Lost
-	m.Counts.Duplicated = in.Duplicated
-	m.Counts.Reordered = in.Reordered
-	m.Counts.Unacknowledged = in.Unacknowledged
+	if len(consumers) > 0 { // else nothing was read: there is no delivery to judge
+		in := reconcile(acked, trackers)
+		m.Counts.Received = in.Received
+		m.Counts.Lost = in.Lost
+		m.Counts.Duplicated = in.Duplicated
+		m.Counts.Reordered = in.Reordered
+		m.Counts.Unacknowledged = in.Unacknowledged
+	}
 	for _, e := range []ErrorCount{sendErrs, pollErrs, malformed} {
 		if math.IsInf(e.FirstS, 1) {
 			e.FirstS = 0
@@ -713,6 +750,7 @@ type consumer struct {
 	perPartition []int64
 
 	received counter // first deliveries
+	lastAt   int64   // when the last first delivery came, ns since t0 (consume: after)
 	e2eWin   *window
 	e2e      *hdrhistogram.Histogram
 	inWindow int64
@@ -757,6 +795,11 @@ func (c *consumer) onDelivery(v []byte, partition int32, offset int64) {
 		return
 	}
 	c.received.add(1)
+	if c.r.after {
+		// Reading a backlog: the latency would be mostly the wait for the load's end.
+		c.lastAt = now
+		return
+	}
 	if now >= c.r.measure && now < c.r.loadEnd {
 		c.inWindow++
 	}

@@ -173,3 +173,18 @@ func TestDrainThatRunsOutWhileMessagesArriveSaysSo(t *testing.T) {
 		t.Errorf("a run that delivered everything: drain expired %v, still arriving %v", m.DrainExpired, m.StillArriving)
 	}
 }
+
+func TestRunNoConsumers(t *testing.T) {
+	s, d := loopbackScenario(t, func(s *bench.Scenario) { s.Workload.Consumers = 0 })
+	m, err := bench.Run(context.Background(), s, d, bench.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Counts
+	if c.Sent == 0 || c.Acked != c.Sent || c.Received != 0 || c.Lost != 0 || c.Duplicated != 0 {
+		t.Errorf("counts %+v: want every message sent acknowledged, none received and none counted lost", c)
+	}
+	if m.Publish.TotalCount() == 0 || m.EndToEnd.TotalCount() != 0 {
+		t.Errorf("publish latencies %d, end-to-end %d: want some and none", m.Publish.TotalCount(), m.EndToEnd.TotalCount())
+	}
+}

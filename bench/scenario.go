@@ -73,9 +73,13 @@ type Workload struct {
 	MessageSize int `yaml:"message_size" json:"message_size"`
 	// Rate of the whole run in messages per second, or max (closed loop).
 	Rate Rate `yaml:"rate" json:"rate"`
-	// Producers and Consumers are the number of client instances of each kind.
+	// Producers and Consumers are the number of client instances of each kind. No
+	// consumers at all measures producing alone.
 	Producers int `yaml:"producers" json:"producers"`
 	Consumers int `yaml:"consumers" json:"consumers"`
+	// Consume says when the consumers read: while the producers send, or only once the
+	// load is over, as readers of the backlog it left.
+	Consume Consume `yaml:"consume" json:"consume,omitempty"`
 	// Keys says how messages are keyed (and so partitioned).
 	Keys Keys `yaml:"keys" json:"keys"`
 	// Payload says what fills the bytes after the envelope.
@@ -118,6 +122,7 @@ func NewScenario(reg *drivers.Registry) Scenario {
 			Rate:        Rate{PerSecond: DefaultRate},
 			Producers:   DefaultProducers,
 			Consumers:   DefaultConsumers,
+			Consume:     ConsumeDuring,
 			Keys:        Keys{Mode: KeysNone},
 			Payload:     PayloadRandom,
 			MaxInFlight: DefaultMaxInFlight,
@@ -324,6 +329,21 @@ const (
 	PayloadRandom Payload = "random" // incompressible bytes
 	PayloadZeros  Payload = "zeros"  // compresses to almost nothing
 	PayloadText   Payload = "text"   // words, compresses like log lines
+)
+
+// Consume is when the consumers of a run read.
+type Consume string
+
+// The consume choices.
+const (
+	// ConsumeDuring starts the consumers before the load: they read as messages come,
+	// and the run measures end-to-end latency.
+	ConsumeDuring Consume = "during"
+	// ConsumeAfter starts the consumers once the load is over and every message is
+	// acknowledged: they read the backlog, and the run measures how fast
+	// (Measurements.Backlog). End-to-end latency, which would be mostly the wait, is
+	// not recorded.
+	ConsumeAfter Consume = "after"
 )
 
 // Oversize is what a run does with messages larger than the target accepts.

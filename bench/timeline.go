@@ -75,6 +75,13 @@ func (s *Scenario) checkActions(report func(path, msg string)) {
 			report(path+".partitions", "only a scale action takes partitions")
 		}
 		checkFault(path, a, report)
+		switch w := s.Workload; a.Do {
+		case ActionKillConsumers, ActionStopConsumers, ActionStartConsumers:
+			if w.Consumers == 0 || w.Consume == ConsumeAfter {
+				report(path+".do", "there are no consumers during the load to act on (workload.consumers: 0, or workload.consume: after)")
+				continue
+			}
+		}
 		switch a.Do {
 		case ActionScale:
 			if a.Partitions <= s.Topology.Partitions || a.Partitions > maxPartitions {
@@ -378,11 +385,11 @@ func (tl *timeline) startConsumers(ctx context.Context) error {
 	for i, c := range tl.consumers {
 		nc, err := tl.d.NewConsumer(ctx, i)
 		if err != nil {
-			return fmt.Errorf("starting consumer %d again: %w", i, err)
+			return fmt.Errorf("starting consumer %d: %w", i, err)
 		}
 		c.c, c.closed = nc, false
 		if err := nc.WaitReady(rctx); err != nil {
-			return fmt.Errorf("waiting for consumer %d to be ready again: %w", i, err)
+			return fmt.Errorf("waiting for consumer %d to be ready: %w", i, err)
 		}
 		c.start(tl.cctx)
 	}

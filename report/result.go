@@ -64,6 +64,9 @@ type Result struct {
 	// Replay is what reading the topology again from its start found, when the scenario
 	// asked for it.
 	Replay *bench.Replay `json:"replay,omitempty"`
+	// Backlog is how fast the consumers read the backlog the load left, when the
+	// scenario has them read after the load (workload.consume: after).
+	Backlog *bench.Backlog `json:"backlog_read,omitempty"`
 }
 
 // Target says what produced the numbers.
@@ -183,7 +186,7 @@ func (r *Result) FromMeasurements(m *bench.Measurements) error {
 	r.Errors = m.Errors
 	r.Intervals = m.Intervals
 	r.ClientCPUSeconds = m.CPUSeconds
-	r.Probes, r.Actions, r.Partitions, r.Replay = m.Probes, m.Actions, m.Partitions, m.Replay
+	r.Probes, r.Actions, r.Partitions, r.Replay, r.Backlog = m.Probes, m.Actions, m.Partitions, m.Replay, m.Backlog
 	if !r.Scenario.Workload.Rate.Max {
 		rate := r.Scenario.Workload.Rate.PerSecond
 		r.Throughput.RequestedMsgsPerS = &rate
@@ -216,6 +219,16 @@ func (r *Result) FromMeasurements(m *bench.Measurements) error {
 func notes(r *Result, m *bench.Measurements) []string {
 	var out []string
 	c := m.Counts
+	switch w := r.Scenario.Workload; {
+	case w.Consumers == 0:
+		out = append(out, "no consumers (workload.consumers: 0): the run measured producing only; "+
+			"nothing was read, so loss, duplicates, order and end-to-end latency were not measured")
+	case m.Backlog != nil:
+		b := m.Backlog
+		out = append(out, fmt.Sprintf("the consumers read the backlog after the load (workload.consume: after): "+
+			"%d messages in %.2f s from their start, group join included (%.0f msg/s, %.1f MB/s); end-to-end latency is not measured this way",
+			b.Messages, b.Seconds, b.MsgsPerS, b.MBPerS))
+	}
 	if r.Interrupted {
 		out = append(out, fmt.Sprintf("interrupted: the load stopped after %.1f s of the %s measured window", m.MeasuredSeconds, r.Scenario.Duration))
 	}

@@ -30,6 +30,7 @@ type driver struct {
 
 	mu        sync.Mutex
 	consumers []*consumer
+	producing bool // a producer exists: it hands messages only to the consumers before it
 }
 
 func (d *driver) Broker(context.Context) (drivers.BrokerInfo, error) {
@@ -40,17 +41,24 @@ func (d *driver) Setup(context.Context) error    { return nil }
 func (d *driver) Teardown(context.Context) error { return nil }
 func (d *driver) Close()                         {}
 
+// ErrNoLog refuses a consumer started after the producers: nothing is kept for it.
+var ErrNoLog = errors.New("loopback keeps no log: a consumer started after the producers would read nothing (workload.consume: after, or consumers started again, need a broker)")
+
 func (d *driver) NewConsumer(_ context.Context, id int) (drivers.Consumer, error) {
 	c := &consumer{in: make(chan *batch, 64)}
 	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.producing {
+		return nil, ErrNoLog
+	}
 	d.consumers = append(d.consumers, c)
-	d.mu.Unlock()
 	return c, nil
 }
 
 func (d *driver) NewProducer(_ context.Context, id int, ack drivers.AckFunc) (drivers.Producer, error) {
 	d.mu.Lock()
 	consumers := append([]*consumer(nil), d.consumers...)
+	d.producing = true
 	d.mu.Unlock()
 	p := &producer{
 		ack:        ack,
