@@ -62,3 +62,11 @@ func processInDir(pid int, dir string) bool {
 	d, err := os.Stat(dir)
 	return err == nil && os.SameFile(cwd, d)
 }
+
+// maxRSS is the peak resident set of an exited child, in bytes (Linux gives KiB).
+func maxRSS(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss * 1024
+	}
+	return 0
+}

@@ -2,7 +2,10 @@
 
 package brokers
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
 // boundProcAttr puts a run-scoped broker in its own process group. Outside Linux there is
 // no parent-death signal: if bench is killed without calling Stop, the broker keeps running
@@ -28,3 +31,12 @@ const parentDeathSignal = false
 
 // processInDir cannot tell without /proc; it trusts the pid.
 func processInDir(pid int, dir string) bool { return true }
+
+// maxRSS is the peak resident set of an exited child, in bytes (BSDs and macOS give
+// bytes).
+func maxRSS(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return int64(ru.Maxrss)
+	}
+	return 0
+}

@@ -3,7 +3,10 @@ package brokers
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +19,54 @@ import (
 // a JVM of Maven's behind. If ctx ends first, the whole group is killed and the error is
 // ctx's rather than the signal's.
 func runTool(ctx context.Context, note *procNote, dir, prog string, args ...string) (string, error) {
+	r, err := runMeasured(ctx, note, dir, prog, args...)
+	return r.Output, err
+}
+
+// ToolRun is what a program run by RunMeasured printed, and what it cost.
+type ToolRun struct {
+	// Output is its standard output and standard error, interleaved.
+	Output string
+	// Wall is from its start to its exit; CPU its user and system time, all its threads
+	// and reaped children included (getrusage of the child); MaxRSS its peak resident
+	// set in bytes.
+	Wall   time.Duration
+	CPU    time.Duration
+	MaxRSS int64
+}
+
+// RunMeasured runs prog as bench runs its tools (a process group of its own, killed with
+// bench, recorded in the state directory of o until it exits), waits for it, and says
+// what it printed and what it cost. A program that fails returns its run with the error.
+func RunMeasured(ctx context.Context, o KafkaOptions, prog string, args ...string) (ToolRun, error) {
+	c, err := o.resolve()
+	if err != nil {
+		return ToolRun{}, err
+	}
+	return runMeasured(ctx, c.note(filepath.Base(prog)), "", prog, args...)
+}
+
+// KafkaToolCommand is the command line that runs class, a main class of Kafka's jars
+// (org.apache.kafka.tools.ProducerPerformance, …), with a heap of heapMB MiB: java and
+// its arguments, the classpath fetched as for the broker.
+func KafkaToolCommand(ctx context.Context, o KafkaOptions, heapMB int, class string, args ...string) (string, []string, error) {
+	c, err := o.resolve()
+	if err != nil {
+		return "", nil, err
+	}
+	java, err := lookJava()
+	if err != nil {
+		return "", nil, err
+	}
+	jars, err := c.ensureJars(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	jvm := []string{fmt.Sprintf("-Xmx%dm", heapMB), "-cp", strings.Join(jars, string(os.PathListSeparator)), class}
+	return java, append(jvm, args...), nil
+}
+
+func runMeasured(ctx context.Context, note *procNote, dir, prog string, args ...string) (ToolRun, error) {
 	var out bytes.Buffer
 	cmd := exec.Command(prog, args...)
 	cmd.Dir = dir
@@ -23,9 +74,10 @@ func runTool(ctx context.Context, note *procNote, dir, prog string, args ...stri
 	cmd.Stderr = &out
 	// A grandchild that keeps the output open does not hold Wait up for long.
 	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
 	proc, err := startRecorded(cmd, true, note)
 	if err != nil {
-		return "", err
+		return ToolRun{}, err
 	}
 	select {
 	case <-proc.exited:
@@ -33,11 +85,16 @@ func runTool(ctx context.Context, note *procNote, dir, prog string, args ...stri
 		signalGroup(proc.pid, syscall.SIGKILL)
 		<-proc.exited
 	}
-	// out is complete once Wait has returned, which exited follows.
-	if ctx.Err() != nil {
-		return out.String(), ctx.Err()
+	// out and cmd.ProcessState are complete once Wait has returned, which exited follows.
+	r := ToolRun{Output: out.String(), Wall: time.Since(start)}
+	if ps := cmd.ProcessState; ps != nil {
+		r.CPU = ps.UserTime() + ps.SystemTime()
+		r.MaxRSS = maxRSS(ps)
 	}
-	return out.String(), proc.waitErr
+	if ctx.Err() != nil {
+		return r, ctx.Err()
+	}
+	return r, proc.waitErr
 }
 
 // indentTail returns the last n non-empty lines of out, each on its own indented line, for

@@ -26,6 +26,7 @@ Usage:
   bench compare RESULT RESULT...      show results side by side, with ratios and spread
   bench brokers up|status|down        manage the local brokers (Kafka, kinesis-mock)
   bench verify [CLAIMS.yaml]          run the claims' scenarios and give a verdict on each
+  bench peer                          measure bench beside Kafka's own perf tools
   bench version                       print the version
   bench help [COMMAND]                show help
 
@@ -65,6 +66,7 @@ func commands() []command {
 		{"compare", compareCmd, compareHelp},
 		{"brokers", brokersCmd, brokersHelp},
 		{"verify", verifyCmd, verifyHelp},
+		{"peer", peerCmd, peerHelp},
 		{"version", versionCmd, "Usage: bench version\n\nPrints bench's version and the Go version it was built with.\n"},
 	}
 }

@@ -52,6 +52,7 @@ type Driver struct {
 
 	mu        sync.Mutex
 	consumers int
+	grouped   bool // a consumer was started: the group may exist
 }
 
 // Open connects to the cluster at cfg.Address (comma-separated host:port list). It does
@@ -160,7 +161,14 @@ func (d *Driver) Teardown(ctx context.Context) error {
 		return fmt.Errorf("kafka at %s: deleting topic %s: %w", d.addr(), d.topo.Name, err)
 	}
 	// A run whose consumers never joined (none asked for, or interrupted first) has no
-	// group to delete.
+	// group to delete. Without any consumer, a broker that never had a group may not
+	// even have a coordinator to ask.
+	d.mu.Lock()
+	grouped := d.grouped
+	d.mu.Unlock()
+	if !grouped {
+		return nil
+	}
 	if _, err := d.admin.DeleteGroup(ctx, d.group); err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
 		return fmt.Errorf("kafka at %s: deleting consumer group %s: %w", d.addr(), d.group, err)
 	}
@@ -332,6 +340,7 @@ func (d *Driver) NewConsumer(_ context.Context, id int) (drivers.Consumer, error
 	}
 	d.mu.Lock()
 	d.consumers++
+	d.grouped = true
 	d.mu.Unlock()
 	c := &consumer{d: d, cl: cl}
 	if ks != nil {
