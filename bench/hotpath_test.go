@@ -109,6 +109,8 @@ func TestHotPathAllocs(t *testing.T) {
 		{"open loop, random keys", 1e7, KeysRandom, 500},
 		{"open loop, fixed keys", 1e7, KeysFixed, 500},
 		{"open loop, no keys", 1e7, KeysNone, 500},
+		// a client that acknowledges 5,000 messages at once, 10,000 in flight
+		{"open loop, big batches", 1e7, KeysRoundRobin, 5000},
 		// paced: at 1M/s the producer is ahead of its schedule and waits
 		{"open loop, paced", 1e6, KeysRoundRobin, 500},
 		{"closed loop", 0, KeysRoundRobin, DefaultMaxInFlight / 2},

@@ -580,7 +580,12 @@ func newProducer(r *run, id int) *producer {
 	}
 	if r.open {
 		p.sched = NewSchedule(w.Rate.PerSecond, w.Producers, id)
-		p.free = make(chan *drivers.Message, 4096)
+		// Acknowledged messages come back to the free list, often many at once (a
+		// client's batch); one that finds the list full is left to the collector, and the
+		// loop allocates another. The list holds a second of this producer's messages, so
+		// that a broker that acknowledges within a second takes nothing new from the
+		// allocator, and after a longer stall it keeps no more than a second's worth.
+		p.free = make(chan *drivers.Message, min(max(int(w.Rate.PerSecond)/w.Producers, minFreeList), maxFreeList))
 		if n := p.sched.Count(r.loadEnd); n < 1<<30 {
 			p.ackedSet = make(bitset, n/64+1)
 		}
@@ -593,6 +598,12 @@ func newProducer(r *run, id int) *producer {
 	}
 	return p
 }
+
+// The open loop's free list holds between these many messages (see newProducer).
+const (
+	minFreeList = 4096
+	maxFreeList = 1 << 20
+)
 
 func (p *producer) newMessage() *drivers.Message {
 	m := &drivers.Message{
