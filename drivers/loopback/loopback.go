@@ -22,8 +22,12 @@ var Registration = drivers.Registration{
 // ErrClosed fails the messages a producer still held when it was closed.
 var ErrClosed = errors.New("loopback producer closed")
 
-// batchSize is how many messages a producer's pump hands to a consumer at once.
-const batchSize = 512
+// batchSize is how many messages a producer's pump hands to a consumer at once, and
+// consumerQueue how many batches a consumer's queue holds.
+const (
+	batchSize     = 512
+	consumerQueue = 64
+)
 
 type driver struct {
 	topo drivers.Topology
@@ -41,7 +45,7 @@ func (d *driver) Teardown(context.Context) error { return nil }
 func (d *driver) Close()                         {}
 
 func (d *driver) NewConsumer(_ context.Context, id int) (drivers.Consumer, error) {
-	c := &consumer{in: make(chan *batch, 64)}
+	c := &consumer{in: make(chan *batch, consumerQueue)}
 	d.mu.Lock()
 	d.consumers = append(d.consumers, c)
 	d.mu.Unlock()
@@ -109,7 +113,10 @@ func (p *producer) pump() {
 	defer close(p.done)
 	var work []*drivers.Message
 	out := make([]*batch, len(p.consumers))
-	free := make(chan *batch, 2*len(p.consumers)+2)
+	// Room for every batch this producer can have out at once: a full queue, one being
+	// read and one being filled per consumer. A batch that came back to a full free
+	// list would be garbage, and the next one allocated anew.
+	free := make(chan *batch, (consumerQueue+2)*len(p.consumers))
 	for {
 		p.mu.Lock()
 		work, p.pending = p.pending, work[:0]
@@ -132,7 +139,7 @@ func (p *producer) pump() {
 				ci := part % len(p.consumers)
 				b := out[ci]
 				if b == nil {
-					b = getBatch(free)
+					b = getBatch(free, len(m.Value))
 					out[ci] = b
 				}
 				b.data = append(b.data, m.Value...)
@@ -171,13 +178,20 @@ func (p *producer) hand(ci int, b *batch) bool {
 	}
 }
 
-func getBatch(free chan *batch) *batch {
+// getBatch takes a batch from free, or makes one with room for a full batch of
+// messages of size bytes.
+func getBatch(free chan *batch, size int) *batch {
 	select {
 	case b := <-free:
 		b.data, b.ends, b.partitions = b.data[:0], b.ends[:0], b.partitions[:0]
 		return b
 	default:
-		return &batch{free: free}
+		return &batch{
+			data:       make([]byte, 0, batchSize*size),
+			ends:       make([]int, 0, batchSize),
+			partitions: make([]int32, 0, batchSize),
+			free:       free,
+		}
 	}
 }
 
