@@ -658,13 +658,6 @@ func (p *producer) loop(ctx context.Context) {
 			if intended >= r.loadEnd {
 				return
 			}
-			// The load's normal end also closes r.stop, possibly while a message due just
-			// before it waits for the next tick: that one is still owed and still sent.
-			// Only an early stop (an interrupt) leaves the rest of the schedule unsent.
-			pace.wait(intended)
-			if r.stopped.Load() {
-				return
-			}
 			select {
 			case m = <-p.free:
 			default:
@@ -687,11 +680,7 @@ func (p *producer) loop(ctx context.Context) {
 				case m = <-p.free:
 				}
 			}
-			intended = r.now()
 		}
-		m.Seq = i
-		m.Intended = intended
-		Envelope{Run: r.id, Producer: uint16(p.id), Seq: i, Intended: intended}.Put(m.Value)
 		m.Partition = -1
 		switch s.Workload.Keys.Mode {
 		case KeysNone:
@@ -704,7 +693,24 @@ func (p *producer) loop(ctx context.Context) {
 		case KeysFixed:
 			m.Key = strconv.AppendInt(append(m.Key[:0], "key-"...), int64(p.rng.IntN(s.Workload.Keys.Count)), 10)
 		}
-		m.Sent = r.now()
+		// The message is ready before the clock is read, so that the reading is when it
+		// is sent; the pacer's own reading serves, which saves one per message.
+		if r.open {
+			// The load's normal end also closes r.stop, possibly while a message due just
+			// before it waits for the next tick: that one is still owed and still sent.
+			// Only an early stop (an interrupt) leaves the rest of the schedule unsent.
+			m.Sent = pace.wait(intended)
+			if r.stopped.Load() {
+				return
+			}
+		} else {
+			// Without a schedule a message is meant to go when it goes.
+			m.Sent = r.now()
+			intended = m.Sent
+		}
+		m.Seq = i
+		m.Intended = intended
+		Envelope{Run: r.id, Producer: uint16(p.id), Seq: i, Intended: intended}.Put(m.Value)
 		if m.Sent >= r.measure && m.Sent < r.loadEnd {
 			p.sentInWindow++
 		}
