@@ -101,10 +101,14 @@ func (p *producer) Send(_ context.Context, m *drivers.Message) {
 		return
 	}
 	p.pending = append(p.pending, m)
+	// A busy pump looks at pending again before it waits: only an idle one needs waking.
+	idle := !p.busy
 	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
+	if idle {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
