@@ -137,6 +137,10 @@ type Measurements struct {
 	// CPUSeconds is the CPU time the whole bench process used from the first send to the
 	// end of the drain: producers, consumers, recording and the clients' own work.
 	CPUSeconds float64
+	// PeakRSSBytes is the most memory the bench process held resident during the run
+	// (Linux; 0 elsewhere): with the clients' buffers, the messages in flight, the
+	// histograms and the integrity bitsets.
+	PeakRSSBytes int64
 	// Clamped counts latencies above an hour, recorded as an hour.
 	Clamped   int64
 	Intervals []Interval
@@ -244,10 +248,12 @@ func Run(ctx context.Context, s *Scenario, d drivers.Driver, opts Options) (*Mea
 				logf("probe %s: %s", p.Name, p.Answer)
 			}
 		}
+		resetPeakRSS()
 		m, err = load(ctx, s, d, opts, logf, readyTimeout)
 	}
 	if m != nil {
 		m.Probes = probes
+		m.PeakRSSBytes = PeakRSS()
 	}
 	if !opts.Keep {
 		// An emulator still busy with a backlog can take a while to delete a stream; one
