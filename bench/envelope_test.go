@@ -54,3 +54,29 @@ func TestReadEnvelopeRejects(t *testing.T) {
 		}
 	}
 }
+
+// The producer writes an envelope into every message, and the consumer reads one from
+// every delivery.
+//
+//	go test ./bench -run '^$' -bench Envelope -benchmem
+func BenchmarkEnvelopePut(b *testing.B) {
+	b.ReportAllocs()
+	buf := make([]byte, 100)
+	e := Envelope{Run: 7, Producer: 1}
+	for b.Loop() {
+		e.Seq++
+		e.Intended += 1000
+		e.Put(buf)
+	}
+}
+
+func BenchmarkReadEnvelope(b *testing.B) {
+	b.ReportAllocs()
+	buf := make([]byte, 100)
+	Envelope{Run: 7, Producer: 1, Seq: 42, Intended: 1_500_000}.Put(buf)
+	for b.Loop() {
+		if _, err := ReadEnvelope(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

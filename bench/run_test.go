@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -76,6 +77,9 @@ func TestRunOpenLoop(t *testing.T) {
 	}
 	if m.Interrupted {
 		t.Error("run marked interrupted")
+	}
+	if runtime.GOOS == "linux" && m.PeakRSSBytes <= 0 {
+		t.Errorf("peak resident memory %d, want the process's", m.PeakRSSBytes)
 	}
 	var phases = map[bench.Phase]int{}
 	var sent int64

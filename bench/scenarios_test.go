@@ -8,13 +8,14 @@ import (
 	"streambench/targets"
 )
 
-// TestShippedScenarios loads every scenario in scenarios/ with the real drivers'
+// TestShippedScenarios loads every scenario in scenarios/ (and its claims/ and perf/) with the real drivers'
 // settings and target names, and expands its matrix.
 func TestShippedScenarios(t *testing.T) {
 	reg, names := targets.Registry(), targets.Names()
 	files, err := filepath.Glob(filepath.Join("..", "scenarios", "*.yaml"))
 	claims, _ := filepath.Glob(filepath.Join("..", "scenarios", "claims", "c*.yaml"))
-	files = append(files, claims...)
+	perf, _ := filepath.Glob(filepath.Join("..", "scenarios", "perf", "*.yaml"))
+	files = append(append(files, claims...), perf...)
 	if err != nil || len(files) == 0 || len(claims) == 0 {
 		t.Fatalf("no scenarios: %v", err)
 	}

@@ -68,13 +68,15 @@ func newPacer(s Schedule, now func() int64, stop <-chan struct{}) *pacer {
 	return &pacer{now: now, stop: stop, period: max(time.Duration(s.period), time.Millisecond), timer: t}
 }
 
-// wait returns once the clock reaches intended, or as soon as stop is closed.
-func (p *pacer) wait(intended int64) {
+// wait returns once the clock reaches intended, or as soon as stop is closed, with the
+// clock's last reading.
+func (p *pacer) wait(intended int64) (now int64) {
 	for {
-		gap := time.Duration(intended - p.now())
+		now = p.now()
+		gap := time.Duration(intended - now)
 		switch {
 		case gap <= 0:
-			return
+			return now
 		case gap <= spinGap:
 			runtime.Gosched()
 			continue
@@ -83,7 +85,7 @@ func (p *pacer) wait(intended int64) {
 			case <-p.tick.C:
 				continue
 			case <-p.stop:
-				return
+				return p.now()
 			}
 		}
 		// No ticker yet, or it has drifted off the schedule's grid (or the schedule has a
@@ -93,7 +95,7 @@ func (p *pacer) wait(intended int64) {
 		case <-p.timer.C:
 		case <-p.stop:
 			p.timer.Stop()
-			return
+			return p.now()
 		}
 		if p.tick == nil {
 			p.tick = time.NewTicker(p.period)

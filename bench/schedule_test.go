@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -100,4 +101,63 @@ func TestPacerNeverEarly(t *testing.T) {
 	defer p.close()
 	close(stop)
 	p.wait(now() + int64(time.Hour))
+}
+
+// The schedule is asked once per message for its intended send time, and once per run
+// (and per tick of a progress report) how many messages were owed by then.
+//
+//	go test ./bench -run '^$' -bench 'Schedule|Pacer' -benchmem
+func BenchmarkScheduleAt(b *testing.B) {
+	b.ReportAllocs()
+	s := NewSchedule(1e6, 2, 1)
+	var i uint64
+	for b.Loop() {
+		s.At(i)
+		i++
+	}
+}
+
+func BenchmarkScheduleCount(b *testing.B) {
+	b.ReportAllocs()
+	s := NewSchedule(3000, 3, 2) // a period that is not a whole number of nanoseconds
+	var t int64
+	for b.Loop() {
+		s.Count(t)
+		t += 333_337
+	}
+}
+
+// BenchmarkPacer measures what the pacer costs per message. "due" is a producer
+// behind its schedule, where the pacer only looks at the clock; at a rate, each
+// iteration waits for one message's intended time on the real clock, so ns/op is the
+// schedule's period and cpu-ns/msg is what the waiting cost: spinning with
+// runtime.Gosched at 1M/s, a timer and then the ticker at 20k/s, the ticker at 1k/s.
+func BenchmarkPacer(b *testing.B) {
+	b.Run("due", func(b *testing.B) {
+		b.ReportAllocs()
+		s := NewSchedule(1e6, 1, 0)
+		now := func() int64 { return 1 << 62 }
+		p := newPacer(s, now, make(chan struct{}))
+		defer p.close()
+		var i uint64
+		for b.Loop() {
+			p.wait(s.At(i))
+			i++
+		}
+	})
+	for _, rate := range []float64{1e6, 20e3, 1e3} {
+		b.Run(fmt.Sprintf("%g-per-s", rate), func(b *testing.B) {
+			b.ReportAllocs()
+			s := NewSchedule(rate, 1, 0)
+			start := time.Now()
+			now := func() int64 { return int64(time.Since(start)) }
+			p := newPacer(s, now, make(chan struct{}))
+			defer p.close()
+			cpu0 := ProcessCPU()
+			for i := range uint64(b.N) {
+				p.wait(s.At(i))
+			}
+			b.ReportMetric(float64(ProcessCPU()-cpu0)/float64(b.N), "cpu-ns/msg")
+		})
+	}
 }

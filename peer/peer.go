@@ -221,7 +221,8 @@ func (r *runner) measurements() []measurement {
 			name:  EndToEnd,
 			title: "End-to-end latency, one message in flight",
 			peer:  EndToEndLatency,
-			settings: fmt.Sprintf("one producer and one consumer on a new topic of 1 partition, 100-byte records, acks=all, linger 0; each message "+
+			settings: fmt.Sprintf("one producer and one consumer on a new topic of 1 partition, 100-byte records, acks=all, linger 0, "+
+				"fetch.max.wait 0 (EndToEndLatency sets both, whatever its properties file says); each message "+
 				"sent once the previous one is acknowledged (bench: rate max, max_in_flight 1; EndToEndLatency sends, waits for the "+
 				"acknowledgement, then for the consumer to return the record); latency from the send to the consumer's receipt, every "+
 				"message counted from the first (bench warm-up 0 s). %d messages for EndToEndLatency, then bench for as long as it took. "+
@@ -233,6 +234,8 @@ func (r *runner) measurements() []measurement {
 				{"p50_whole_ms", "p50 in whole ms, truncated (EndToEndLatency's resolution)", "lower"},
 				{"p99_ms", "p99, ms", "lower"},
 				{"p999_ms", "p99.9, ms", "lower"},
+				{"ack_mean_ms", "acknowledgement mean, ms (bench only: send to ack)", "lower"},
+				{"ack_p50_ms", "acknowledgement p50, ms (bench only)", "lower"},
 				{kRecords, "messages", ""},
 			},
 			run: r.endToEnd,
@@ -435,15 +438,17 @@ kafka:
   acks: all
   idempotence: true
   linger: 0s
+  fetch_max_wait: 0s
 `, max(sending, time.Second))
 	b, res, err := r.bench(ctx, EndToEnd, rep, sc)
 	if err != nil {
 		return samples, err
 	}
-	l := res.Latency.EndToEnd
+	l, ack := res.Latency.EndToEnd, res.Latency.Publish
 	return append(samples, Sample{Tool: "bench", Rep: rep, Output: b.file, Values: map[string]float64{
 		"mean_ms": l.Mean / 1e3, "p50_ms": l.P50 / 1e3, "p50_whole_ms": math.Floor(l.P50 / 1e3),
 		"p99_ms": l.P99 / 1e3, "p999_ms": l.P999 / 1e3, kRecords: float64(l.Count),
+		"ack_mean_ms": ack.Mean / 1e3, "ack_p50_ms": ack.P50 / 1e3,
 	}}), nil
 }
 

@@ -76,7 +76,14 @@ func throughputFigures() []figure {
 		{"received msg/s", "received_msgs_per_s", num, func(r *Result) (float64, bool) { return r.Throughput.ReceivedMsgsPerS, true }},
 		{"received MB/s", "received_mb_per_s", num, func(r *Result) (float64, bool) { return r.Throughput.ReceivedMBPerS, true }},
 		{"bench CPU, % of one core", "client_cpu_percent", num, cpuPercent},
+		{"bench peak memory (RSS), MiB", "client_peak_rss_mib", num, peakRSS},
 	}
+}
+
+// peakRSS is the bench process's peak resident memory in MiB; a run that did not
+// record it has none.
+func peakRSS(r *Result) (float64, bool) {
+	return float64(r.ClientPeakRSSBytes) / (1 << 20), r.ClientPeakRSSBytes > 0
 }
 
 func cpuPercent(r *Result) (float64, bool) {

@@ -86,9 +86,10 @@ func makeResult(f fixture) (*Result, error) {
 	m := &bench.Measurements{
 		StartedAt: f.start, EndedAt: f.start.Add(41 * time.Second),
 		MeasuredSeconds: 30, SentInWindow: measured, ReceivedInWindow: measured,
-		Counts:     bench.Counts{Requested: all, Sent: all, Acked: all, Received: all},
-		CPUSeconds: 4.1 + float64(f.seed%3)/10,
-		Publish:    bench.NewHistogram(), EndToEnd: bench.NewHistogram(),
+		Counts:       bench.Counts{Requested: all, Sent: all, Acked: all, Received: all},
+		CPUSeconds:   4.1 + float64(f.seed%3)/10,
+		PeakRSSBytes: int64(40+f.seed%4) << 20,
+		Publish:      bench.NewHistogram(), EndToEnd: bench.NewHistogram(),
 		Service: bench.NewHistogram(), SendLag: bench.NewHistogram(),
 	}
 	rnd := rand.New(rand.NewPCG(f.seed, 42))

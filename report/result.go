@@ -51,8 +51,11 @@ type Result struct {
 	Throughput   Throughput       `json:"throughput"`
 	Latency      Latencies        `json:"latency"`
 	// ClientCPUSeconds is the CPU time of the bench process during the run.
-	ClientCPUSeconds float64          `json:"client_cpu_seconds"`
-	Intervals        []bench.Interval `json:"intervals"`
+	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
+	// ClientPeakRSSBytes is the most memory the bench process held resident during the
+	// run; 0 where it is not known (not Linux, or a result written before it was kept).
+	ClientPeakRSSBytes int64            `json:"client_peak_rss_bytes"`
+	Intervals          []bench.Interval `json:"intervals"`
 	// Probes are the broker's answers to the scenario's probes (retention, encryption).
 	Probes []bench.Probe `json:"probes,omitempty"`
 	// Actions are the scenario's timeline as it happened (scale, restart the broker,
@@ -186,6 +189,7 @@ func (r *Result) FromMeasurements(m *bench.Measurements) error {
 	r.Errors = m.Errors
 	r.Intervals = m.Intervals
 	r.ClientCPUSeconds = m.CPUSeconds
+	r.ClientPeakRSSBytes = m.PeakRSSBytes
 	r.Probes, r.Actions, r.Partitions, r.Replay, r.Backlog = m.Probes, m.Actions, m.Partitions, m.Replay, m.Backlog
 	if !r.Scenario.Workload.Rate.Max {
 		rate := r.Scenario.Workload.Rate.PerSecond

@@ -22,8 +22,12 @@ var Registration = drivers.Registration{
 // ErrClosed fails the messages a producer still held when it was closed.
 var ErrClosed = errors.New("loopback producer closed")
 
-// batchSize is how many messages a producer's pump hands to a consumer at once.
-const batchSize = 512
+// batchSize is how many messages a producer's pump hands to a consumer at once, and
+// consumerQueue how many batches a consumer's queue holds.
+const (
+	batchSize     = 512
+	consumerQueue = 64
+)
 
 type driver struct {
 	topo drivers.Topology
@@ -45,7 +49,7 @@ func (d *driver) Close()                         {}
 var ErrNoLog = errors.New("loopback keeps no log: a consumer started after the producers would read nothing (workload.consume: after, or consumers started again, need a broker)")
 
 func (d *driver) NewConsumer(_ context.Context, id int) (drivers.Consumer, error) {
-	c := &consumer{in: make(chan *batch, 64)}
+	c := &consumer{in: make(chan *batch, consumerQueue)}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.producing {
@@ -105,10 +109,14 @@ func (p *producer) Send(_ context.Context, m *drivers.Message) {
 		return
 	}
 	p.pending = append(p.pending, m)
+	// A busy pump looks at pending again before it waits: only an idle one needs waking.
+	idle := !p.busy
 	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
+	if idle {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -117,7 +125,10 @@ func (p *producer) pump() {
 	defer close(p.done)
 	var work []*drivers.Message
 	out := make([]*batch, len(p.consumers))
-	free := make(chan *batch, 2*len(p.consumers)+2)
+	// Room for every batch this producer can have out at once: a full queue, one being
+	// read and one being filled per consumer. A batch that came back to a full free
+	// list would be garbage, and the next one allocated anew.
+	free := make(chan *batch, (consumerQueue+2)*len(p.consumers))
 	for {
 		p.mu.Lock()
 		work, p.pending = p.pending, work[:0]
@@ -140,7 +151,7 @@ func (p *producer) pump() {
 				ci := part % len(p.consumers)
 				b := out[ci]
 				if b == nil {
-					b = getBatch(free)
+					b = getBatch(free, len(m.Value))
 					out[ci] = b
 				}
 				b.data = append(b.data, m.Value...)
@@ -179,13 +190,20 @@ func (p *producer) hand(ci int, b *batch) bool {
 	}
 }
 
-func getBatch(free chan *batch) *batch {
+// getBatch takes a batch from free, or makes one with room for a full batch of
+// messages of size bytes.
+func getBatch(free chan *batch, size int) *batch {
 	select {
 	case b := <-free:
 		b.data, b.ends, b.partitions = b.data[:0], b.ends[:0], b.partitions[:0]
 		return b
 	default:
-		return &batch{free: free}
+		return &batch{
+			data:       make([]byte, 0, batchSize*size),
+			ends:       make([]int, 0, batchSize),
+			partitions: make([]int32, 0, batchSize),
+			free:       free,
+		}
 	}
 }
 
