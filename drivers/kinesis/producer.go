@@ -44,11 +44,12 @@ func (d *Driver) NewProducer(ctx context.Context, id int, ack drivers.AckFunc) (
 	life, cancel := context.WithCancel(context.Background())
 	p := &producer{
 		d: d, set: d.set, ack: ack, shards: sm,
-		in:     make(chan *drivers.Message, 1024),
-		slots:  make(chan struct{}, d.set.MaxInFlight),
-		life:   life,
-		cancel: cancel,
-		rng:    rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano()))),
+		in:      make(chan *drivers.Message, 1024),
+		slots:   make(chan struct{}, d.set.MaxInFlight),
+		drained: make(chan struct{}, 1),
+		life:    life,
+		cancel:  cancel,
+		rng:     rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano()))),
 	}
 	if d.set.Aggregation {
 		p.aggs = make([]*aggregate, sm.len())
@@ -84,6 +85,10 @@ type producer struct {
 	loops   sync.WaitGroup // the batcher or put loop
 	calls   sync.WaitGroup // put calls, retries included
 	pending atomic.Int64   // messages given to Send and not yet acknowledged or failed
+	// drained holds a token when pending has dropped to zero since a Flush last looked:
+	// Flush waits on it instead of polling pending, which woke the process hundreds of
+	// times a second for as long as a slow endpoint took to answer.
+	drained chan struct{}
 
 	putCalls, recordsPut, throttled, retried, failed atomic.Int64
 }
@@ -395,7 +400,17 @@ func (p *producer) done(msgs []*drivers.Message, err error) {
 		p.ack(m, err)
 	}
 	p.ackMu.Unlock()
-	p.pending.Add(-int64(len(msgs)))
+	if p.pending.Add(-int64(len(msgs))) == 0 {
+		p.signalDrained()
+	}
+}
+
+// signalDrained leaves a token for Flush, unless one is already waiting.
+func (p *producer) signalDrained() {
+	select {
+	case p.drained <- struct{}{}:
+	default:
+	}
 }
 
 // Flush sends what the batcher holds and waits until every message is acknowledged or
@@ -406,15 +421,16 @@ func (p *producer) Flush(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("kinesis producer: flushing: %w", ctx.Err())
 	}
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
+	// A token may be stale (pending dropped to zero, then rose again): look again.
 	for p.pending.Load() > 0 {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("kinesis producer: %d messages still unacknowledged: %w", p.pending.Load(), ctx.Err())
-		case <-t.C:
+		case <-p.drained:
 		}
 	}
+	// Pass the token on, for any other Flush waiting at the same time.
+	p.signalDrained()
 	return nil
 }
 

@@ -233,3 +233,41 @@ func TestPutRecordCountsThrottles(t *testing.T) {
 		t.Errorf("counts %v, want %v", counts, want)
 	}
 }
+
+func TestFlushesAtOnceAllReturn(t *testing.T) {
+	f := &fakeKinesis{reject: func(string, int) string { return "" }, attempts: map[string]int{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	set := fastRetries(kinesis.ProducePutRecords)
+	d, err := kinesis.Open(context.Background(), drivers.Config{Address: srv.URL, Settings: set,
+		Topology: drivers.Topology{Name: "fake", Partitions: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	p, err := d.NewProducer(context.Background(), 0, func(*drivers.Message, error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i := range 10 {
+		p.Send(context.Background(), &drivers.Message{Value: fmt.Appendf(nil, "m%d", i), Partition: -1})
+	}
+	// Flush waits for a signal that the last message is in, not on a clock: each of
+	// several waiting at once must get it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errs := make(chan error, 3)
+	for range cap(errs) {
+		go func() { errs <- p.Flush(ctx) }()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	// And once more, with nothing pending.
+	if err := p.Flush(ctx); err != nil {
+		t.Error(err)
+	}
+}
