@@ -92,8 +92,9 @@ func (s *Settings) Validate(report func(field, msg string)) {
 	if d := s.DeliveryTimeout.D(); d < time.Second || d > time.Hour {
 		report("delivery_timeout", "must be from 1s to 1h")
 	}
-	if d := s.FetchMaxWait.D(); d < 0 || d > time.Minute {
-		report("fetch_max_wait", "must be from 0 to 1m")
+	// franz-go refuses less than 10 ms (a client that never waits would poll in a loop).
+	if d := s.FetchMaxWait.D(); d < 10*time.Millisecond || d > time.Minute {
+		report("fetch_max_wait", "must be from 10ms (the least franz-go accepts) to 1m")
 	}
 	if s.FetchMinBytes < 1 || s.FetchMinBytes > 64<<20 {
 		report("fetch_min_bytes", "must be from 1 to 67108864")
