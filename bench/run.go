@@ -322,8 +322,8 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	}
 	rctx, cancelReady := context.WithTimeout(ctx, readyTimeout)
 	for i, c := range consumers {
-		if r.after {
-			break
+		if c.c == nil {
+			continue // not started yet (workload.consume: after)
 		}
 		if err := c.c.WaitReady(rctx); err != nil {
 			cancelReady()
@@ -360,7 +360,7 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 	logf("load started: %s warm-up, then %s measured", s.Warmup, s.Duration)
 
 	for _, c := range consumers {
-		if !r.after {
+		if c.c != nil {
 			c.start(cctx)
 		}
 	}
