@@ -30,7 +30,7 @@ func TestPeerUsage(t *testing.T) {
 // stall must show in bench's latency. The figures themselves are docs/performance.md's
 // business, measured on a quiet machine: here the machine is busy with the tests.
 func TestPeer(t *testing.T) {
-	needUpBrokers(t, "bench peer pauses the broker of 'bench brokers up' for its stall")
+	needUpKafka(t, "bench peer pauses the broker of 'bench brokers up' for its stall")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bench")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
