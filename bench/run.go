@@ -463,12 +463,12 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 // producers had acknowledged (delivered), or until ctx is done; then it says whether
 // messages were still arriving in the last second.
 func waitDelivered(ctx context.Context, producers []*producer, consumers []*consumer) (delivered, stillArriving bool) {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	last, lastChange := int64(-1), time.Now()
 	if len(consumers) == 0 {
 		return true, false // nothing is read: nothing to wait for
 	}
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	last, lastChange := int64(-1), time.Now()
 	for {
 		n := tally(producers, consumers)
 		if n.received >= n.acked {

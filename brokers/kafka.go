@@ -244,7 +244,7 @@ func (c kafkaConfig) formatStorage(ctx context.Context, java, dataDir, configPat
 	args = append(args, sec.scramArgs()...)
 	if out, err := runTool(ctx, c.note("kafka storage tool"), dataDir, java, args...); err != nil {
 		out = strings.ReplaceAll(out, sec.password, "[hidden]")
-		return fmt.Errorf("format kafka storage in %s: %w%s", dataDir, err, indentTail(out, 25))
+		return fmt.Errorf("format kafka storage in %s: %w%s", dataDir, err, OutputTail(out, 25))
 	}
 	return nil
 }

@@ -78,7 +78,7 @@ func (c kafkaConfig) makeKafkaSecurity(ctx context.Context, java, dataDir string
 	for _, args := range steps {
 		if out, err := runTool(ctx, c.note("kafka keytool"), dir, keytool, args...); err != nil {
 			return s, fmt.Errorf("keytool %s (certificate for the local broker's TLS listener): %w%s",
-				args[0], err, indentTail(out, 10))
+				args[0], err, OutputTail(out, 10))
 		}
 	}
 	return s, nil

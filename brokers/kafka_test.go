@@ -396,7 +396,7 @@ func TestLastLines(t *testing.T) {
 	if got := lastLines(in, 10); got[0] != "[ERROR] one" {
 		t.Errorf("ANSI not stripped: %q", got[0])
 	}
-	if indentTail("  \n", 5) != "" {
+	if OutputTail("  \n", 5) != "" {
 		t.Error("blank output gives a non-empty tail")
 	}
 }

@@ -110,12 +110,12 @@ func (c kafkaConfig) fetchJars(ctx context.Context, tmp string) error {
 	out, err := runTool(ctx, c.note("mvn fetching the kafka jars"), tmp, mvn, "-B", "-q", "dependency:copy-dependencies")
 	if err != nil {
 		return fmt.Errorf("fetch %s %s jars: mvn dependency:copy-dependencies in %s: %w%s",
-			KafkaProduct, c.version, tmp, err, indentTail(out, 25))
+			KafkaProduct, c.version, tmp, err, OutputTail(out, 25))
 	}
 	jars, err := filepath.Glob(filepath.Join(tmp, libsDir, "*.jar"))
 	if err != nil || !hasJar(jars, "kafka_2.13-"+c.version+".jar") {
 		return fmt.Errorf("fetch %s %s jars: mvn succeeded but %s has no kafka_2.13-%s.jar%s",
-			KafkaProduct, c.version, filepath.Join(tmp, libsDir), c.version, indentTail(out, 25))
+			KafkaProduct, c.version, filepath.Join(tmp, libsDir), c.version, OutputTail(out, 25))
 	}
 	if err := os.WriteFile(filepath.Join(tmp, markerFile), []byte(pomDigest()+"\n"), 0o644); err != nil {
 		return fmt.Errorf("write kafka jar cache marker: %w", err)

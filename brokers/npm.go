@@ -114,10 +114,10 @@ func (c kinesisConfig) npmInstall(ctx context.Context, tmp string) error {
 		"--save-exact", spec)
 	if err != nil {
 		return fmt.Errorf("install %s %s: npm install %s in %s: %w%s",
-			KinesisProduct, KinesisVersion, spec, tmp, err, indentTail(out, 25))
+			KinesisProduct, KinesisVersion, spec, tmp, err, OutputTail(out, 25))
 	}
 	if err := checkKinesisInstall(tmp); err != nil {
-		return fmt.Errorf("install %s %s: npm succeeded but %w%s", KinesisProduct, KinesisVersion, err, indentTail(out, 25))
+		return fmt.Errorf("install %s %s: npm succeeded but %w%s", KinesisProduct, KinesisVersion, err, OutputTail(out, 25))
 	}
 	c.logf("installed %s into %s in %s", spec, c.versionDir(), time.Since(start).Round(100*time.Millisecond))
 	return nil
@@ -134,7 +134,7 @@ func lookNode(ctx context.Context) (string, error) {
 	defer cancel()
 	out, err := runTool(ctx, nil, "", p, "--version")
 	if err != nil {
-		return "", fmt.Errorf("%s --version: %w%s", p, err, indentTail(out, 5))
+		return "", fmt.Errorf("%s --version: %w%s", p, err, OutputTail(out, 5))
 	}
 	major, ok := nodeMajor(out)
 	if !ok {

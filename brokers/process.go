@@ -210,7 +210,7 @@ func logTail(path string, n int) string {
 	if err != nil {
 		return ""
 	}
-	return "\n  last lines of the broker log:" + strings.ReplaceAll(indentTail(string(b), n), "\n    ", "\n    | ")
+	return "\n  last lines of the broker log:" + strings.ReplaceAll(OutputTail(string(b), n), "\n    ", "\n    | ")
 }
 
 // spawn starts cmd as a broker, its stdout and stderr appended to logPath, and polls ready

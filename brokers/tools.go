@@ -99,7 +99,7 @@ func runMeasured(ctx context.Context, note *procNote, dir, prog string, args ...
 
 // indentTail returns the last n non-empty lines of out, each on its own indented line, for
 // appending to an error message; empty if out is blank.
-func indentTail(out string, n int) string {
+func OutputTail(out string, n int) string {
 	lines := lastLines(out, n)
 	if len(lines) == 0 {
 		return ""

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"streambench/brokers"
 )
 
 // The peers: command-line tools of Apache Kafka, in the org.apache.kafka:kafka-tools
@@ -117,12 +119,8 @@ func floats(ss []string) []float64 {
 
 // tail quotes the last lines of a tool's output for an error.
 func tail(out string) string {
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if len(lines) > 8 {
-		lines = lines[len(lines)-8:]
+	if t := brokers.OutputTail(out, 8); t != "" {
+		return "; its last lines:" + t
 	}
-	if len(lines) == 0 || lines[0] == "" && len(lines) == 1 {
-		return "; it printed nothing"
-	}
-	return "; its last lines:\n    " + strings.Join(lines, "\n    ")
+	return "; it printed nothing"
 }
