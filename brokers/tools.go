@@ -97,8 +97,8 @@ func runMeasured(ctx context.Context, note *procNote, dir, prog string, args ...
 	return r, proc.waitErr
 }
 
-// indentTail returns the last n non-empty lines of out, each on its own indented line, for
-// appending to an error message; empty if out is blank.
+// OutputTail returns the last n non-empty lines of a program's output, each on its own
+// indented line, for appending to an error message; empty if out is blank.
 func OutputTail(out string, n int) string {
 	lines := lastLines(out, n)
 	if len(lines) == 0 {
