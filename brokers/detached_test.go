@@ -50,7 +50,7 @@ var detachedKinds = []detachedKind{
 		}),
 	kindOf("kinesis",
 		func(cache, state string) detached[KinesisState] {
-			return KinesisOptions{CacheDir: cache, StateDir: state}.detached()
+			return KinesisOptions{Engine: EngineKinesisMock, CacheDir: cache, StateDir: state}.detached()
 		},
 		func(pid int, dataDir string) KinesisState {
 			return KinesisState{Product: KinesisProduct, Version: KinesisVersion, Endpoint: "http://127.0.0.1:1",
@@ -106,7 +106,7 @@ func TestStaleState(t *testing.T) {
 }
 
 func TestDetachedBadOptions(t *testing.T) {
-	o := KinesisOptions{Port: 70000, StateDir: t.TempDir()}
+	o := KinesisOptions{Engine: EngineKinesisMock, Port: 70000, StateDir: t.TempDir()}
 	_, _, upErr := UpKinesis(t.Context(), o)
 	_, _, statusErr := KinesisStatus(t.Context(), o)
 	downErr := DownKinesis(t.Context(), o)
@@ -153,7 +153,7 @@ func TestDetachedBrokersApart(t *testing.T) {
 	defer unlock()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	if err := DownKinesis(ctx, KinesisOptions{CacheDir: cache, StateDir: state}); err != nil {
+	if err := DownKinesis(ctx, KinesisOptions{Engine: EngineKinesisMock, CacheDir: cache, StateDir: state}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(kafkaPath); err != nil {

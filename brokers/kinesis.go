@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,20 +14,26 @@ import (
 )
 
 const (
-	// KinesisProduct is the product name of the local Kinesis engine StartKinesis and
-	// UpKinesis run: kinesis-mock, an emulator of the Kinesis Data Streams API.
+	// KinesisProduct is the product name of kinesis-mock, the emulator of the Kinesis Data
+	// Streams API that LocalStack runs, and one of the two local engines this package
+	// starts (EngineKinesisMock).
 	KinesisProduct = "kinesis-mock"
 	// KinesisVersion is the kinesis-mock release this package installs and runs, from the
 	// npm package kinesis-local of the same version.
 	KinesisVersion = "0.6.2"
 	// EnvKinesisEndpoint names an existing Kinesis endpoint URL to use instead of a local
-	// engine, such as "http://127.0.0.1:4568".
+	// engine, such as "http://127.0.0.1:4569".
 	EnvKinesisEndpoint = "BENCH_KINESIS_ENDPOINT"
+	// EnvKinesisEngine picks the local Kinesis engine when neither a flag nor the scenario
+	// does: ferrokinesis or kinesis-mock.
+	EnvKinesisEngine = "BENCH_KINESIS_ENGINE"
 )
 
-// Defaults for KinesisOptions fields left zero.
+// Defaults for KinesisOptions fields left zero. Each engine has its own default port, so
+// that both can be up at once.
 const (
-	DefaultKinesisPort         = 4568
+	DefaultKinesisPort         = 4568 // kinesis-mock's plain HTTP port, HTTPS on the port below
+	DefaultFerrokinesisPort    = 4569
 	DefaultKinesisStartTimeout = 30 * time.Second
 
 	// kinesisStopGrace is short because kinesis-mock, on SIGTERM, waits for its clients to
@@ -39,25 +43,36 @@ const (
 	kinesisStopGrace = 3 * time.Second
 )
 
-// KinesisOptions configures a local kinesis-mock. The zero value asks for the defaults:
-// plain HTTP on port 4568 and HTTPS on 4567.
+// KinesisOptions configures a local Kinesis engine. The zero value asks for the defaults:
+// the default engine (see KinesisEngineChoice) on its default port, AWS's write quotas
+// enforced where the engine can.
 //
-// kinesis-mock has no setting for the address it binds: it listens on all interfaces,
-// so a machine's firewall, not this package, keeps it off the network. Clients here
-// always reach it through 127.0.0.1.
+// Neither engine has a setting for the address it binds: both listen on all interfaces,
+// so a machine's firewall, not this package, keeps them off the network. Clients here
+// always reach them through 127.0.0.1.
 type KinesisOptions struct {
+	// Engine is EngineFerrokinesis or EngineKinesisMock; empty means $BENCH_KINESIS_ENGINE,
+	// and failing that ferrokinesis where it is built or cargo can build it, else
+	// kinesis-mock.
+	Engine string
+	// NoQuotas starts ferrokinesis without AWS's per-shard write quotas (1 MiB/s and
+	// 1,000 records/s); kinesis-mock enforces none in any case.
+	NoQuotas bool
 	// CacheDir holds the installed package and run-scoped data directories. Empty means
 	// $BENCH_CACHE_DIR, or os.UserCacheDir()/streambench when that is unset.
 	CacheDir string
 	// StateDir holds the state file and data of a detached engine. Empty means
 	// $BENCH_STATE_DIR, or <CacheDir>/state when that is unset.
 	StateDir string
-	// Port serves the API over plain HTTP, the endpoint clients use; 0 means 4568.
+	// Port serves the API over plain HTTP, the endpoint clients use; 0 means
+	// $BENCH_KINESIS_PORT, else the engine's default (4569 for ferrokinesis, 4568 for
+	// kinesis-mock).
 	Port int
 	// TLSPort serves the API over HTTPS with a self-signed certificate. kinesis-mock always
 	// opens it; nothing here uses it. 0 means the port below Port (4567 by default).
+	// ferrokinesis serves plain HTTP only.
 	TLSPort int
-	// FreePorts picks two unused ports instead of Port and TLSPort, so that tests can run
+	// FreePorts picks unused ports instead of Port and TLSPort, so that tests can run
 	// beside an engine on the default ports.
 	FreePorts bool
 	// StartTimeout bounds the wait for the engine to answer; 0 means 30s.
@@ -71,9 +86,18 @@ type KinesisOptions struct {
 	Log io.Writer
 }
 
+// WantsWriteQuotas reports whether an engine started with o enforces AWS's write quotas:
+// ferrokinesis unless NoQuotas. o.Engine must be resolved (see KinesisEngineChoice).
+func (o KinesisOptions) WantsWriteQuotas() bool {
+	return o.Engine == EngineFerrokinesis && !o.NoQuotas
+}
+
 // kinesisConfig is KinesisOptions with every default resolved and every value checked.
 type kinesisConfig struct {
 	baseConfig
+	engine kinesisEngine
+	// quotas is true when the engine is to enforce AWS's write quotas (ferrokinesis only).
+	quotas  bool
 	port    int
 	tlsPort int
 }
@@ -83,14 +107,13 @@ type kinesisConfig struct {
 func (o KinesisOptions) resolve() (kinesisConfig, error) {
 	c := kinesisConfig{
 		baseConfig: baseConfig{
+			// Named for the engine once it is chosen, which needs the cache directory.
 			name:         "kinesis",
 			cacheDir:     o.CacheDir,
 			stateDir:     o.StateDir,
 			freePorts:    o.FreePorts,
 			startTimeout: o.StartTimeout,
 			log:          o.Log,
-			stopGrace:    kinesisStopGrace,
-			killNote:     " (it waits for clients to close idle connections; it keeps nothing on disk, so nothing is lost)",
 		},
 		port:    o.Port,
 		tlsPort: o.TLSPort,
@@ -99,15 +122,20 @@ func (o KinesisOptions) resolve() (kinesisConfig, error) {
 	if c.baseConfig, err = c.baseConfig.resolve(DefaultKinesisStartTimeout); err != nil {
 		return c, err
 	}
+	if c.engine, _, err = chooseEngine(o.Engine, c.cacheDir); err != nil {
+		return c, err
+	}
+	c.quotas = c.engine.quotas() && !o.NoQuotas
+	c.name, c.stopGrace, c.killNote = c.engine.files(), c.engine.stopGrace(), c.engine.killNote()
 	if c.port == 0 {
 		if c.port, err = portFromEnv(EnvKinesisPort); err != nil {
 			return c, err
 		}
 	}
 	if c.port == 0 {
-		c.port = DefaultKinesisPort
+		c.port = c.engine.defaultPort()
 	}
-	if c.tlsPort == 0 {
+	if c.tlsPort == 0 && c.engine.tls() {
 		c.tlsPort = c.port - 1
 	}
 	if !c.freePorts {
@@ -118,49 +146,61 @@ func (o KinesisOptions) resolve() (kinesisConfig, error) {
 	return c, nil
 }
 
-// ports are the ports kinesis-mock listens on, on all interfaces.
+// ports are the ports the engine listens on, on all interfaces.
 func (c kinesisConfig) ports() []namedPort {
+	if !c.engine.tls() {
+		return []namedPort{{"HTTP", c.port}}
+	}
 	return []namedPort{{"HTTP", c.port}, {"HTTPS", c.tlsPort}}
 }
 
-// choosePorts returns the HTTP and HTTPS ports to use, checking that both can be bound on
-// all interfaces right now, as kinesis-mock binds them.
+// choosePorts returns the HTTP and HTTPS ports to use (tlsPort 0 for an engine without
+// HTTPS), checking that they can be bound on all interfaces right now, as the engines bind
+// them.
 func (c kinesisConfig) choosePorts() (port, tlsPort int, err error) {
-	return c.choosePair("", c.ports())
+	ports, err := choosePorts(c.name, "", c.freePorts, c.ports())
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(ports) > 1 {
+		tlsPort = ports[1]
+	}
+	return ports[0], tlsPort, nil
 }
 
-// Kinesis is a kinesis-mock started by StartKinesis for the length of one run. It is tied
-// to the calling process: Stop ends it, and on Linux it is killed if that process dies
-// first. It keeps its streams in memory only: each start begins empty.
+// Kinesis is a local Kinesis engine started by StartKinesis for the length of one run. It
+// is tied to the calling process: Stop ends it, and on Linux it is killed if that process
+// dies first. It keeps its streams in memory only: each start begins empty.
 type Kinesis struct {
 	info KinesisState
 	run  *runScoped
 }
 
 // Endpoint returns the URL of the Kinesis API over plain HTTP, such as
-// "http://127.0.0.1:4568". Clients must still sign their requests (any credentials do)
+// "http://127.0.0.1:4569". Clients must still sign their requests (any credentials do)
 // and name a region.
 func (k *Kinesis) Endpoint() string { return k.info.Endpoint }
 
-// PID returns the process id of the engine's node process.
+// PID returns the process id of the engine.
 func (k *Kinesis) PID() int { return k.info.PID }
 
 // LogPath returns the file that receives the engine's stdout and stderr.
 func (k *Kinesis) LogPath() string { return k.info.LogPath }
 
-// Version returns the kinesis-mock release running, such as "0.6.2".
+// Version returns the engine's release, such as "0.7.0".
 func (k *Kinesis) Version() string { return k.info.Version }
 
-// Product returns "kinesis-mock".
+// Product returns the engine's name: "ferrokinesis" or "kinesis-mock".
 func (k *Kinesis) Product() string { return k.info.Product }
 
 // Info returns everything known about the running engine.
 func (k *Kinesis) Info() KinesisState { return k.info }
 
-// StartKinesis installs kinesis-mock if needed (see EnsureKinesisMock), starts it with a
-// fresh data directory under the cache directory as its working directory, and returns
-// once it answers the Kinesis API. ctx bounds the start only (install, wait); the engine
-// then runs until Stop, which also removes the data directory. The caller must call Stop.
+// StartKinesis installs the engine if needed (kinesis-mock with npm, ferrokinesis with
+// cargo: see EnsureKinesisEngine), starts it with a fresh data directory as its working
+// directory, and returns once it answers the Kinesis API. ctx bounds the start only
+// (install, wait); the engine then runs until Stop, which also removes the data
+// directory. The caller must call Stop.
 func StartKinesis(ctx context.Context, o KinesisOptions) (*Kinesis, error) {
 	c, err := o.resolve()
 	if err != nil {
@@ -175,24 +215,21 @@ func StartKinesis(ctx context.Context, o KinesisOptions) (*Kinesis, error) {
 	return &Kinesis{info: info, run: run}, nil
 }
 
-// Stop shuts the engine down: SIGTERM, up to 3s (or until ctx ends) for a clean
+// Stop shuts the engine down: SIGTERM, a few seconds (or until ctx ends) for a clean
 // shutdown, then SIGKILL to its whole process group. The grace is short because
 // kinesis-mock waits on SIGTERM until its clients close their idle connections, which
-// they may never do; its streams live in memory only, so the SIGKILL loses nothing. Stop
-// then removes the data directory. Calling Stop again does nothing more.
+// they may never do; the streams of either engine live in memory only, so the SIGKILL
+// loses nothing. Stop then removes the data directory. Calling Stop again does nothing
+// more.
 func (k *Kinesis) Stop(ctx context.Context) error {
 	return k.run.stop(ctx)
 }
 
-// launch starts kinesis-mock with dataDir as its working directory, returning once it
+// launch starts the engine with dataDir as its working directory, returning once it
 // answers. bound ties it to this process (run-scoped); otherwise it is detached. On error
 // nothing is left running.
 func (c kinesisConfig) launch(ctx context.Context, dataDir string, bound bool) (*child, KinesisState, error) {
-	node, err := lookNode(ctx)
-	if err != nil {
-		return nil, KinesisState{}, err
-	}
-	if err := c.ensureInstalled(ctx); err != nil {
+	if err := c.engine.ensureInstalled(ctx, c); err != nil {
 		return nil, KinesisState{}, err
 	}
 	port, tlsPort, err := c.choosePorts()
@@ -200,20 +237,21 @@ func (c kinesisConfig) launch(ctx context.Context, dataDir string, bound bool) (
 		return nil, KinesisState{}, err
 	}
 	info := KinesisState{
-		Product:  KinesisProduct,
-		Version:  KinesisVersion,
-		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
-		Port:     port,
-		TLSPort:  tlsPort,
-		DataDir:  dataDir,
-		Script:   c.script(),
-		LogPath:  filepath.Join(dataDir, logFileName(c.name)),
+		Product:     c.engine.product(),
+		Version:     c.engine.version(),
+		Endpoint:    "http://127.0.0.1:" + strconv.Itoa(port),
+		Port:        port,
+		TLSPort:     tlsPort,
+		WriteQuotas: c.quotas,
+		DataDir:     dataDir,
+		LogPath:     filepath.Join(dataDir, logFileName(c.name)),
 	}
-	cmd := exec.Command(node, info.Script)
+	cmd, err := c.engine.command(ctx, c, &info)
+	if err != nil {
+		return nil, info, err
+	}
 	cmd.Dir = dataDir
-	cmd.Env = kinesisEnv(os.Environ(), info.Port, info.TLSPort, c.certPath())
-	c.logf("starting %s %s at %s (HTTPS on port %d, log %s)…", KinesisProduct, KinesisVersion,
-		info.Endpoint, info.TLSPort, info.LogPath)
+	c.logf("starting %s at %s (%s, log %s)…", info.label(), info.Endpoint, info.quotaText(), info.LogPath)
 	start := time.Now()
 	proc, err := c.spawn(ctx, cmd, info.Endpoint, info.LogPath, bound, func(ctx context.Context) error {
 		return pingKinesis(ctx, info.Endpoint)
@@ -223,7 +261,7 @@ func (c kinesisConfig) launch(ctx context.Context, dataDir string, bound bool) (
 	}
 	info.PID = proc.pid
 	info.StartedAt = start.UTC().Truncate(time.Second)
-	c.logf("%s %s ready at %s in %s (pid %d)", KinesisProduct, KinesisVersion, info.Endpoint,
+	c.logf("%s ready at %s in %s (pid %d)", info.label(), info.Endpoint,
 		time.Since(start).Round(100*time.Millisecond), info.PID)
 	return proc, info, nil
 }

@@ -18,7 +18,7 @@ import (
 func TestKinesisResolve(t *testing.T) {
 	t.Setenv(EnvCacheDir, "/cache")
 	t.Setenv(EnvStateDir, "")
-	c, err := KinesisOptions{}.resolve()
+	c, err := KinesisOptions{Engine: EngineKinesisMock}.resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,16 +29,16 @@ func TestKinesisResolve(t *testing.T) {
 		t.Errorf("defaults = %+v", c)
 	}
 	t.Setenv(EnvStateDir, "/state")
-	if c, _ := (KinesisOptions{}).resolve(); c.stateDir != "/state" {
+	if c, _ := (KinesisOptions{Engine: EngineKinesisMock}).resolve(); c.stateDir != "/state" {
 		t.Errorf("state dir with %s set = %q", EnvStateDir, c.stateDir)
 	}
-	if c, _ := (KinesisOptions{Port: 24568}).resolve(); c.port != 24568 || c.tlsPort != 24567 {
+	if c, _ := (KinesisOptions{Engine: EngineKinesisMock, Port: 24568}).resolve(); c.port != 24568 || c.tlsPort != 24567 {
 		t.Errorf("ports from Port 24568 = %d, %d; want TLS on the port below", c.port, c.tlsPort)
 	}
-	if c, _ := (KinesisOptions{Port: 24568, TLSPort: 30000}).resolve(); c.tlsPort != 30000 {
+	if c, _ := (KinesisOptions{Engine: EngineKinesisMock, Port: 24568, TLSPort: 30000}).resolve(); c.tlsPort != 30000 {
 		t.Errorf("explicit TLS port = %d", c.tlsPort)
 	}
-	if _, err := (KinesisOptions{Port: 1, FreePorts: true}).resolve(); err != nil {
+	if _, err := (KinesisOptions{Engine: EngineKinesisMock, Port: 1, FreePorts: true}).resolve(); err != nil {
 		t.Errorf("ports are not checked with FreePorts: %v", err)
 	}
 
@@ -47,10 +47,10 @@ func TestKinesisResolve(t *testing.T) {
 		o    KinesisOptions
 		want string
 	}{
-		{"port range", KinesisOptions{Port: 70000}, "kinesis HTTP port 70000 out of range"},
-		{"no port below", KinesisOptions{Port: 1}, "kinesis HTTPS port 0 out of range"},
-		{"same ports", KinesisOptions{Port: 9000, TLSPort: 9000}, "both 9000"},
-		{"timeout", KinesisOptions{StartTimeout: -time.Second}, "kinesis start timeout -1s is negative"},
+		{"port range", KinesisOptions{Engine: EngineKinesisMock, Port: 70000}, "kinesis HTTP port 70000 out of range"},
+		{"no port below", KinesisOptions{Engine: EngineKinesisMock, Port: 1}, "kinesis HTTPS port 0 out of range"},
+		{"same ports", KinesisOptions{Engine: EngineKinesisMock, Port: 9000, TLSPort: 9000}, "both 9000"},
+		{"timeout", KinesisOptions{Engine: EngineKinesisMock, StartTimeout: -time.Second}, "kinesis start timeout -1s is negative"},
 	}
 	for _, tt := range bad {
 		_, err := tt.o.resolve()
@@ -67,7 +67,7 @@ func TestKinesisChoosePortsTaken(t *testing.T) {
 			t.Fatal(err)
 		}
 		taken := l.Addr().(*net.TCPAddr).Port
-		c, err := KinesisOptions{Port: taken, TLSPort: 1, CacheDir: t.TempDir()}.resolve()
+		c, err := KinesisOptions{Engine: EngineKinesisMock, Port: taken, TLSPort: 1, CacheDir: t.TempDir()}.resolve()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestKinesisChoosePortsTaken(t *testing.T) {
 		}
 	}
 
-	c, err := KinesisOptions{FreePorts: true, CacheDir: t.TempDir()}.resolve()
+	c, err := KinesisOptions{Engine: EngineKinesisMock, FreePorts: true, CacheDir: t.TempDir()}.resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestMissingNodeTools(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("PATH", pathWith(t, tt.tools))
-			o := KinesisOptions{CacheDir: t.TempDir(), StateDir: t.TempDir(), FreePorts: true}
+			o := KinesisOptions{Engine: EngineKinesisMock, CacheDir: t.TempDir(), StateDir: t.TempDir(), FreePorts: true}
 			_, ensureErr := EnsureKinesisMock(t.Context(), o)
 			_, startErr := StartKinesis(t.Context(), o)
 			_, _, upErr := UpKinesis(t.Context(), o)
@@ -219,7 +219,7 @@ func TestMissingNodeTools(t *testing.T) {
 func TestEnsureKinesisMockCaches(t *testing.T) {
 	npmRuns := toolRuns(t, "FAKE_NPM_RUNS")
 	t.Setenv("PATH", pathWith(t, map[string]string{"node": fakeNode, "npm": fakeNpm}))
-	o := KinesisOptions{CacheDir: t.TempDir()}
+	o := KinesisOptions{Engine: EngineKinesisMock, CacheDir: t.TempDir()}
 
 	script, err := EnsureKinesisMock(t.Context(), o)
 	if err != nil {
@@ -267,7 +267,7 @@ echo '{"name": "kinesis-local", "version": "9.9.9"}' > node_modules/kinesis-loca
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("PATH", pathWith(t, map[string]string{"node": fakeNode, "npm": tt.npm}))
-			o := KinesisOptions{CacheDir: t.TempDir()}
+			o := KinesisOptions{Engine: EngineKinesisMock, CacheDir: t.TempDir()}
 			_, err := EnsureKinesisMock(t.Context(), o)
 			errMentions(t, "EnsureKinesisMock", err, tt.want)
 			assertInstallFailed(t, o.CacheDir, "kinesis-local-0.6.2")
@@ -383,7 +383,7 @@ func TestStartKinesisFailures(t *testing.T) {
 			t.Setenv("FAKE_KINESIS", tt.kinesis)
 			t.Setenv("INITIALIZE_STREAMS", "not-for-us:1")
 			t.Setenv("PATH", pathWith(t, map[string]string{"node": fakeNode, "npm": fakeNpm}))
-			o := KinesisOptions{CacheDir: t.TempDir(), FreePorts: true, StartTimeout: time.Second}
+			o := KinesisOptions{Engine: EngineKinesisMock, CacheDir: t.TempDir(), FreePorts: true, StartTimeout: time.Second}
 			k, err := StartKinesis(t.Context(), o)
 			if err == nil {
 				k.Stop(t.Context())

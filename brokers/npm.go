@@ -30,20 +30,23 @@ const (
 // first time. Later calls only read the cache directory and need neither npm nor the
 // network; running the script still needs node.
 func EnsureKinesisMock(ctx context.Context, o KinesisOptions) (string, error) {
+	o.Engine = EngineKinesisMock
 	c, err := o.resolve()
 	if err != nil {
 		return "", err
 	}
-	if err := c.ensureInstalled(ctx); err != nil {
+	if err := c.ensureMockInstalled(ctx); err != nil {
 		return "", err
 	}
 	return c.script(), nil
 }
 
-// versionDir is where this kinesis-mock version is installed: an npm prefix directory.
-func (c kinesisConfig) versionDir() string {
-	return filepath.Join(c.cacheDir, kinesisPackage+"-"+KinesisVersion)
+// mockVersionDir is where this kinesis-mock version is installed: an npm prefix directory.
+func mockVersionDir(cacheDir string) string {
+	return filepath.Join(cacheDir, kinesisPackage+"-"+KinesisVersion)
 }
+
+func (c kinesisConfig) versionDir() string { return mockVersionDir(c.cacheDir) }
 
 // packageDir is the installed package inside an npm prefix directory.
 func packageDir(prefix string) string {
@@ -58,7 +61,7 @@ func (c kinesisConfig) certPath() string {
 	return filepath.Join(packageDir(c.versionDir()), "server.json")
 }
 
-func (c kinesisConfig) ensureInstalled(ctx context.Context) error {
+func (c kinesisConfig) ensureMockInstalled(ctx context.Context) error {
 	return install{
 		dir:   c.versionDir(),
 		what:  KinesisProduct,

@@ -47,15 +47,6 @@ func choosePorts(broker, host string, free bool, want []namedPort) ([]int, error
 	return ports, nil
 }
 
-// choosePair is choosePorts for a broker with two ports.
-func (c baseConfig) choosePair(host string, want []namedPort) (first, second int, err error) {
-	ports, err := choosePorts(c.name, host, c.freePorts, want)
-	if err != nil {
-		return 0, 0, err
-	}
-	return ports[0], ports[1], nil
-}
-
 // onHost says where a port is bound, for messages.
 func onHost(host string) string {
 	if host == "" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +20,15 @@ import (
 // a JVM of Maven's behind. If ctx ends first, the whole group is killed and the error is
 // ctx's rather than the signal's.
 func runTool(ctx context.Context, note *procNote, dir, prog string, args ...string) (string, error) {
-	r, err := runMeasured(ctx, note, dir, prog, args...)
+	r, err := runMeasured(ctx, note, toolCommand(dir, prog, args...), nil)
 	return r.Output, err
+}
+
+// toolCommand is the command that runs prog with args in dir.
+func toolCommand(dir, prog string, args ...string) *exec.Cmd {
+	cmd := exec.Command(prog, args...)
+	cmd.Dir = dir
+	return cmd
 }
 
 // ToolRun is what a program run by RunMeasured printed, and what it cost.
@@ -43,7 +51,7 @@ func RunMeasured(ctx context.Context, o KafkaOptions, prog string, args ...strin
 	if err != nil {
 		return ToolRun{}, err
 	}
-	return runMeasured(ctx, c.note(filepath.Base(prog)), "", prog, args...)
+	return runMeasured(ctx, c.note(filepath.Base(prog)), toolCommand("", prog, args...), nil)
 }
 
 // KafkaToolCommand is the command line that runs class, a main class of Kafka's jars
@@ -66,12 +74,16 @@ func KafkaToolCommand(ctx context.Context, o KafkaOptions, heapMB int, class str
 	return java, append(jvm, args...), nil
 }
 
-func runMeasured(ctx context.Context, note *procNote, dir, prog string, args ...string) (ToolRun, error) {
+// runMeasured runs cmd as runTool does. tee, if not nil, also receives the output as it
+// comes, from another goroutine.
+func runMeasured(ctx context.Context, note *procNote, cmd *exec.Cmd, tee io.Writer) (ToolRun, error) {
 	var out bytes.Buffer
-	cmd := exec.Command(prog, args...)
-	cmd.Dir = dir
-	cmd.Stdout = &out
-	cmd.Stderr = &out
+	w := io.Writer(&out)
+	if tee != nil {
+		w = io.MultiWriter(&out, tee)
+	}
+	cmd.Stdout = w
+	cmd.Stderr = w
 	// A grandchild that keeps the output open does not hold Wait up for long.
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()

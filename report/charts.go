@@ -231,10 +231,14 @@ func dashed(c color.Color) draw.LineStyle {
 	return draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
 }
 
-// legendName is how a chart's legend names a group or target: with the emulator
-// label, which must not be lost when a chart is read alone.
-func legendName(label string, emulator bool) string {
-	if emulator {
+// legendName is how a chart's legend names a group or target of t: with the emulator
+// label, and whether AWS's quotas applied, which must not be lost when a chart is read
+// alone.
+func legendName(label string, t Target) string {
+	switch {
+	case t.Emulator && (t.WriteQuotas || t.ReadQuotas):
+		return label + " [EMULATOR, " + strings.TrimSuffix(t.Quotas(), " (emulator)") + "]"
+	case t.Emulator:
 		return label + " [EMULATOR]"
 	}
 	return label

@@ -214,9 +214,9 @@ func TestSweeps(t *testing.T) {
 		for _, p := range l.points {
 			values, runs = append(values, p.value), append(runs, len(p.group.Runs))
 		}
-		if l.target != tc.target || l.emulator != tc.emulator || l.fixed != "" || !slices.Equal(values, tc.values) || !slices.Equal(runs, tc.runs) {
+		if l.target != tc.target || l.info.Emulator != tc.emulator || l.fixed != "" || !slices.Equal(values, tc.values) || !slices.Equal(runs, tc.runs) {
 			t.Errorf("%s: line %s (emulator %v, fixed %q) through %q with %v runs, want %s (%v) through %q with %v runs",
-				tc.s.setting, l.target, l.emulator, l.fixed, values, runs, tc.target, tc.emulator, tc.values, tc.runs)
+				tc.s.setting, l.target, l.info.Emulator, l.fixed, values, runs, tc.target, tc.emulator, tc.values, tc.runs)
 		}
 	}
 }

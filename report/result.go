@@ -91,12 +91,35 @@ type Target struct {
 	// Security is how the connection was made (plaintext, TLS, SASL mechanism and user),
 	// never with a secret.
 	Security string `json:"security,omitempty"`
+	// WriteQuotas and ReadQuotas are true when AWS's per-shard quotas applied to a run
+	// on a Kinesis emulator: the write quotas enforced by the engine, the read quotas
+	// kept by bench's consumer.
+	WriteQuotas bool `json:"write_quotas,omitempty"`
+	ReadQuotas  bool `json:"read_quotas,omitempty"`
+}
+
+// Quotas says which of AWS's per-shard quotas applied to a run on a Kinesis emulator;
+// empty for any other run (against AWS itself the service enforces them).
+func (t Target) Quotas() string {
+	switch {
+	case !t.Emulator || t.Driver != "kinesis":
+		return ""
+	case t.WriteQuotas && t.ReadQuotas:
+		return "AWS quotas enforced (emulator)"
+	case t.ReadQuotas:
+		return "AWS read quotas kept, write quotas not enforced (emulator)"
+	case t.WriteQuotas:
+		return "AWS write quotas enforced, read quotas not kept (emulator)"
+	}
+	return "no AWS quota enforced (emulator)"
 }
 
 // Kind says what produced the numbers: a real broker (and how it was reached), an
 // emulator, or no broker at all.
 func (t Target) Kind() string {
 	switch {
+	case t.Emulator && t.Quotas() != "":
+		return "EMULATOR (not the real service), " + strings.TrimSuffix(t.Quotas(), " (emulator)")
 	case t.Emulator:
 		return "EMULATOR (not the real service)"
 	case t.Env == "in-process":

@@ -27,8 +27,9 @@ type sweep struct {
 // sweepLine is one target's groups along a swept setting, the other swept settings
 // held at one value.
 type sweepLine struct {
-	target   string
-	emulator bool
+	target string
+	// info describes the target, for the legend.
+	info Target
 	// fixed names the other swept settings and their values along the line
 	// ("kafka.batch_max_bytes 16384"), or is empty.
 	fixed  string
@@ -114,7 +115,7 @@ func linesAlong(k string, groups []Group) []sweepLine {
 		i := slices.IndexFunc(lines, func(l *sweepLine) bool { return l.fixed == key })
 		if i < 0 {
 			r := g.Runs[0]
-			lines = append(lines, &sweepLine{target: r.Target.Name, emulator: r.Target.Emulator, fixed: key})
+			lines = append(lines, &sweepLine{target: r.Target.Name, info: r.Target, fixed: key})
 			i = len(lines) - 1
 		}
 		l := lines[i]
@@ -309,7 +310,7 @@ func sweepLineOn(c *canvas, name string, col color.RGBA, glyph draw.GlyphDrawer,
 }
 
 func sweepName(l sweepLine) string {
-	name := legendName(l.target, l.emulator)
+	name := legendName(l.target, l.info)
 	if l.fixed != "" {
 		name += ", " + l.fixed
 	}

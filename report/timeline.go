@@ -56,7 +56,7 @@ func distributionChart(groups []Group, pal palette, m Metric) (chart, bool, erro
 		for i := range l.pts {
 			l.pts[i].Y = tr(l.pts[i].Y)
 		}
-		if err := c.line(legendName(l.g.Label, r.Target.Emulator), solid(pal.group[l.g.Label]), l.pts); err != nil {
+		if err := c.line(legendName(l.g.Label, r.Target), solid(pal.group[l.g.Label]), l.pts); err != nil {
 			return chart{}, false, err
 		}
 	}
@@ -174,7 +174,7 @@ func (o overTime) draw(groups []Group, pal palette) (chart, bool, error) {
 					style = dashed(col)
 				}
 				if i == 0 {
-					name = legendName(g.Label, g.Runs[0].Target.Emulator) + " " + f.name
+					name = legendName(g.Label, g.Runs[0].Target) + " " + f.name
 				}
 				if err := c.line(name, style, pts); err != nil {
 					return chart{}, false, err

@@ -74,36 +74,67 @@ func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	return nil
 }
 
-// emulatorNote is what every result from kinesis-mock says.
-const emulatorNote = "kinesis-mock is an emulator: it enforces none of AWS's shard limits " +
-	"(1 MB/s and 1,000 records/s written, 2 MB/s and 5 reads/s per shard), delivers enhanced fan-out " +
-	"events once a second, and runs on this machine; its latency and throughput describe the emulator, not Amazon Kinesis"
+// engineNotes are what every result from a local Kinesis engine says.
+var engineNotes = map[string]string{
+	brokers.EngineKinesisMock: "kinesis-mock is an emulator: it enforces none of AWS's write quotas " +
+		"(1 MiB/s and 1,000 records/s per shard), delivers enhanced fan-out events once a second, slows as a " +
+		"stream fills, and runs on this machine; its latency and throughput describe the emulator, not Amazon Kinesis",
+	brokers.EngineFerrokinesis: "ferrokinesis is an emulator running on this machine: its latency and throughput " +
+		"describe the emulator, not Amazon Kinesis; where the write quotas it enforces (AWS's published 1 MiB/s and " +
+		"1,000 records/s per shard) bound a figure, the bound is AWS's, not the emulator's speed",
+}
 
 func localKinesis(ctx context.Context, o Options, ep *Endpoint) error {
-	ep.Emulator = true
-	ep.Broker = drivers.BrokerInfo{Product: brokers.KinesisProduct, Version: brokers.KinesisVersion}
-	ep.Notes = []string{emulatorNote}
-	if st, running, err := brokers.KinesisStatus(ctx, o.Kinesis); running || st.PID != 0 {
-		ep.Address = st.Endpoint
-		ep.Why = fmt.Sprintf("the local kinesis-mock started by 'bench brokers up' (pid %d)%s", st.PID, busy(err))
-		ep.Control = kinesisControl(
-			func(ctx context.Context) error { return brokers.PauseKinesis(ctx, o.Kinesis) },
-			func(ctx context.Context) error { return brokers.ResumeKinesis(ctx, o.Kinesis) })
-		return kinesisProxy(o, ep)
-	}
-	o.logf("starting a local %s %s for this run (the first start installs it with npm)", brokers.KinesisProduct, brokers.KinesisVersion)
 	ko := o.Kinesis
 	ko.Log = cmp.Or(ko.Log, o.Log)
+	engine, why, err := brokers.KinesisEngineChoice(ko.Engine, ko.CacheDir)
+	if err != nil {
+		return err
+	}
+	ko.Engine = engine
+	st, running, err := brokers.KinesisStatus(ctx, ko)
+	if running || st.PID != 0 {
+		if st.WriteQuotas == ko.WantsWriteQuotas() {
+			ep.Address = st.Endpoint
+			ep.Why = fmt.Sprintf("the local %s started by 'bench brokers up' (pid %d; %s)%s", st.Product, st.PID, why, busy(err))
+			ep.Control = kinesisControl(
+				func(ctx context.Context) error { return brokers.PauseKinesis(ctx, ko) },
+				func(ctx context.Context) error { return brokers.ResumeKinesis(ctx, ko) })
+			labelEngine(ep, st)
+			return kinesisProxy(o, ep)
+		}
+		o.logf("the %s of 'bench brokers up' runs with %s; this run asks otherwise, so it gets its own", st.Product, quotaWords(st.WriteQuotas))
+		// Its own: on free ports, beside the detached one.
+		ko.FreePorts = true
+	}
+	o.logf("starting a local %s for this run (%s)", engine, why)
 	k, err := brokers.StartKinesis(ctx, ko)
 	if err != nil {
 		return fmt.Errorf("%w (or point at an endpoint with --kinesis-endpoint or $%s)", err, EnvKinesisEndpoint)
 	}
 	ep.Address, ep.Stop = k.Endpoint(), k.Stop
-	ep.Why = fmt.Sprintf("no endpoint was named, so bench started kinesis-mock (pid %d, log %s)", k.PID(), k.LogPath())
+	ep.Why = fmt.Sprintf("no endpoint was named, so bench started %s (%s; pid %d, log %s)", engine, why, k.PID(), k.LogPath())
 	ep.Control = kinesisControl(
 		func(context.Context) error { return k.Pause() },
 		func(context.Context) error { return k.Resume() })
+	labelEngine(ep, k.Info())
 	return kinesisProxy(o, ep)
+}
+
+// labelEngine says which local engine serves ep, and what its numbers are evidence of.
+func labelEngine(ep *Endpoint, st brokers.KinesisState) {
+	ep.Emulator = true
+	ep.Broker = drivers.BrokerInfo{Product: st.Product, Version: st.Version}
+	ep.WriteQuotas = st.WriteQuotas
+	ep.Notes = append(ep.Notes, engineNotes[st.Product])
+}
+
+// quotaWords says whether an engine enforces AWS's write quotas, for messages.
+func quotaWords(enforced bool) string {
+	if enforced {
+		return "AWS's write quotas enforced"
+	}
+	return "no write quota enforced"
 }
 
 // kinesisProxy puts a fault proxy in front of the local kinesis-mock if o asks for one.
@@ -127,6 +158,11 @@ func externalKinesis(ctx context.Context, o Options, ep *Endpoint, endpoint, fro
 	} else {
 		ep.Address = endpoint
 		ep.Why = "the endpoint named by " + from
+		if st, ok := brokers.KinesisEngineOf(ctx, endpoint, o.Kinesis); ok {
+			ep.Why += fmt.Sprintf(", the local %s %s of 'bench brokers up' (%s)", st.Product, st.Version, quotaWords(st.WriteQuotas))
+			labelEngine(ep, st)
+			return nil
+		}
 		if !kinesis.IsAWS(endpoint) {
 			ep.Why += "; it is not an AWS endpoint, so its numbers are labelled as an emulator's"
 			markEmulator(ep, "the endpoint")

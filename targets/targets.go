@@ -146,6 +146,8 @@ type Endpoint struct {
 	// Product with no Version asks the driver for the version only.
 	Broker   drivers.BrokerInfo
 	Emulator bool
+	// WriteQuotas is true when the emulator enforces AWS's per-shard write quotas.
+	WriteQuotas bool
 	// Connection is the driver's drivers.Config.Connection (TLS, SASL, AWS profile);
 	// Security describes it without secrets, for the result.
 	Connection any

@@ -2,6 +2,7 @@
 package brokertest
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"os"
@@ -67,32 +68,55 @@ func LocalKafka(t testing.TB) brokers.KafkaState {
 }
 
 // Kinesis returns the endpoint URL of a Kinesis API for an integration test, such as
-// "http://127.0.0.1:4568", trying in the same order as Kafka:
+// "http://127.0.0.1:4569", trying in the same order as Kafka:
 //
-//  1. $BENCH_KINESIS_ENDPOINT, if set;
-//  2. the detached kinesis-mock of `bench brokers up` (as brokers.KinesisStatus finds it),
-//     if it is running and answers;
+//  1. $BENCH_KINESIS_ENDPOINT, if set (the engine behind it is $BENCH_KINESIS_ENGINE's,
+//     or the default one: see Engine);
+//  2. the detached engine of `bench brokers up` (the default engine, as
+//     brokers.KinesisStatus finds it), if it is running and answers;
 //  3. in CI (when $CI is non-empty) it fails the test;
-//  4. otherwise it starts a kinesis-mock of its own on free ports, stopped and removed by
+//  4. otherwise it starts an engine of its own on free ports, stopped and removed by
 //     t.Cleanup when the test ends.
 //
 // An engine started in step 4 belongs to the one test that asked for it (about a second
-// and 180 MB each; the first ever also installs it with npm). Streams outlive the test on
-// a shared engine: name them uniquely.
+// each; the first ever also installs it: ferrokinesis with cargo, kinesis-mock with npm).
+// Streams outlive the test on a shared engine: name them uniquely.
 func Kinesis(t testing.TB) string {
 	t.Helper()
 	if addr := os.Getenv(EnvKinesisEndpoint); addr != "" {
 		return addr
 	}
+	return KinesisEngine(t, "")
+}
+
+// Engine is the Kinesis engine Kinesis returns: $BENCH_KINESIS_ENGINE, or else the
+// default engine (brokers.KinesisEngineChoice). A test that meets an engine's documented
+// deviation from AWS asks it, to assert the deviation rather than skip.
+func Engine(t testing.TB) string {
+	t.Helper()
+	e, _, err := brokers.KinesisEngineChoice("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// KinesisEngine is Kinesis without step 1, for a given engine (empty: the default one):
+// for a test that checks what only that engine does faithfully.
+func KinesisEngine(t testing.TB, engine string) string {
+	t.Helper()
+	o := brokers.KinesisOptions{Engine: engine}
 	return find(t, source[string]{
-		what: "kinesis-mock",
+		what: "Kinesis engine " + cmp.Or(engine, "(default)"),
 		env:  EnvKinesisEndpoint,
 		detached: func() (string, bool, error) {
-			st, running, err := brokers.KinesisStatus(context.Background(), brokers.KinesisOptions{})
+			st, running, err := brokers.KinesisStatus(context.Background(), o)
 			return st.Endpoint, running, err
 		},
 		start: func(log io.Writer) (started, string, error) {
-			k, err := brokers.StartKinesis(context.Background(), brokers.KinesisOptions{FreePorts: true, Log: log})
+			o := o
+			o.FreePorts, o.Log = true, log
+			k, err := brokers.StartKinesis(context.Background(), o)
 			if err != nil {
 				return nil, "", err
 			}

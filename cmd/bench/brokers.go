@@ -28,9 +28,17 @@ Environments (--env):
                     PLAINTEXT, a TLS and a SASL_SSL listener (SCRAM and PLAIN user
                     ` + brokers.KafkaUser + `; certificate and password made at start-up, kept in its
                     data directory, removed by down)
-           kinesis  ` + brokers.KinesisProduct + ` ` + brokers.KinesisVersion + `, an emulator of the Kinesis Data Streams
-                    API (streams in memory only). It listens on all interfaces: it has
-                    no setting for the address; clients reach it through 127.0.0.1.
+           kinesis  a local engine of the Kinesis Data Streams API (streams in memory
+                    only), chosen with --kinesis-engine:
+                    ferrokinesis ` + brokers.FerrokinesisVersion + ` (the default where cargo can build it; built
+                      once, about 10 minutes on 2 cores), enforcing AWS's per-shard write
+                      quotas (1 MiB/s, 1,000 records/s) unless --aws-quotas=false;
+                      port 4569
+                    kinesis-mock ` + brokers.KinesisVersion + ` (npm; the engine LocalStack runs), enforcing
+                      no quota; port 4568, HTTPS on 4567
+                    Both listen on all interfaces (neither has a setting for the
+                    address); clients reach them through 127.0.0.1. Both can be up at
+                    once; status and down act on every engine unless one is named.
   compose  the services of docker-compose.yml (kafka, redpanda, and kinesis: LocalStack)
            through 'docker compose'; the default where a Docker engine answers and
            the file exists
@@ -53,19 +61,23 @@ Flags:
                     TLS on port+2, SASL over TLS on port+3, the listener behind
                     bench's fault proxy on port+4, advertised as the proxy's port+5)
   --heap-mb N       Kafka's JVM heap in MiB, 256 to 1024 (default 1024)
-  --kinesis-port N  kinesis-mock's plain HTTP port (default 4568; HTTPS on port-1)
+  --kinesis-port N  the Kinesis engine's plain HTTP port (default 4569 for ferrokinesis,
+                    4568 for kinesis-mock, with HTTPS on port-1)
+  --kinesis-engine E  ferrokinesis or kinesis-mock (default for up: $BENCH_KINESIS_ENGINE,
+                    else ferrokinesis where cargo can build it, else kinesis-mock)
+  --aws-quotas=false  start ferrokinesis without AWS's write quotas
 
-Locally, Kafka needs java (17 or later) and mvn on PATH, kinesis-mock node (18 or
-later) and npm. Each is fetched once into $BENCH_CACHE_DIR (default: the user cache
+Locally, Kafka needs java (17 or later) and mvn on PATH, ferrokinesis cargo (once, to
+build it), kinesis-mock node (18 or later) and npm. Each is fetched once into $BENCH_CACHE_DIR (default: the user cache
 directory, streambench/); state is kept in $BENCH_STATE_DIR. $BENCH_KAFKA_PORT and
-$BENCH_KINESIS_PORT, when set, replace the default ports (9092 and 4568) here and for
-the brokers 'bench run' starts.
+$BENCH_KINESIS_PORT, when set, replace the default ports (9092, and 4569 or 4568) here
+and for the brokers 'bench run' starts.
 
 Examples:
   bench brokers up
   export BENCH_KAFKA_BROKERS=127.0.0.1:9092
-  export BENCH_KINESIS_ENDPOINT=http://127.0.0.1:4568
-  bench brokers up kinesis --kinesis-port 14568
+  export BENCH_KINESIS_ENDPOINT=http://127.0.0.1:4569
+  bench brokers up kinesis --kinesis-engine kinesis-mock --kinesis-port 14568
   bench brokers status kafka
   bench brokers down
   bench brokers up --env compose kafka redpanda
@@ -91,6 +103,8 @@ type summary struct {
 	product, version, where, log string
 	pid                          int
 	since                        time.Time
+	// note, if not empty, ends the line: "; AWS's write quotas enforced".
+	note string
 }
 
 func brokersCmd(args []string, stdout, stderr io.Writer) error {
@@ -98,6 +112,8 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	port := fs.Int("port", 0, "")
 	heap := fs.Int("heap-mb", 0, "")
 	kinesisPort := fs.Int("kinesis-port", 0, "")
+	kinesisEngine := fs.String("kinesis-engine", "", "")
+	awsQuotas := fs.Bool("aws-quotas", true, "")
 	env := fs.String("env", targets.EnvAuto, "")
 	composeFile := fs.String("compose-file", brokers.ComposeFile, "")
 	pos, err := parseFlags(fs, args)
@@ -137,7 +153,7 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *env == targets.EnvCompose {
-		for _, f := range []string{"--port", "--heap-mb", "--kinesis-port"} {
+		for _, f := range []string{"--port", "--heap-mb", "--kinesis-port", "--kinesis-engine", "--aws-quotas"} {
 			if _, ok := set[f]; ok {
 				return usagef("%s is a setting of the local brokers; the compose services' ports are fixed in %s", f, *composeFile)
 			}
@@ -154,6 +170,7 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	if action == "up" {
 		for _, f := range []struct{ flag, broker string }{
 			{"--port", "kafka"}, {"--heap-mb", "kafka"}, {"--kinesis-port", "kinesis"},
+			{"--kinesis-engine", "kinesis"}, {"--aws-quotas", "kinesis"},
 		} {
 			if _, ok := set[f.flag]; ok && !slices.Contains(names, f.broker) {
 				return usagef("%s is a setting of %s, which this command leaves alone", f.flag, f.broker)
@@ -165,17 +182,22 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	if *port != 0 {
 		ko.ControllerPort, ko.TLSPort, ko.SASLPort, ko.FaultPort, ko.ProxyPort = *port+1, *port+2, *port+3, *port+4, *port+5
 	}
-	kio := brokers.KinesisOptions{Port: *kinesisPort, Log: stderr}
-	all := map[string]localBroker{
-		"kafka": manage(ko, brokers.KafkaProduct, kafkaSummary,
-			brokers.UpKafka, brokers.KafkaStatus, brokers.DownKafka),
-		"kinesis": manage(kio, brokers.KinesisProduct, kinesisSummary,
-			brokers.UpKinesis, brokers.KinesisStatus, brokers.DownKinesis),
+	engines, err := kinesisEngines(ctx, action, *kinesisEngine)
+	if err != nil {
+		return err
+	}
+	all := map[string][]localBroker{
+		"kafka": {manage(ko, brokers.KafkaProduct, kafkaSummary,
+			brokers.UpKafka, brokers.KafkaStatus, brokers.DownKafka)},
+	}
+	for _, e := range engines {
+		kio := brokers.KinesisOptions{Engine: e, NoQuotas: !*awsQuotas, Port: *kinesisPort, Log: stderr}
+		all["kinesis"] = append(all["kinesis"], manage(kio, e, kinesisSummary,
+			brokers.UpKinesis, brokers.KinesisStatus, brokers.DownKinesis))
 	}
 	var errs []error
 	var notUp []string
-	for _, name := range names {
-		b := all[name]
+	for _, b := range brokersOf(all, names) {
 		switch action {
 		case "up":
 			s, started, err := b.up(ctx)
@@ -187,7 +209,7 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 			if started {
 				verb = "started"
 			}
-			fmt.Fprintf(stdout, "%s %s %s at %s (pid %d, log %s)\n", s.product, s.version, verb, s.where, s.pid, s.log)
+			fmt.Fprintf(stdout, "%s %s %s at %s (pid %d, log %s)%s\n", s.product, s.version, verb, s.where, s.pid, s.log, s.note)
 		case "status":
 			s, running, err := b.status(ctx)
 			switch {
@@ -197,8 +219,8 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stdout, "%s is not up\n", b.product)
 				notUp = append(notUp, b.product)
 			default:
-				fmt.Fprintf(stdout, "%s %s up at %s (pid %d since %s, log %s)\n", s.product, s.version, s.where,
-					s.pid, s.since.Local().Format("2006-01-02 15:04:05"), s.log)
+				fmt.Fprintf(stdout, "%s %s up at %s (pid %d since %s, log %s)%s\n", s.product, s.version, s.where,
+					s.pid, s.since.Local().Format("2006-01-02 15:04:05"), s.log, s.note)
 			}
 		case "down":
 			if err := b.down(ctx); err != nil {
@@ -263,9 +285,50 @@ func manage[O, S any](o O, product string, sum func(S) summary,
 }
 
 func kafkaSummary(st brokers.KafkaState) summary {
-	return summary{st.Product, st.Version, st.Address, st.LogPath, st.PID, st.StartedAt}
+	return summary{st.Product, st.Version, st.Address, st.LogPath, st.PID, st.StartedAt, ""}
 }
 
 func kinesisSummary(st brokers.KinesisState) summary {
-	return summary{st.Product, st.Version, st.Endpoint, st.LogPath, st.PID, st.StartedAt}
+	note := ""
+	if st.WriteQuotas {
+		note = "; AWS's per-shard write quotas enforced"
+	}
+	return summary{st.Product, st.Version, st.Endpoint, st.LogPath, st.PID, st.StartedAt, note}
+}
+
+// kinesisEngines are the Kinesis engines the action applies to: the one named; for up,
+// the default one; for status, those recorded as up, or the default one if none is; for
+// down, every one, so that none is left behind.
+func kinesisEngines(ctx context.Context, action, named string) ([]string, error) {
+	if named != "" {
+		if !slices.Contains(brokers.KinesisEngines, named) {
+			return nil, usagef("--kinesis-engine must be one of %s, not %q", strings.Join(brokers.KinesisEngines, ", "), named)
+		}
+		return []string{named}, nil
+	}
+	switch action {
+	case "down":
+		return brokers.KinesisEngines, nil
+	case "status":
+		var up []string
+		for _, e := range brokers.KinesisEngines {
+			if st, _, _ := brokers.KinesisStatus(ctx, brokers.KinesisOptions{Engine: e}); st.PID != 0 {
+				up = append(up, e)
+			}
+		}
+		if len(up) > 0 {
+			return up, nil
+		}
+	}
+	e, _, err := brokers.KinesisEngineChoice("", "")
+	return []string{e}, err
+}
+
+// brokersOf lists the brokers of the names, in order.
+func brokersOf(all map[string][]localBroker, names []string) []localBroker {
+	var out []localBroker
+	for _, n := range names {
+		out = append(out, all[n]...)
+	}
+	return out
 }

@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"streambench/bench"
+	"streambench/brokers"
 	"streambench/drivers"
 	"streambench/drivers/kafka"
+	"streambench/drivers/kinesis"
 	"streambench/report"
 	"streambench/targets"
 )
@@ -33,13 +35,14 @@ Where the brokers come from (--env, printed for each target and written into its
             below (external); the local broker of 'bench brokers up', if running
             (local); the services of docker-compose.yml, if they answer (compose); a
             Docker engine that answers (docker); else local
-  local     local processes: Apache Kafka (fetched with Maven) and kinesis-mock (npm),
-            started for the run unless 'bench brokers up' started them
+  local     local processes: Apache Kafka (fetched with Maven) and a Kinesis engine
+            (--kinesis-engine), started for the run unless 'bench brokers up' started them
   docker    containers (testcontainers) started for the run and removed after it:
             apache/kafka, Redpanda, LocalStack (Kinesis)
   compose   the services of docker-compose.yml ('docker compose up -d --wait' first)
   external  only the clusters and endpoints given below
-kinesis-mock and LocalStack are emulators: their numbers are labelled as such.
+ferrokinesis, kinesis-mock and LocalStack are emulators: their numbers are labelled as
+such, and never stand for Amazon Kinesis's speed.
 
 Targets: kafka, redpanda, kinesis, loopback (no broker: the harness alone), and
 kafka-tls and kafka-tls-scram: the local broker's TLS listener, and its TLS listener
@@ -59,7 +62,11 @@ Flags (every flag given is recorded in the result's "overrides"):
   --redpanda-brokers L  an existing Redpanda cluster (default $BENCH_REDPANDA_BROKERS)
   --kinesis-endpoint U  a Kinesis endpoint URL (LocalStack: http://127.0.0.1:4566), or
                         aws for Amazon Kinesis itself (default $BENCH_KINESIS_ENDPOINT,
-                        else a local kinesis-mock)
+                        else a local engine)
+  --kinesis-engine E    the local Kinesis engine: ferrokinesis (built once with cargo;
+                        enforces AWS's write quotas) or kinesis-mock (npm; enforces none).
+                        Default: the scenario's kinesis.engine, else $BENCH_KINESIS_ENGINE,
+                        else ferrokinesis where cargo can build it, else kinesis-mock
   --kinesis-region R    the AWS region for --kinesis-endpoint aws (default $AWS_REGION);
                         alone, it means Amazon Kinesis in that region. AWS credentials
                         come from the standard chain (environment, shared files, SSO,
@@ -94,7 +101,8 @@ started is killed rather than shut down cleanly. A broker started for the run di
 bench even if bench is killed, and 'bench brokers down' removes whatever a killed bench
 left.
 A broker started for the run listens on the default ports (Kafka 9092-9097,
-kinesis-mock 4567-4568), or on $BENCH_KAFKA_PORT and $BENCH_KINESIS_PORT.
+ferrokinesis 4569, kinesis-mock 4567-4568), or on $BENCH_KAFKA_PORT and
+$BENCH_KINESIS_PORT.
 
 Results go to DIR/<scenario>/<UTC time>-<target>.json, and a self-contained HTML page
 with the charts of all of them (no network needed to view it) to
@@ -105,6 +113,7 @@ Examples:
   bench run scenarios/small-msgs.yaml --target kafka --duration 10s --warmup 2s
   bench run --rate max --kafka-brokers 127.0.0.1:9092 scenarios/small-msgs.yaml
   bench run --target kinesis --kinesis-region eu-west-1 scenarios/small-msgs.yaml
+  bench run --target kinesis --kinesis-engine kinesis-mock scenarios/small-msgs.yaml
   bench run --env docker scenarios/small-msgs.yaml
   bench run scenarios/tls-overhead.yaml
   BENCH_KAFKA_PASSWORD=… bench run --target kafka --kafka-brokers b1.example.com:9096 \
@@ -125,6 +134,7 @@ type runFlags struct {
 	keep         bool
 	kafkaBrokers string
 	kinesisURL   string
+	engine       string
 	region       string
 	cpuProfile   string
 	repeat       int
@@ -154,6 +164,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.keep, "keep", false, "")
 	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
 	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
+	fs.StringVar(&f.engine, "kinesis-engine", "", "")
 	fs.StringVar(&f.region, "kinesis-region", "", "")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
 	fs.IntVar(&f.repeat, "repeat", 1, "")
@@ -170,6 +181,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if !(f.timeScale > 0 && f.timeScale <= 10) {
 		return usagef("--time-scale must be above 0 and at most 10, not %v", f.timeScale)
+	}
+	if f.engine != "" && !slices.Contains(brokers.KinesisEngines, f.engine) {
+		return usagef("--kinesis-engine must be one of %s, not %q", strings.Join(brokers.KinesisEngines, ", "), f.engine)
 	}
 	if !slices.Contains(targets.Envs, f.env) {
 		return usagef("--env must be one of %s, not %q", strings.Join(targets.Envs, ", "), f.env)
@@ -358,7 +372,8 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 	ep, err := targets.Resolve(soft, name, targets.Options{
 		Env: f.env, KafkaBrokers: f.kafkaBrokers, RedpandaBrokers: f.redpanda, KafkaSecurity: kafkaSec,
 		KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, AWSProfile: f.awsProfile, Log: stderr,
-		Proxy: s.NetworkFaults(),
+		Kinesis: kinesisOptions(f.engine, s),
+		Proxy:   s.NetworkFaults(),
 	})
 	if err != nil {
 		return nil, "", err
@@ -428,6 +443,7 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 		Target: report.Target{
 			Name: name, Driver: ep.Driver, Broker: info, Address: ep.Address, Topic: topic,
 			Emulator: ep.Emulator, Env: ep.Env, Security: ep.Security,
+			WriteQuotas: ep.WriteQuotas, ReadQuotas: ep.Emulator && readQuotas(s),
 		},
 		Sweep: pr.point.Sweep.Map(),
 		Host:  report.CurrentHost(),
@@ -448,6 +464,27 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 		return r, "", errors.Join(runErr, err)
 	}
 	return r, path, runErr
+}
+
+// kinesisOptions are the local Kinesis engine's options for scenario s: the engine of
+// --kinesis-engine, else the scenario's, else the default; AWS's quotas as the scenario
+// says.
+func kinesisOptions(flagEngine string, s *bench.Scenario) brokers.KinesisOptions {
+	o := brokers.KinesisOptions{Engine: flagEngine}
+	if set, ok := s.Drivers["kinesis"].(*kinesis.Settings); ok {
+		if o.Engine == "" && set.Engine != kinesis.EngineAuto {
+			o.Engine = set.Engine
+		}
+		o.NoQuotas = !set.AWSQuotas
+	}
+	return o
+}
+
+// readQuotas reports whether the Kinesis consumer of s keeps to AWS's read quotas on an
+// emulator.
+func readQuotas(s *bench.Scenario) bool {
+	set, ok := s.Drivers["kinesis"].(*kinesis.Settings)
+	return ok && set.AWSQuotas
 }
 
 // startCPUProfile profiles bench into path until the returned function is called.

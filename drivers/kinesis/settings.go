@@ -18,6 +18,10 @@ const (
 	ConsumePolling = "polling"
 	ConsumeEFO     = "efo"
 
+	EngineAuto         = "auto"
+	EngineFerrokinesis = "ferrokinesis"
+	EngineKinesisMock  = "kinesis-mock"
+
 	IteratorTrimHorizon = "trim_horizon"
 	IteratorLatest      = "latest"
 	IteratorAtTimestamp = "at_timestamp"
@@ -36,6 +40,15 @@ const (
 // Kinesis Producer Library (KPL), the consumer defaults those AWS documents for polling
 // consumers, so a run compares with what an application gets out of the box.
 type Settings struct {
+	// Engine is the local engine bench runs when no endpoint is named: ferrokinesis,
+	// kinesis-mock, or auto (ferrokinesis where it can be built, else kinesis-mock). A
+	// scenario names one where only that engine is faithful to what it checks. It says
+	// nothing to a named endpoint or to AWS.
+	Engine string `yaml:"engine" json:"engine"`
+	// AWSQuotas applies AWS's per-shard quotas on an emulator: its engine enforces the
+	// write quotas where it can (ferrokinesis), and the consumer keeps to the read quotas.
+	// Against AWS itself the service enforces them and this changes nothing.
+	AWSQuotas bool `yaml:"aws_quotas" json:"aws_quotas"`
 	// StreamMode is provisioned (the scenario's partitions are the shard count) or
 	// on_demand (AWS chooses the shards).
 	StreamMode string `yaml:"stream_mode" json:"stream_mode"`
@@ -78,6 +91,8 @@ type Settings struct {
 // NewSettings returns the defaults.
 func NewSettings() *Settings {
 	return &Settings{
+		Engine:              EngineAuto,
+		AWSQuotas:           true,
 		StreamMode:          StreamProvisioned,
 		Producer:            ProducePutRecords,
 		BatchRecords:        maxBatchRecords,
@@ -116,6 +131,7 @@ func (s *Settings) Validate(report func(field, msg string)) {
 			report(field, fmt.Sprintf("must be from %s to %s", drivers.Duration(lo), drivers.Duration(hi)))
 		}
 	}
+	oneOf("engine", s.Engine, EngineAuto, EngineFerrokinesis, EngineKinesisMock)
 	oneOf("stream_mode", s.StreamMode, StreamProvisioned, StreamOnDemand)
 	oneOf("producer", s.Producer, ProducePutRecords, ProducePutRecord)
 	between("batch_records", s.BatchRecords, 1, maxBatchRecords)
