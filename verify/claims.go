@@ -37,6 +37,15 @@ type Claim struct {
 	Scenarios []string
 	Checks    []Check
 	Info      []Info
+	// References are published figures from elsewhere that bear on the claim, quoted
+	// beside the measured ones (where those are an emulator's) and never judged.
+	References []Reference
+}
+
+// Reference is a published figure from outside this project: what it says, who
+// published it, and when.
+type Reference struct {
+	Says, Source, Date string
 }
 
 // Op is how a check compares its judged quantity with its threshold.

@@ -24,9 +24,14 @@ func Evaluate(c *Claims, results []*report.Result) *Report {
 		for _, ch := range cl.Checks {
 			fig := e.figure(ch.Left, ch.Right)
 			res := CheckResult{Says: ch.Says, Rule: ch.rule(), Op: ch.Op, Threshold: ch.Threshold, Figure: fig, Outcome: fig.outcome(ch)}
+			if len(fig.Caveats) > 0 && res.Outcome != NoData && res.Outcome != NoValue {
+				// An emulator's speed is no evidence either way.
+				res.Outcome = EmulatorOnly
+			}
 			checks = append(checks, res)
 		}
 		v := verdict(cl, checks)
+		v.References = cl.References
 		for _, in := range cl.Info {
 			v.Info = append(v.Info, InfoResult{Label: in.Label, Quantity: quantity(in.Left, in.Right), Figure: e.figure(in.Left, in.Right)})
 		}
@@ -59,7 +64,7 @@ type evaluator struct {
 func (e evaluator) figure(left Ref, right *Ref) Figure {
 	f := Figure{Left: e.side(left)}
 	f.Unit = f.Left.Unit
-	f.Caveats = e.caveats(left)
+	f.Caveats, f.QuotaNotes = e.caveats(left)
 	if right == nil {
 		f.Value = f.Left.Value
 		f.Missing = f.Left.missing
@@ -67,11 +72,9 @@ func (e evaluator) figure(left Ref, right *Ref) Figure {
 	}
 	r := e.side(*right)
 	f.Right, f.Unit = &r, ""
-	for _, c := range e.caveats(*right) {
-		if !slices.Contains(f.Caveats, c) {
-			f.Caveats = append(f.Caveats, c)
-		}
-	}
+	caveats, notes := e.caveats(*right)
+	f.Caveats = appendNew(f.Caveats, caveats...)
+	f.QuotaNotes = appendNew(f.QuotaNotes, notes...)
 	switch {
 	case f.Left.missing != "":
 		f.Missing = f.Left.missing
@@ -210,19 +213,40 @@ func (e evaluator) noData(ref Ref) string {
 }
 
 // caveats are what the figure of ref cannot be evidence of: an emulator's speed says
-// nothing about the service it stands in for.
-func (e evaluator) caveats(ref Ref) []string {
+// nothing about the service it stands in for. Where every run of an emulator was bounded
+// by an AWS quota it enforced (quotaBound), the figure is the quota's, and notes say so
+// instead.
+func (e evaluator) caveats(ref Ref) (caveats, notes []string) {
 	m, err := parseMetric(ref.Metric)
 	if err != nil || !m.performance() || len(distinct(e.matches(ref), sweepLabel)) != 1 {
 		// No figure (or one of several sweep points, which is no figure either).
-		return nil
+		return nil, nil
 	}
-	var out []string
-	for _, r := range distinctRuns(emulators(e.matches(ref))) {
-		out = append(out, fmt.Sprintf("rests on an emulator's %s (%s %s): it says nothing about %s",
+	runs := emulators(e.matches(ref))
+	var bound []string
+	for _, r := range runs {
+		if note, ok := quotaBound(r, m); ok {
+			bound = append(bound, note)
+		}
+	}
+	if len(runs) > 0 && len(bound) == len(runs) {
+		return nil, appendNew(nil, bound...)
+	}
+	for _, r := range distinctRuns(runs) {
+		caveats = append(caveats, fmt.Sprintf("rests on an emulator's %s (%s %s): it says nothing about %s",
 			m.aspect(), r.Target.Broker.Product, r.Target.Broker.Version, realService(r.Target.Driver)))
 	}
-	return out
+	return caveats, nil
+}
+
+// appendNew appends to list each of items it does not hold yet.
+func appendNew(list []string, items ...string) []string {
+	for _, it := range items {
+		if !slices.Contains(list, it) {
+			list = append(list, it)
+		}
+	}
+	return list
 }
 
 // realService names what an emulator of the driver's API stands in for.

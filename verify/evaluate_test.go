@@ -10,6 +10,7 @@ import (
 
 	"streambench/bench"
 	"streambench/drivers"
+	"streambench/drivers/kinesis"
 	"streambench/report"
 )
 
@@ -183,8 +184,14 @@ func TestEmulatorCaveat(t *testing.T) {
 	}
 	caveat := "rests on an emulator's latency (kinesis-mock 0.4.9): it says nothing about Amazon Kinesis"
 	v := evaluate(results, kinesisOverKafka)
-	if !slices.Equal(v.Caveats, []string{caveat}) || v.VerdictText() != "supported (emulator)" {
-		t.Errorf("latency from an emulator: caveats %q, verdict %q", v.Caveats, v.VerdictText())
+	if !slices.Equal(v.Caveats, []string{caveat}) || v.Verdict != NotMeasuredHere || v.Checks[0].Outcome != EmulatorOnly ||
+		v.VerdictText() != "not measured here (emulator)" {
+		t.Errorf("latency from an emulator: caveats %q, verdict %q, outcome %q", v.Caveats, v.VerdictText(), v.Checks[0].Outcome)
+	}
+	// Beside a check on a real broker, the verdict rests on that one alone and says so.
+	v = evaluate(results, kinesisOverKafka, kafkaLost)
+	if v.Verdict != Supported || v.Unjudged != 1 || v.VerdictText() != "supported in part (1 of 2 checks not measured here: emulator)" {
+		t.Errorf("one emulator check of two: verdict %q (%d unjudged)", v.VerdictText(), v.Unjudged)
 	}
 	if !strings.Contains(v.Checks[0].Left.text(), "kinesis-mock 0.4.9 EMULATOR") {
 		t.Errorf("left side %q does not name the emulator", v.Checks[0].Left.text())
@@ -203,6 +210,56 @@ func TestEmulatorCaveat(t *testing.T) {
 	results[0] = run("s", "kinesis", 0, e2e(30, 60))
 	if v := evaluate(results, kinesisOverKafka); len(v.Caveats) > 0 || v.VerdictText() != "supported" {
 		t.Errorf("real broker: caveats %q, verdict %q", v.Caveats, v.VerdictText())
+	}
+}
+
+// quotaRun is a run of one shard on an emulator that enforced AWS's write quotas,
+// received msgs/s, with throttled writes refused.
+func quotaRun(n int, msgsPerS float64, throttled int64, options ...func(*report.Result)) *report.Result {
+	return run("s", "kinesis", n, append([]func(*report.Result){emulated, received(msgsPerS), func(r *report.Result) {
+		r.Target.WriteQuotas = true
+		r.Target.Broker = drivers.BrokerInfo{Product: "ferrokinesis", Version: "0.7.0"}
+		r.Scenario.Topology.Partitions = 1
+		r.Scenario.Workload.MessageSize = 100
+		r.Scenario.Drivers = map[string]drivers.Settings{"kinesis": kinesis.NewSettings()}
+		r.DriverCounts = map[string]int64{"records_throttled": throttled}
+	}}, options...)...)
+}
+
+// TestQuotaBound checks that an emulator's received rate is judged only where it is
+// AWS's write quota, enforced and reached, and never where it is the emulator's speed.
+func TestQuotaBound(t *testing.T) {
+	check := Check{Left: ref("s", "kafka", "throughput.received_msgs_per_s"), Right: ptr(ref("s", "kinesis", "throughput.received_msgs_per_s")), Op: AtLeast, Threshold: 1.5}
+	kafka := run("s", "kafka", 1, received(20000))
+	v := evaluate([]*report.Result{quotaRun(0, 998, 120000), kafka}, check)
+	if v.Verdict != Supported || v.Unjudged != 0 || len(v.Caveats) > 0 || len(v.QuotaNotes) != 1 {
+		t.Fatalf("at the quota: verdict %q, caveats %q, quota notes %q", v.VerdictText(), v.Caveats, v.QuotaNotes)
+	}
+	for _, w := range []string{"1 shard(s) delivered 998 records/s", "1000 records/s per shard", "ferrokinesis 0.7.0", "120000 writes refused"} {
+		if !strings.Contains(v.QuotaNotes[0], w) {
+			t.Errorf("quota note %q lacks %q", v.QuotaNotes[0], w)
+		}
+	}
+	noQuotas := func(r *report.Result) { r.Target.WriteQuotas = false }
+	aggregated := func(r *report.Result) { r.Scenario.Drivers["kinesis"].(*kinesis.Settings).Aggregation = true }
+	for name, r := range map[string]*report.Result{
+		"nothing refused":        quotaRun(0, 998, 0),
+		"slower than the quota":  quotaRun(0, 600, 5000),
+		"above the quota":        quotaRun(0, 1200, 5000),
+		"quotas not enforced":    quotaRun(0, 998, 5000, noQuotas),
+		"records hold many msgs": quotaRun(0, 998, 5000, aggregated),
+	} {
+		if v := evaluate([]*report.Result{r, kafka}, check); v.Verdict != NotMeasuredHere || len(v.QuotaNotes) > 0 {
+			t.Errorf("%s: verdict %q, quota notes %q; want not measured here", name, v.VerdictText(), v.QuotaNotes)
+		}
+	}
+	latency := Check{Left: ref("s", "kinesis", "latency.end_to_end.p50"), Op: AtMost, Threshold: 1000}
+	if v := evaluate([]*report.Result{quotaRun(0, 998, 5000, e2e(300, 900))}, latency); v.Verdict != NotMeasuredHere {
+		t.Errorf("latency at the quota: verdict %q; an emulator's latency is never judged", v.VerdictText())
+	}
+	// One repetition at the quota and one short of it: the figure is not the quota's.
+	if v := evaluate([]*report.Result{quotaRun(0, 998, 5000), quotaRun(2, 500, 5000), kafka}, check); v.Verdict != NotMeasuredHere {
+		t.Errorf("repetitions half at the quota: verdict %q", v.VerdictText())
 	}
 }
 

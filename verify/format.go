@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -92,7 +93,9 @@ func (c ClaimVerdict) keyNumber() string {
 	if len(c.Checks) == 0 {
 		return "-"
 	}
-	ch := c.Checks[0]
+	// The first judged check: an emulator's speed is no key number.
+	i := max(0, slices.IndexFunc(c.Checks, func(ch CheckResult) bool { return ch.Outcome != EmulatorOnly }))
+	ch := c.Checks[i]
 	if ch.Value.Runs == 0 {
 		return string(ch.Outcome)
 	}

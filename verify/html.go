@@ -25,11 +25,15 @@ func WriteHTML(w io.Writer, rep *Report) error {
 			ID: c.ID, Claim: c.Claim, Short: shorten(c.Claim, claimWidth), Measurable: c.Measurable,
 			Verdict: c.VerdictText(), Class: verdictClass(c.Verdict), Key: c.keyNumber(),
 			Reason: c.Reason, Missing: c.Missing, Caveats: c.Caveats, Emulator: len(c.Caveats) > 0,
+			QuotaNotes: c.QuotaNotes,
+		}
+		for _, r := range c.References {
+			hc.References = append(hc.References, r.text())
 		}
 		for _, ch := range c.Checks {
 			hc.Checks = append(hc.Checks, htmlRow{
 				Label: ch.Says, Rule: ch.Rule, Left: ch.Left.text(), Right: rightText(ch.Right),
-				Value: ch.text(), Outcome: string(ch.Outcome), Class: strings.ReplaceAll(string(ch.Outcome), " ", "-"),
+				Value: ch.text(), Outcome: outcomeText(ch), Class: outcomeClass(ch.Outcome),
 				Emulator: len(ch.Caveats) > 0,
 			})
 		}
@@ -52,7 +56,8 @@ type htmlView struct {
 type htmlClaim struct {
 	ID, Claim, Short, Measurable string
 	Verdict, Class, Key, Reason  string
-	Missing, Caveats             []string
+	Missing, Caveats, QuotaNotes []string
+	References                   []string
 	Emulator                     bool
 	Checks, Info                 []htmlRow
 }
@@ -65,8 +70,15 @@ type htmlRow struct {
 }
 
 // verdictClass is the CSS class that colours a verdict.
-func verdictClass(v Verdict) string {
-	return strings.ReplaceAll(string(v), " ", "-")
+func verdictClass(v Verdict) string { return cssClass(string(v)) }
+
+// outcomeClass is the CSS class that colours a check's outcome.
+func outcomeClass(o Outcome) string { return cssClass(string(o)) }
+
+// cssClass makes a class name of a verdict or outcome: "not-measured-here".
+func cssClass(s string) string {
+	s, _, _ = strings.Cut(s, " (")
+	return strings.ReplaceAll(s, " ", "-")
 }
 
 // badge escapes s and makes a badge of the word EMULATOR, so that a figure from an

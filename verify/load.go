@@ -94,7 +94,7 @@ func (d *decoder) claims(c *Claims, body ast.Node) bench.Errors {
 // claim decodes one claim; false when it is not a mapping at all.
 func (d *decoder) claim(path string, n ast.Node) (Claim, bool) {
 	var cl Claim
-	f, ok := d.fields(path, n, "id", "claim", "measurable", "reason", "scenarios", "checks", "info")
+	f, ok := d.fields(path, n, "id", "claim", "measurable", "reason", "scenarios", "checks", "info", "references")
 	if !ok {
 		return cl, false
 	}
@@ -155,7 +155,38 @@ func (d *decoder) claim(path string, n ast.Node) (Claim, bool) {
 			}
 		}
 	}
+	if v, ok := f["references"]; ok {
+		items, _ := d.list(path+".references", v)
+		for i, item := range items {
+			if r, ok := d.reference(fmt.Sprintf("%s.references[%d]", path, i), item); ok {
+				cl.References = append(cl.References, r)
+			}
+		}
+	}
 	return cl, true
+}
+
+// reference decodes one published reference point: each of its fields is required, so
+// that a figure from elsewhere never appears without its source and date.
+func (d *decoder) reference(path string, n ast.Node) (Reference, bool) {
+	var r Reference
+	f, ok := d.fields(path, n, "says", "source", "date")
+	if !ok {
+		return r, false
+	}
+	for _, fd := range []struct {
+		key, what string
+		dst       *string
+	}{
+		{"says", "the published figure in words", &r.Says},
+		{"source", "who published it, and where", &r.Source},
+		{"date", "when it was published or measured", &r.Date},
+	} {
+		if v, ok := d.required(f, n, path, fd.key, fd.what); ok {
+			*fd.dst, _ = d.text(path+"."+fd.key, v)
+		}
+	}
+	return r, true
 }
 
 // unwrapPath drops the path from an *os.PathError, which the message already names.

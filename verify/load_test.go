@@ -48,6 +48,9 @@ func TestLoadGood(t *testing.T) {
 	if c.Prices == nil || c.Prices.Currency != "USD" || c.Prices.Kafka.Brokers != 3 || c.Prices.Kinesis.PutPayloadUnitsPerMillion != 0.014 {
 		t.Errorf("prices %+v", c.Prices)
 	}
+	if got := c6.References; len(got) != 1 || got[0].Source != "Bite-Sized Serverless, Serverless Messaging: Latency Compared" || got[0].Date != "2022" {
+		t.Errorf("C6 references %+v", got)
+	}
 	if got := c.Claims[0].Reason; got != "a product fact, not a behaviour" {
 		t.Errorf("C1 reason %q", got)
 	}
@@ -112,6 +115,12 @@ func TestLoadBad(t *testing.T) {
 		{"bad-measurable.yaml", []string{
 			`bad-measurable.yaml:4:17: claims[0].measurable: want yes, partly or no, not "maybe"`,
 			"bad-measurable.yaml:5:42: claims[0].scenarios[1]: scenario file testdata/claims/scenarios/nowhere.yaml: no such file",
+		}},
+		// A published figure never comes without its source and date.
+		{"bad-reference.yaml", []string{
+			"bad-reference.yaml:7:9: claims[0].references[0].date: required",
+			"bad-reference.yaml:9:9: claims[0].references[1].source: required",
+			`bad-reference.yaml:10:9: claims[0].references[1].sourse: unknown field (did you mean "source"?)`,
 		}},
 		{"bad-yaml.yaml", []string{"bad-yaml.yaml:3:12: YAML: "}},
 		{"bad-shape.yaml", []string{"bad-shape.yaml:1:1: a claims file is a mapping of fields, not a list"}},

@@ -42,6 +42,9 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		for _, cv := range c.Caveats {
 			p("\n**Caveat:** %s\n", mdEscape(cv))
 		}
+		for _, q := range c.QuotaNotes {
+			p("\n**Bound by an AWS quota:** %s\n", mdEscape(q))
+		}
 		if len(c.Checks) > 0 {
 			p("\n| check | rule | left | right | judged | outcome |\n|---|---|---|---|---|---|\n")
 			for _, ch := range c.Checks {
@@ -54,6 +57,12 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			for _, in := range c.Info {
 				p("| %s | %s | %s | %s | %s |\n", mdEscape(in.Label), mdEscape(in.Quantity),
 					mdEscape(in.Left.text()), mdEscape(rightText(in.Right)), mdEscape(figureText(in.Figure)))
+			}
+		}
+		if len(c.References) > 0 {
+			p("\nPublished elsewhere (external, not measured here, not judged):\n\n")
+			for _, r := range c.References {
+				p("- EXTERNAL: %s\n", mdEscape(r.text()))
 			}
 		}
 	}
@@ -78,14 +87,19 @@ func rightText(s *Side) string {
 	return s.text()
 }
 
-// outcomeText is a check's outcome, marked when it rests on an emulator's speed (why a
-// value is missing is listed under the table).
+// outcomeText is a check's outcome, marked when an emulator's figure in it is an AWS
+// quota (why a value is missing is listed under the table).
 func outcomeText(ch CheckResult) string {
 	s := string(ch.Outcome)
-	if len(ch.Caveats) > 0 {
-		s += " (emulator)"
+	if len(ch.QuotaNotes) > 0 {
+		s += " (at an AWS quota)"
 	}
 	return s
+}
+
+// text is the reference in one line: "what it says (source, date)".
+func (r Reference) text() string {
+	return r.Says + " (" + r.Source + ", " + r.Date + ")"
 }
 
 // figureText is an info line's value, marked when it comes from an emulator's speed.

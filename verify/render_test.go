@@ -75,7 +75,8 @@ func TestRenderGolden(t *testing.T) {
 			golden(t, tc.name, out.Bytes())
 			text := out.String()
 			for _, w := range []string{
-				"supported (emulator)",
+				"not measured here (emulator)",
+				"EXTERNAL", "Bite-Sized Serverless",
 				"rests on an emulator&#39;s latency (kinesis-mock 0.4.9): it says nothing about Amazon Kinesis",
 				"not measurable", "not measured", "refuted", "mixed", "borderline",
 				"no result of scenario tls-overhead, target kafka-tls",

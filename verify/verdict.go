@@ -1,7 +1,7 @@
 package verify
 
 import (
-	"slices"
+	"fmt"
 	"time"
 
 	"streambench/report"
@@ -34,6 +34,9 @@ const (
 	Mixed Verdict = "mixed"
 	// NotMeasured: some check has no data or no value.
 	NotMeasured Verdict = "not measured"
+	// NotMeasuredHere: every check rests on an emulator's speed, which is no evidence
+	// about the service it stands in for.
+	NotMeasuredHere Verdict = "not measured here (emulator)"
 	// NotMeasurable: the claims file says no benchmark can check the claim, or gives it
 	// no checks.
 	NotMeasurable Verdict = "not measurable"
@@ -55,6 +58,9 @@ const (
 	// NoValue: the results have no value for the metric (an empty histogram, a probe
 	// not asked, a division by zero).
 	NoValue Outcome = "no value"
+	// EmulatorOnly: the figure rests on an emulator's latency or throughput, not bounded
+	// by an AWS quota the emulator enforced: it is not judged.
+	EmulatorOnly Outcome = "not measured here (emulator)"
 )
 
 // ClaimVerdict is the verdict on one claim, with the evidence for it.
@@ -72,17 +78,27 @@ type ClaimVerdict struct {
 	// Caveats are what a reader must know to weigh the verdict: a check resting on an
 	// emulator's speed.
 	Caveats []string
-	Checks  []CheckResult
-	Info    []InfoResult
+	// QuotaNotes say which figures of an emulator are AWS's quotas rather than its
+	// speed, and so were judged.
+	QuotaNotes []string
+	// Unjudged is how many checks were not judged because they rest on an emulator's
+	// speed (EmulatorOnly).
+	Unjudged int
+	Checks   []CheckResult
+	Info     []InfoResult
+	// References are published figures from elsewhere, quoted beside the measured ones
+	// and never judged.
+	References []Reference
 }
 
-// VerdictText is the verdict as it must be shown: marked when it rests on an
-// emulator's speed, so that it is never read as a verdict on the real service.
+// VerdictText is the verdict as it must be shown: a verdict reached without the checks
+// that rest on an emulator's speed says how many were left out, so that it is never
+// read as a verdict on them.
 func (c ClaimVerdict) VerdictText() string {
 	switch c.Verdict {
 	case Supported, Refuted, Mixed:
-		if len(c.Caveats) > 0 {
-			return string(c.Verdict) + " (emulator)"
+		if c.Unjudged > 0 {
+			return fmt.Sprintf("%s in part (%d of %d checks not measured here: emulator)", c.Verdict, c.Unjudged, len(c.Checks))
 		}
 	}
 	return string(c.Verdict)
@@ -121,6 +137,9 @@ type Figure struct {
 	Missing string
 	// Caveats say what the figure cannot be evidence of.
 	Caveats []string
+	// QuotaNotes say where an emulator's figure is an AWS quota it enforced and reached,
+	// not its speed.
+	QuotaNotes []string
 }
 
 // Side is one reference's figure.
@@ -149,15 +168,14 @@ func verdict(cl Claim, checks []CheckResult) ClaimVerdict {
 	count := map[Outcome]int{}
 	for _, ch := range checks {
 		count[ch.Outcome]++
-		for _, c := range ch.Caveats {
-			if !slices.Contains(v.Caveats, c) {
-				v.Caveats = append(v.Caveats, c)
-			}
-		}
+		v.Caveats = appendNew(v.Caveats, ch.Caveats...)
+		v.QuotaNotes = appendNew(v.QuotaNotes, ch.QuotaNotes...)
 		if ch.Outcome == NoData || ch.Outcome == NoValue {
 			v.Missing = append(v.Missing, ch.Missing)
 		}
 	}
+	v.Unjudged = count[EmulatorOnly]
+	judged := len(checks) - v.Unjudged
 	switch {
 	case cl.Measurable == "no":
 		v.Verdict = NotMeasurable
@@ -168,9 +186,11 @@ func verdict(cl Claim, checks []CheckResult) ClaimVerdict {
 		}
 	case count[NoData]+count[NoValue] > 0:
 		v.Verdict = NotMeasured
-	case count[Holds] == len(checks):
+	case judged == 0:
+		v.Verdict = NotMeasuredHere
+	case count[Holds] == judged:
 		v.Verdict = Supported
-	case count[Fails] == len(checks):
+	case count[Fails] == judged:
 		v.Verdict = Refuted
 	default:
 		v.Verdict = Mixed

@@ -108,8 +108,20 @@ workload: {rate: 1000, keys: round-robin, message_size: 100}
 	}
 }
 
+// TestRunKinesisIsLabelledAnEmulator runs a short scenario on each local Kinesis engine,
+// as named by an endpoint, and checks that the result names the engine, labels it an
+// emulator with the AWS quotas that applied, and leaks no credential.
 func TestRunKinesisIsLabelledAnEmulator(t *testing.T) {
-	endpoint := brokertest.Kinesis(t)
+	for engine, kind := range map[string]string{
+		brokers.EngineFerrokinesis: "EMULATOR (not the real service), AWS quotas enforced",
+		brokers.EngineKinesisMock:  "EMULATOR (not the real service), AWS read quotas kept, write quotas not enforced",
+	} {
+		t.Run(engine, func(t *testing.T) { testKinesisLabel(t, engine, kind) })
+	}
+}
+
+func testKinesisLabel(t *testing.T, engine, kind string) {
+	endpoint := brokertest.KinesisEngine(t, engine)
 	// Credentials in the environment must neither reach the emulator nor any output.
 	const secret = "not-a-real-secret-but-must-not-leak"
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE")
@@ -130,8 +142,8 @@ kinesis: {linger: 20ms, batch_records: 50}
 	if c.Requested != 300 || c.Sent != 300 || c.Received != 300 || c.Lost != 0 || c.Duplicated != 0 {
 		t.Errorf("counts %+v: want 300 sent and received once", c)
 	}
-	if !r.Target.Emulator || r.Target.Kind() != "EMULATOR (not the real service)" || r.Target.Address != endpoint {
-		t.Errorf("target %+v: want an emulator at %s", r.Target, endpoint)
+	if !r.Target.Emulator || r.Target.Kind() != kind || r.Target.Address != endpoint || r.Target.Broker.Product != engine {
+		t.Errorf("target %+v (%s): want %s at %s, %s", r.Target, r.Target.Kind(), engine, endpoint, kind)
 	}
 	if !strings.Contains(strings.Join(r.Notes, "\n"), "emulator") {
 		t.Errorf("notes do not say the numbers are an emulator's: %q", r.Notes)
@@ -433,7 +445,8 @@ func TestRunDockerWithoutAnEngine(t *testing.T) {
 // TestRetentionAndEncryptionProbes runs the C8 and C11 claim scenarios, shortened,
 // against the real local Kafka and kinesis-mock, and checks what each broker answered.
 func TestRetentionAndEncryptionProbes(t *testing.T) {
-	kafkaAddr, kinesisURL := brokertest.Kafka(t), brokertest.Kinesis(t)
+	// kinesis-mock: the engine faithful to AWS's retention bounds (see c8-retention.yaml).
+	kafkaAddr, kinesisURL := brokertest.Kafka(t), brokertest.KinesisEngine(t, brokers.EngineKinesisMock)
 	out := t.TempDir()
 	for _, sc := range []string{"c8-retention", "c11-encryption"} {
 		mustRun(t, "run", "../../scenarios/claims/"+sc+".yaml", "--out", out, "--duration", "1s",

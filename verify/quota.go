@@ -1,0 +1,47 @@
+package verify
+
+import (
+	"fmt"
+
+	"streambench/drivers/kinesis"
+	"streambench/report"
+)
+
+// AWS's published write quotas of one Kinesis shard, which an emulator started with
+// them enforced (ferrokinesis) holds a stream to.
+const (
+	shardRecordsPerS = 1000
+	shardBytesPerS   = 1 << 20
+)
+
+// quotaShare is how close to the shards' write quota a run's received rate must come for
+// the quota, not the emulator's speed, to be what bounded it: at 90 % and with writes
+// refused, the engine kept up with everything the quota let through.
+const quotaShare = 0.9
+
+// quotaBound says whether the figure m of run r, on an emulator, is bounded by an AWS
+// write quota that the emulator enforced rather than by the emulator's own speed, and
+// if so says it in words. It holds for a received rate of a run whose engine enforced
+// the write quotas, refused writes above them, and delivered at least 90 % (and at most
+// 105 %) of what the quota allows its shards.
+func quotaBound(r *report.Result, m metric) (string, bool) {
+	if !r.Target.Emulator || !r.Target.WriteQuotas || m.family != "throughput" || m.name == "throughput.sent_msgs_per_s" {
+		return "", false
+	}
+	if set, ok := r.Scenario.Drivers["kinesis"].(*kinesis.Settings); !ok || set.Aggregation {
+		// Aggregated, a Kinesis record holds several messages: the received rate of
+		// messages is no longer the rate of records the quota counts.
+		return "", false
+	}
+	throttled := r.DriverCounts["records_throttled"]
+	shards := r.Scenario.Topology.Partitions
+	perShard := min(float64(shardRecordsPerS), float64(shardBytesPerS)/float64(max(r.Scenario.Workload.MessageSize, 1)))
+	quota := perShard * float64(shards)
+	got := r.Throughput.ReceivedMsgsPerS
+	if throttled == 0 || shards < 1 || got < quotaShare*quota || got > 1.05*quota {
+		return "", false
+	}
+	return fmt.Sprintf("%d shard(s) delivered %s records/s: AWS's published write quota (%s records/s per shard), "+
+		"enforced by the emulator (%s %s, %d writes refused), not the emulator's speed",
+		shards, number(got), number(perShard), r.Target.Broker.Product, r.Target.Broker.Version, throttled), true
+}
