@@ -15,14 +15,18 @@ const (
 )
 
 // quotaShare is how close to the shards' write quota a run's received rate must come for
-// the quota, not the emulator's speed, to be what bounded it: at 90 % and with writes
-// refused, the engine kept up with everything the quota let through.
-const quotaShare = 0.9
+// the quota, not the emulator's speed, to be what bounded it. An engine that refuses
+// writes over the quota is answering faster than the quota lets records in, so the
+// emulator is not the limit; what keeps the rate below the quota itself is the
+// producer's backoff before retrying refused records (one shard offered 2,000 records/s
+// on ferrokinesis delivered 875/s: 1,000 allowed, the rest of each second's window lost
+// to backoff), which an application on Amazon Kinesis pays too.
+const quotaShare = 0.8
 
 // quotaBound says whether the figure m of run r, on an emulator, is bounded by an AWS
 // write quota that the emulator enforced rather than by the emulator's own speed, and
 // if so says it in words. It holds for a received rate of a run whose engine enforced
-// the write quotas, refused writes above them, and delivered at least 90 % (and at most
+// the write quotas, refused writes above them, and delivered at least 80 % (and at most
 // 105 %) of what the quota allows its shards.
 func quotaBound(r *report.Result, m metric) (string, bool) {
 	if !r.Target.Emulator || !r.Target.WriteQuotas || m.family != "throughput" || m.name == "throughput.sent_msgs_per_s" {
@@ -41,7 +45,7 @@ func quotaBound(r *report.Result, m metric) (string, bool) {
 	if throttled == 0 || shards < 1 || got < quotaShare*quota || got > 1.05*quota {
 		return "", false
 	}
-	return fmt.Sprintf("%d shard(s) delivered %s records/s: AWS's published write quota (%s records/s per shard), "+
-		"enforced by the emulator (%s %s, %d writes refused), not the emulator's speed",
+	return fmt.Sprintf("%d shard(s) delivered %s records/s: bounded by AWS's published write quota (%s records/s per shard), "+
+		"enforced by the emulator (%s %s, %d writes refused) and by the producer's retries, not by the emulator's speed",
 		shards, number(got), number(perShard), r.Target.Broker.Product, r.Target.Broker.Version, throttled), true
 }
