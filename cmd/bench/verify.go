@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"streambench/bench"
 	"streambench/brokers"
@@ -183,8 +184,12 @@ func finishVerify(claims *verify.Claims, dir string, stdout, stderr io.Writer, e
 		}
 		fmt.Fprintf(stderr, "verdict report: %s\n", p)
 	}
+	width := 0
 	for _, c := range rep.Claims {
-		fmt.Fprintf(stdout, "%-4s %-28s %s\n", c.ID, c.VerdictText(), shortClaim(c.Claim))
+		width = max(width, utf8.RuneCountInString(c.VerdictText()))
+	}
+	for _, c := range rep.Claims {
+		fmt.Fprintf(stdout, "%-4s %-*s %s\n", c.ID, width, c.VerdictText(), shortClaim(c.Claim))
 	}
 	return err
 }
