@@ -395,3 +395,62 @@ func TestStartKinesisFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestCargoProgress checks the first build's progress line, from cargo's output arriving
+// in pieces that cut lines anywhere.
+func TestCargoProgress(t *testing.T) {
+	p := &cargoProgress{}
+	if got := p.String(); got != "fetching sources" {
+		t.Errorf("before any crate: %q", got)
+	}
+	out := "    Updating crates.io index\n   Compiling proc-macro2 v1.0.106\n   Compil" +
+		"ing quote v1.0.45\nwarning: x\n   Compiling ferrokinesis v0.7.0\n"
+	for i := 0; i < len(out); i += 7 {
+		p.Write([]byte(out[i:min(i+7, len(out))]))
+	}
+	if got, want := p.String(), "3 crates compiled (last ferrokinesis v0.7.0)"; got != want {
+		t.Errorf("progress %q, want %q", got, want)
+	}
+}
+
+// TestKinesisEngineChoice checks which engine each setting picks, and that an unknown one
+// is refused naming where it came from.
+func TestKinesisEngineChoice(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv(EnvKinesisEngine, "")
+	t.Setenv("PATH", t.TempDir()) // no cargo, no npm
+	t.Setenv("HOME", t.TempDir()) // no ~/.cargo/bin/cargo either
+	for _, tc := range []struct {
+		asked, env, want, why string
+	}{
+		{EngineKinesisMock, EngineFerrokinesis, EngineKinesisMock, "asked for"},
+		{"", EngineKinesisMock, EngineKinesisMock, "$" + EnvKinesisEngine},
+		{"", "", EngineKinesisMock, "cargo not found on PATH nor in ~/.cargo/bin"},
+	} {
+		t.Setenv(EnvKinesisEngine, tc.env)
+		got, why, err := KinesisEngineChoice(tc.asked, cache)
+		if err != nil || got != tc.want || !strings.Contains(why, tc.why) {
+			t.Errorf("asked %q, $%s=%q: %q (%s), %v; want %q because %q", tc.asked, EnvKinesisEngine, tc.env, got, why, err, tc.want, tc.why)
+		}
+	}
+	// Built in the cache, ferrokinesis is the default even without cargo.
+	t.Setenv(EnvKinesisEngine, "")
+	root := ferroVersionDir(cache)
+	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, ".crates.toml"), []byte("[v1]\n\"ferrokinesis "+FerrokinesisVersion+" (registry+x)\" = [\"ferrokinesis\"]\n"), 0o644)
+	os.WriteFile(ferroBinary(root), []byte("#!/bin/sh\n"), 0o755)
+	if got, why, err := KinesisEngineChoice("", cache); got != EngineFerrokinesis || err != nil {
+		t.Errorf("built in the cache: %q (%s), %v", got, why, err)
+	}
+	for _, bad := range []struct{ asked, env, want string }{
+		{"kinesalite", "", `unknown Kinesis engine "kinesalite"`},
+		{"", "kinesalite", `$BENCH_KINESIS_ENGINE: unknown Kinesis engine "kinesalite"`},
+	} {
+		t.Setenv(EnvKinesisEngine, bad.env)
+		if _, _, err := KinesisEngineChoice(bad.asked, cache); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("asked %q, env %q: %v, want %q", bad.asked, bad.env, err, bad.want)
+		}
+	}
+}
