@@ -1,0 +1,106 @@
+package brokers
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkKinesisEngineFill measures each local engine's own write speed, quotas off:
+// PutRecords calls of 500 records of 100 bytes to a stream of 4 shards, one call at a
+// time, timed over the first 10,000 records into a fresh stream, then again over 10,000
+// more once the stream holds 100,000 (or as many as the engine took within the fill
+// budget, which the output says). kinesis-mock slows as a stream fills; this is the
+// figure behind that statement. It starts its own engines on free ports; run it on a
+// quiet machine:
+//
+//	go test ./brokers -run '^$' -bench KinesisEngineFill -benchtime 1x
+func BenchmarkKinesisEngineFill(b *testing.B) {
+	const (
+		batch   = 500
+		size    = 100
+		measure = 10_000
+		fillTo  = 100_000
+		budget  = 5 * time.Minute
+	)
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			ctx := context.Background()
+			k, err := StartKinesis(ctx, KinesisOptions{Engine: e.name, NoQuotas: true, FreePorts: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer k.Stop(ctx)
+			for b.Loop() {
+				stream := fmt.Sprintf("fill-%d", time.Now().UnixNano())
+				if status, body, err := kinesisCall(ctx, k.Endpoint(), "CreateStream", fmt.Sprintf(`{"StreamName": %q, "ShardCount": 4}`, stream)); err != nil || status != 200 {
+					b.Fatalf("CreateStream: HTTP %d %s %v", status, body, err)
+				}
+				waitActive(b, k.Endpoint(), stream)
+				put := putBatch(b, k.Endpoint(), stream, batch, size)
+				fresh := rate(measure, batch, put)
+				held := measure
+				deadline := time.Now().Add(budget)
+				for held < fillTo && time.Now().Before(deadline) {
+					put()
+					held += batch
+				}
+				later := rate(measure, batch, put)
+				b.ReportMetric(fresh, "records/s-fresh")
+				b.ReportMetric(later, "records/s-full")
+				b.ReportMetric(float64(held), "records-held")
+				b.Logf("%s %s: %.0f records/s into a fresh stream, %.0f records/s once it held %d records",
+					k.Product(), k.Version(), fresh, later, held)
+			}
+		})
+	}
+}
+
+// rate times n records put in calls of batch, in records per second.
+func rate(n, batch int, put func()) float64 {
+	start := time.Now()
+	for range n / batch {
+		put()
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// putBatch returns a function that puts batch records of size bytes with random keys,
+// failing the benchmark on any error or rejected record.
+func putBatch(b *testing.B, endpoint, stream string, batch, size int) func() {
+	data := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", size)))
+	n := 0
+	return func() {
+		var body strings.Builder
+		fmt.Fprintf(&body, `{"StreamName": %q, "Records": [`, stream)
+		for i := range batch {
+			if i > 0 {
+				body.WriteByte(',')
+			}
+			n++
+			fmt.Fprintf(&body, `{"Data": %q, "PartitionKey": "k%d"}`, data, n)
+		}
+		body.WriteString("]}")
+		status, answer, err := kinesisCall(context.Background(), endpoint, "PutRecords", body.String())
+		var out struct{ FailedRecordCount int }
+		if err != nil || status != 200 || json.Unmarshal(answer, &out) != nil || out.FailedRecordCount != 0 {
+			b.Fatalf("PutRecords: HTTP %d %.300s %v", status, answer, err)
+		}
+	}
+}
+
+// waitActive waits up to 30 s for the stream to become ACTIVE.
+func waitActive(b *testing.B, endpoint, stream string) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		_, body, err := kinesisCall(context.Background(), endpoint, "DescribeStreamSummary", fmt.Sprintf(`{"StreamName": %q}`, stream))
+		var out struct{ StreamDescriptionSummary struct{ StreamStatus string } }
+		if err == nil && json.Unmarshal(body, &out) == nil && out.StreamDescriptionSummary.StreamStatus == "ACTIVE" {
+			return
+		}
+	}
+	b.Fatalf("stream %s not ACTIVE within 30 s", stream)
+}
