@@ -54,6 +54,8 @@ func ferroVersionDir(cacheDir string) string {
 
 func ferroBinary(root string) string { return filepath.Join(root, "bin", ferroCrate) }
 
+func (ferroEngine) installDir(cacheDir string) string { return ferroVersionDir(cacheDir) }
+
 func (ferroEngine) installed(cacheDir string) bool {
 	return checkFerroInstall(ferroVersionDir(cacheDir)) == nil
 }

@@ -109,6 +109,7 @@ func (o KinesisOptions) resolve() (kinesisConfig, error) {
 		baseConfig: baseConfig{
 			// Named for the engine once it is chosen, which needs the cache directory.
 			name:         "kinesis",
+			kind:         "kinesis",
 			cacheDir:     o.CacheDir,
 			stateDir:     o.StateDir,
 			freePorts:    o.FreePorts,

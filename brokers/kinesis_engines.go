@@ -37,6 +37,8 @@ type kinesisEngine interface {
 	quotas() bool
 	stopGrace() time.Duration
 	killNote() string
+	// installDir is where the pinned version is installed in the cache.
+	installDir(cacheDir string) string
 	// installed reports whether the pinned version is in the cache, without installing.
 	installed(cacheDir string) bool
 	// installable says why the engine cannot be installed here (a missing tool), or nil.
@@ -98,6 +100,20 @@ func chooseEngine(name, cacheDir string) (kinesisEngine, string, error) {
 	return mockEngine{}, fmt.Sprintf("ferrokinesis, the default engine, cannot be built here (%v), so kinesis-mock", err), nil
 }
 
+// EnsureKinesisEngine installs o's engine if it is not in the cache yet (kinesis-mock with
+// npm, ferrokinesis built with cargo) and returns the directory it is installed in,
+// <cache>/<name>-<version>. Later calls only read the cache.
+func EnsureKinesisEngine(ctx context.Context, o KinesisOptions) (string, error) {
+	c, err := o.resolve()
+	if err != nil {
+		return "", err
+	}
+	if err := c.engine.ensureInstalled(ctx, c); err != nil {
+		return "", err
+	}
+	return c.engine.installDir(c.cacheDir), nil
+}
+
 // KinesisEngineOf says which local engine recorded in the state directory serves
 // endpoint, if any: for an endpoint named by a variable or flag that is in fact one of
 // ours, so that its results still name the engine.
@@ -125,6 +141,8 @@ func (mockEngine) stopGrace() time.Duration { return kinesisStopGrace }
 func (mockEngine) killNote() string {
 	return " (it waits for clients to close idle connections; it keeps nothing on disk, so nothing is lost)"
 }
+
+func (mockEngine) installDir(cacheDir string) string { return mockVersionDir(cacheDir) }
 
 func (mockEngine) installed(cacheDir string) bool {
 	return checkKinesisInstall(mockVersionDir(cacheDir)) == nil

@@ -104,9 +104,13 @@ type KafkaOptions struct {
 
 // baseConfig holds what every kind of local broker is configured with, resolved.
 type baseConfig struct {
-	// name is the broker's short name, "kafka" or "kinesis": it names its files and
-	// directories (kafka.json, kafka.log, run/kafka-*) and starts its error messages.
-	name         string
+	// name is the broker's short name, "kafka", "ferrokinesis" or "kinesis" (kinesis-mock):
+	// it names its files and directories (kafka.json, kafka.log, run/kafka-*) and starts
+	// its error messages.
+	name string
+	// kind is the kind of broker it is, "kafka" or "kinesis", by which the processes
+	// benches record are listed and cleaned up; empty means name.
+	kind         string
 	cacheDir     string
 	stateDir     string
 	freePorts    bool

@@ -1,6 +1,7 @@
 package brokers
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,7 +58,7 @@ type procNote struct {
 
 // note returns how to record a process of this broker's, described by what.
 func (c baseConfig) note(what string) *procNote {
-	return &procNote{dir: filepath.Join(c.stateDir, procsDirName), broker: c.name, what: what}
+	return &procNote{dir: filepath.Join(c.stateDir, procsDirName), broker: cmp.Or(c.kind, c.name), what: what}
 }
 
 // procEntry is one record written, to remove once its process is gone.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"streambench/brokers"
+	"streambench/brokers/brokertest"
 	"streambench/report"
 )
 
@@ -47,13 +48,13 @@ func TestInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script, err := brokers.EnsureKinesisMock(t.Context(), brokers.KinesisOptions{Log: t.Output()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	installs := []string{
-		filepath.Dir(filepath.Dir(jars[0])),              // <cache>/kafka-<version>/libs/x.jar
-		filepath.Dir(filepath.Dir(filepath.Dir(script))), // <cache>/kinesis-local-<version>/node_modules/kinesis-local/main.js
+	installs := []string{filepath.Dir(filepath.Dir(jars[0]))} // <cache>/kafka-<version>/libs/x.jar
+	for _, engine := range brokers.KinesisEngines {
+		dir, err := brokers.EnsureKinesisEngine(t.Context(), brokers.KinesisOptions{Engine: engine, Log: t.Output()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		installs = append(installs, dir)
 	}
 
 	for _, target := range []string{"kafka", "kinesis"} {
@@ -120,7 +121,7 @@ func TestInterrupt(t *testing.T) {
 		out = b.command(t, "brokers", "down", "--env", "local")
 		for _, want := range []string{
 			"killed what a bench that is gone left behind: test orphan",
-			"removed the record of a process already gone: kinesis broker at",
+			"removed the record of a process already gone: " + kinesisRecordName(t) + " broker at",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("down does not say %q:\n%s", want, out)
@@ -276,7 +277,7 @@ func (b *interruptBench) waitLoad(t *testing.T) []procRecord {
 	}
 	time.Sleep(time.Second)
 	recs := b.records(t)
-	if len(recs) != 1 || !strings.HasPrefix(recs[0].What, b.target+" broker at") || !alive(recs[0].PID, recs[0].Start) {
+	if len(recs) != 1 || recs[0].Broker != b.target || !strings.Contains(recs[0].What, " broker at ") || !alive(recs[0].PID, recs[0].Start) {
 		t.Fatalf("want the running broker recorded, have %+v", recs)
 	}
 	return recs
@@ -320,6 +321,7 @@ func (b *interruptBench) command(t *testing.T, args ...string) string {
 
 // procRecord is the part of a process record (brokers/track.go) the test reads.
 type procRecord struct {
+	Broker     string `json:"broker"`
 	What       string `json:"what"`
 	PID        int    `json:"pid"`
 	PGID       int    `json:"pgid"`
@@ -391,6 +393,15 @@ func (b *interruptBench) assertNothingLeft(t *testing.T, recs []procRecord) {
 	if pids := processesUsing(b.root); len(pids) > 0 {
 		t.Errorf("processes left that mention %s: %v", b.root, describe(pids))
 	}
+}
+
+// kinesisRecordName is how the records of the processes bench starts name the local
+// Kinesis engine a run without one named uses.
+func kinesisRecordName(t *testing.T) string {
+	if brokertest.Engine(t) == brokers.EngineKinesisMock {
+		return "kinesis"
+	}
+	return brokers.EngineFerrokinesis
 }
 
 // alive reports whether pid runs, is no zombie, and started at start.
