@@ -100,6 +100,7 @@ type consumer struct {
 	started bool
 
 	calls, throttled, subscriptions, aggregated atomic.Int64
+	quota                                       quotaWaits
 }
 
 // tracker returns the run's shard tracker, listing the shards on first use.
@@ -238,7 +239,11 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 		it, err = c.iterator(s, from)
 	}
 	limit := aws.Int32(int32(c.d.set.GetRecordsLimit))
+	quota := c.d.readQuota(s.id)
 	for {
+		if !c.awaitQuota(quota) {
+			return
+		}
 		c.calls.Add(1)
 		out, err := c.d.api.GetRecords(c.life, &kinesis.GetRecordsInput{ShardIterator: aws.String(it), Limit: limit}, noRetry)
 		switch {
@@ -260,22 +265,52 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 				c.send(batch{shard: s.num, err: err})
 			}
 		default:
-			if n := len(out.Records); n > 0 {
-				from = after(aws.ToString(out.Records[n-1].SequenceNumber))
-				if !c.send(batch{shard: s.num, records: out.Records}) {
+			records, next := out.Records, out.NextShardIterator
+			if quota != nil {
+				// An emulator may return more than AWS's 10 MiB a call: the rest is
+				// read again by the next call, from a new iterator.
+				if k := withinCallBytes(records); k < len(records) {
+					records, next = records[:k], nil
+				}
+				quota.charge(time.Now(), recordBytes(records))
+			}
+			if n := len(records); n > 0 {
+				from = after(aws.ToString(records[n-1].SequenceNumber))
+				if !c.send(batch{shard: s.num, records: records}) {
 					return
 				}
 			}
-			if out.NextShardIterator == nil { // the shard is closed and read to its end
+			switch {
+			case next != nil:
+				it = aws.ToString(next)
+			case len(records) < len(out.Records):
+				if it, err = c.iterator(s, from); err != nil {
+					c.send(batch{shard: s.num, err: err})
+				}
+			default: // the shard is closed and read to its end
 				c.finished(s, out.ChildShards)
 				return
 			}
-			it = aws.ToString(out.NextShardIterator)
 		}
 		if !c.sleep(c.d.set.PollInterval.D()) {
 			return
 		}
 	}
+}
+
+// awaitQuota waits for the shard's next read under its quota (nil: none), counting
+// the waits; it returns false if the consumer was closed meanwhile.
+func (c *consumer) awaitQuota(q *readQuota) bool {
+	if q == nil {
+		return true
+	}
+	wait := q.reserve(time.Now())
+	if wait <= 0 {
+		return true
+	}
+	c.quota.waits.Add(1)
+	c.quota.nanos.Add(int64(wait))
+	return c.sleep(wait)
 }
 
 // finished records that a shard has been read to its end, with its children; where the
@@ -362,6 +397,12 @@ func (c *consumer) Counts() map[string]int64 {
 		n["subscriptions"] = c.subscriptions.Load()
 	} else {
 		n["get_records_calls"] = c.calls.Load()
+	}
+	if c.d.modelsQuotas() {
+		// How often, and how long in all, AWS's read quotas held reads back: where they
+		// did, the quotas bound the consumers' rate, not the emulator.
+		n["read_quota_waits"] = c.quota.waits.Load()
+		n["read_quota_wait_ms"] = c.quota.nanos.Load() / int64(time.Millisecond)
 	}
 	return n
 }
