@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -99,8 +102,8 @@ type consumer struct {
 	readers sync.WaitGroup
 	started bool
 
-	calls, throttled, subscriptions, aggregated atomic.Int64
-	quota                                       quotaWaits
+	calls, throttled, retried, subscriptions, aggregated atomic.Int64
+	quota                                                quotaWaits
 }
 
 // tracker returns the run's shard tracker, listing the shards on first use.
@@ -240,6 +243,7 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 	}
 	limit := aws.Int32(int32(c.d.set.GetRecordsLimit))
 	quota := c.d.readQuota(s.id)
+	lost := 0 // connections lost in a row
 	for {
 		if !c.awaitQuota(quota) {
 			return
@@ -255,6 +259,12 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 			if !c.sleep(time.Second) {
 				return
 			}
+		case err != nil && lostConnection(err) && lost < maxLostConnections:
+			// The connection broke under the call (an emulator closing a kept-alive
+			// connection as a response was read): GetRecords changes nothing, so the
+			// same iterator is asked again.
+			lost++
+			c.retried.Add(1)
 		case err != nil:
 			var expired *types.ExpiredIteratorException
 			if !errors.As(err, &expired) && !c.send(batch{shard: s.num, err: fmt.Errorf("kinesis at %s: GetRecords on %s: %w", c.d.endpoint, s.id, err)}) {
@@ -265,6 +275,7 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 				c.send(batch{shard: s.num, err: err})
 			}
 		default:
+			lost = 0
 			records, next := out.Records, out.NextShardIterator
 			if quota != nil {
 				// An emulator may return more than AWS's 10 MiB a call: the rest is
@@ -296,6 +307,21 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 			return
 		}
 	}
+}
+
+// maxLostConnections is how many calls in a row may lose their connection before the
+// reader reports the error: a transient fault is retried, an endpoint gone is told.
+const maxLostConnections = 3
+
+// lostConnection reports whether err is a connection that broke after it was made
+// (closed, reset, or cut short in a response), rather than an answer of the API or a
+// cancelled call.
+func lostConnection(err error) bool {
+	if errorCode(err) != "" || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // awaitQuota waits for the shard's next read under its quota (nil: none), counting
@@ -391,6 +417,7 @@ func (c *consumer) Close() {
 func (c *consumer) Counts() map[string]int64 {
 	n := map[string]int64{
 		"reads_throttled":    c.throttled.Load(),
+		"reads_retried":      c.retried.Load(),
 		"aggregated_records": c.aggregated.Load(),
 	}
 	if c.d.set.Consumer == ConsumeEFO {

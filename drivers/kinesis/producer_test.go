@@ -25,17 +25,23 @@ type fakeKinesis struct {
 	// returns true for (counted from 1).
 	wholeCall func(call int) string
 
+	// cutReads is how many GetRecords calls (from the first) lose their connection
+	// halfway through the response.
+	cutReads int
+
 	mu       sync.Mutex
 	attempts map[string]int
 	calls    [][]string // the data of each put call, in order
+	reads    int        // GetRecords calls
 }
 
 func (f *fakeKinesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	var in struct {
-		Records []struct{ Data []byte }
-		Data    []byte
+		Records       []struct{ Data []byte }
+		Data          []byte
+		ShardIterator string
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -44,6 +50,12 @@ func (f *fakeKinesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "ListShards":
 		fmt.Fprint(w, `{"Shards":[{"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"340282366920938463463374607431768211455"},"SequenceNumberRange":{"StartingSequenceNumber":"1"}}]}`)
+		return
+	case "GetShardIterator":
+		fmt.Fprint(w, `{"ShardIterator":"start"}`)
+		return
+	case "GetRecords":
+		f.getRecords(w, in.ShardIterator)
 		return
 	case "PutRecord":
 		in.Records = append(in.Records, struct{ Data []byte }{in.Data})
@@ -87,6 +99,32 @@ func (f *fakeKinesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintf(w, `{"FailedRecordCount":%d,"Records":[%s]}`, failed, strings.Join(results, ","))
+}
+
+// getRecords answers GetRecords: one record ("r0") from the iterator "start", then
+// nothing more. The first cutReads calls are cut off halfway through the answer, as a
+// connection lost under a read.
+func (f *fakeKinesis) getRecords(w http.ResponseWriter, iterator string) {
+	f.mu.Lock()
+	f.reads++
+	cut := f.reads <= f.cutReads
+	f.mu.Unlock()
+	body := `{"Records":[],"NextShardIterator":"end","MillisBehindLatest":0}`
+	if iterator == "start" {
+		body = `{"Records":[{"Data":"cjA=","PartitionKey":"k","SequenceNumber":"1"}],"NextShardIterator":"end","MillisBehindLatest":0}`
+	}
+	if !cut {
+		fmt.Fprint(w, body)
+		return
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, body[:len(body)/2])
+	w.(http.Flusher).Flush()
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
 }
 
 // produce sends n messages ("m0", "m1", …) through a producer on the fake and returns the
