@@ -1,11 +1,20 @@
 package kinesis
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"streambench/brokers/brokertest"
+	"streambench/drivers"
 )
 
 // The limiter is driven by a fake clock: reserve and charge take the time as an
@@ -144,4 +153,103 @@ func countWithin(times []time.Time, w time.Duration) int {
 		most = max(most, hi-lo+1)
 	}
 	return most
+}
+
+// TestReadQuotaSharedByReadersOfOneShard runs three polling readers of one shard, on
+// the integration tests' engine, with no poll interval of their own: between them they
+// make at most 5 GetRecords calls a second. The calls are counted by a proxy in front
+// of the engine, not by the driver.
+//
+// In a run, the driver's consumers share the shards out (one reader per shard, as the
+// instances of one application share a lease table); more readers of one shard are
+// consumers of several applications, which share AWS's quota as these readers share
+// the driver's.
+func TestReadQuotaSharedByReadersOfOneShard(t *testing.T) {
+	endpoint := brokertest.Kinesis(t)
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var calls []time.Time
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") == "Kinesis_20131202.GetRecords" {
+			mu.Lock()
+			calls = append(calls, time.Now())
+			mu.Unlock()
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	ctx := context.Background()
+	set := NewSettings()
+	set.PollInterval = 0 // only the quota holds the readers back
+	dr, err := Open(ctx, drivers.Config{Address: srv.URL, Settings: set,
+		Topology: drivers.Topology{Name: "read-quota-" + time.Now().Format("150405.000000"), Partitions: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dr.(*Driver)
+	defer d.Close()
+	if err := d.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Teardown(ctx)
+	tr, _, err := d.tracker(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shard := tr.shards["shardId-000000000000"]
+	if shard == nil {
+		t.Fatalf("stream %s at %s has no shardId-000000000000: %v", d.topo.Name, endpoint, tr.shards)
+	}
+	var readers []*consumer
+	positioned := make(chan error, 3)
+	for i := range 3 {
+		c, err := d.NewConsumer(ctx, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc := c.(*consumer)
+		cc.started = true
+		cc.startReader(shard, position{kind: types.ShardIteratorTypeTrimHorizon}, nil, positioned)
+		readers = append(readers, cc)
+	}
+	for range readers {
+		if err := <-positioned; err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	calls = calls[:0] // from here on, every reader is polling
+	mu.Unlock()
+	time.Sleep(3 * time.Second)
+	for _, c := range readers {
+		c.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Turns are 200 ms apart: six calls within 900 ms would leave the quota, with
+	// 100 ms for the calls' way to the proxy.
+	if n := countWithin(calls, 900*time.Millisecond); n > readCallsPerSecond {
+		t.Errorf("%d GetRecords calls on %s of %s at %s within 900 ms from three readers, want at most %d a second between them",
+			n, shard.id, d.topo.Name, endpoint, readCallsPerSecond)
+	}
+	if len(calls) < 10 {
+		t.Errorf("%d GetRecords calls in 3 s: want about 15, the quota's worth", len(calls))
+	}
+	var waits int64
+	for i, c := range readers {
+		n := c.Counts()
+		if n["get_records_calls"] == 0 {
+			t.Errorf("reader %d made no call: the quota is not shared out", i)
+		}
+		waits += n["read_quota_waits"]
+	}
+	if waits == 0 {
+		t.Error("read_quota_waits 0: the quota never held a reader back")
+	}
+	t.Logf("%d GetRecords calls in 3 s; %d quota waits", len(calls), waits)
 }
