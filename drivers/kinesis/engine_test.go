@@ -1,8 +1,12 @@
 package kinesis
 
 import (
+	"context"
 	"os"
 	"testing"
+	"time"
+
+	"streambench/drivers"
 )
 
 // Local Kinesis engines the integration tests know, as $BENCH_KINESIS_ENGINE names
@@ -30,3 +34,22 @@ func Engine(t testing.TB) string {
 
 // Ferrokinesis reports whether the tests run against ferrokinesis.
 func Ferrokinesis(t testing.TB) bool { return Engine(t) == engineFerrokinesis }
+
+// testStream opens the driver at endpoint on a new one-shard stream named after
+// prefix, sets the stream up, and removes it when the test ends.
+func testStream(t *testing.T, endpoint, prefix string, set *Settings) *Driver {
+	t.Helper()
+	ctx := context.Background()
+	dr, err := Open(ctx, drivers.Config{Address: endpoint, Settings: set,
+		Topology: drivers.Topology{Name: prefix + "-" + time.Now().Format("150405.000000"), Partitions: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dr.(*Driver)
+	t.Cleanup(d.Close)
+	if err := d.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Teardown(context.Background()) })
+	return d
+}

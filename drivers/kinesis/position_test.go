@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"streambench/brokers/brokertest"
-	"streambench/drivers"
 )
 
 // TestPositionsOnKinesisMock reads one shard from each kind of position the readers
@@ -19,17 +18,7 @@ import (
 func TestPositionsOnKinesisMock(t *testing.T) {
 	endpoint := brokertest.Kinesis(t)
 	ctx := context.Background()
-	dr, err := Open(ctx, drivers.Config{Address: endpoint, Settings: NewSettings(),
-		Topology: drivers.Topology{Name: "positions-" + time.Now().Format("150405.000000"), Partitions: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := dr.(*Driver)
-	defer d.Close()
-	if err := d.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Teardown(ctx)
+	d := testStream(t, endpoint, "positions", NewSettings())
 	before := time.Now().Add(-time.Second)
 	var seqs []string
 	for i := range 3 {

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"streambench/brokers/brokertest"
-	"streambench/drivers"
 )
 
 // The limiter is driven by a fake clock: reserve and charge take the time as an
@@ -181,22 +180,12 @@ func TestReadQuotaSharedByReadersOfOneShard(t *testing.T) {
 		}
 		proxy.ServeHTTP(w, r)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after the stream's removal, which goes through it
 
 	ctx := context.Background()
 	set := NewSettings()
 	set.PollInterval = 0 // only the quota holds the readers back
-	dr, err := Open(ctx, drivers.Config{Address: srv.URL, Settings: set,
-		Topology: drivers.Topology{Name: "read-quota-" + time.Now().Format("150405.000000"), Partitions: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := dr.(*Driver)
-	defer d.Close()
-	if err := d.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Teardown(ctx)
+	d := testStream(t, srv.URL, "read-quota", set)
 	tr, _, err := d.tracker(ctx)
 	if err != nil {
 		t.Fatal(err)
