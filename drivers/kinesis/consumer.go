@@ -260,9 +260,10 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 				return
 			}
 		case err != nil && lostConnection(err) && lost < maxLostConnections:
-			// The connection broke under the call (an emulator closing a kept-alive
-			// connection as a response was read): GetRecords changes nothing, so the
-			// same iterator is asked again.
+			// The connection broke under the call (seen once on ferrokinesis under
+			// load, as "use of closed network connection" while the answer was read;
+			// what closed it is not known): GetRecords changes nothing on the shard,
+			// so the same iterator is asked again.
 			lost++
 			c.retried.Add(1)
 		case err != nil:
