@@ -2,6 +2,7 @@ package kinesis_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -28,6 +29,9 @@ type fakeKinesis struct {
 	// cutReads is how many GetRecords calls (from the first) lose their connection
 	// halfway through the response.
 	cutReads int
+	// bigReads makes the shard hold two records of 6 MiB ("r0", "r1"), which the
+	// first GetRecords returns together: more than AWS's 10 MiB a call.
+	bigReads bool
 
 	mu       sync.Mutex
 	attempts map[string]int
@@ -39,9 +43,10 @@ func (f *fakeKinesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	var in struct {
-		Records       []struct{ Data []byte }
-		Data          []byte
-		ShardIterator string
+		Records                []struct{ Data []byte }
+		Data                   []byte
+		ShardIterator          string
+		StartingSequenceNumber string
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -52,7 +57,12 @@ func (f *fakeKinesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"Shards":[{"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"340282366920938463463374607431768211455"},"SequenceNumberRange":{"StartingSequenceNumber":"1"}}]}`)
 		return
 	case "GetShardIterator":
-		fmt.Fprint(w, `{"ShardIterator":"start"}`)
+		// An iterator after record 1 is "after-1"; any other starts at the start.
+		it := "start"
+		if in.StartingSequenceNumber != "" {
+			it = "after-" + in.StartingSequenceNumber
+		}
+		fmt.Fprintf(w, `{"ShardIterator":%q}`, it)
 		return
 	case "GetRecords":
 		f.getRecords(w, in.ShardIterator)
@@ -109,10 +119,19 @@ func (f *fakeKinesis) getRecords(w http.ResponseWriter, iterator string) {
 	f.reads++
 	cut := f.reads <= f.cutReads
 	f.mu.Unlock()
-	body := `{"Records":[],"NextShardIterator":"end","MillisBehindLatest":0}`
-	if iterator == "start" {
-		body = `{"Records":[{"Data":"cjA=","PartitionKey":"k","SequenceNumber":"1"}],"NextShardIterator":"end","MillisBehindLatest":0}`
+	record := func(seq int, data string) string {
+		return fmt.Sprintf(`{"Data":%q,"PartitionKey":"k","SequenceNumber":"%d"}`, base64.StdEncoding.EncodeToString([]byte(data)), seq)
 	}
+	records := ""
+	switch {
+	case iterator == "start" && f.bigReads:
+		records = record(1, "r0"+strings.Repeat(" ", 6<<20)) + "," + record(2, "r1"+strings.Repeat(" ", 6<<20))
+	case iterator == "start":
+		records = record(1, "r0")
+	case iterator == "after-1" && f.bigReads:
+		records = record(2, "r1"+strings.Repeat(" ", 6<<20))
+	}
+	body := `{"Records":[` + records + `],"NextShardIterator":"end","MillisBehindLatest":0}`
 	if !cut {
 		fmt.Fprint(w, body)
 		return
