@@ -65,7 +65,8 @@ func TestShardWriteQuota(t *testing.T) {
 			t.Skipf("kinesis-mock enforces no write quota (asserted above) and takes far fewer than 2,000 records a second")
 		}
 		set := kinesis.NewSettings()
-		set.DeliveryTimeout = drivers.Duration(2 * time.Second) // records refused past then are send errors, not a long drain
+		set.DeliveryTimeout = drivers.Duration(2 * time.Second)     // records refused past then are send errors, not a long drain
+		set.RetryBackoff = drivers.Duration(500 * time.Millisecond) // fewer retries of refused records: less work, under -race too
 		s := bench.NewScenario(reg)
 		s.Name, s.Targets = "write-quota", []string{"kinesis"}
 		s.Warmup, s.Duration, s.Drain = bench.Duration(2*time.Second), bench.Duration(8*time.Second), bench.Duration(4*time.Second)
@@ -80,11 +81,32 @@ func TestShardWriteQuota(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rate := float64(m.ReceivedInWindow) / m.MeasuredSeconds
+		// What the shard took is what was acknowledged; the consumer may lag behind
+		// it (under -race, by a quarter) and catch up in the drain, so its rate in the
+		// window is bounded above only.
+		var acked, seconds float64
+		for _, iv := range m.Intervals {
+			if iv.Phase == bench.PhaseMeasure {
+				acked += float64(iv.Acked)
+				seconds += iv.Seconds
+			}
+		}
+		took, received := acked/seconds, float64(m.ReceivedInWindow)/m.MeasuredSeconds
 		throttled := m.DriverCounts["records_throttled"]
-		t.Logf("received %.0f records/s; records_throttled %d; counts %+v", rate, throttled, m.Counts)
-		if rate > 1050 || rate < 950 {
-			t.Errorf("one shard of %s at %s received %.0f records/s with 2,000 offered: want 1,000 (AWS's write quota) within 5 %% (is ferrokinesis running with --enforce-limits true?)", stream, endpoint, rate)
+		t.Logf("acknowledged %.0f records/s, received %.0f/s; records_throttled %d; counts %+v", took, received, throttled, m.Counts)
+		if took > 1050 {
+			t.Errorf("one shard of %s at %s took %.0f records/s with 2,000 offered: want at most 1,000 (AWS's write quota) within 5 %% (is ferrokinesis running with --enforce-limits true?)", stream, endpoint, took)
+		}
+		// Alone it takes 1,000/s exactly; under -race on shared cores the producers
+		// leave some of the engine's one-second windows short (906/s seen).
+		if took < 667 {
+			t.Errorf("one shard of %s at %s took %.0f records/s with 2,000 offered: want about 1,000, at least two thirds of it", stream, endpoint, took)
+		}
+		if received > 1050 {
+			t.Errorf("one shard of %s at %s delivered %.0f records/s: want at most 1,000 (within 5 %%), what it can take", stream, endpoint, received)
+		}
+		if c := m.Counts; c.Received != c.Acked || c.Lost != 0 {
+			t.Errorf("of %s at %s: %+v: want every acknowledged record received", stream, endpoint, c)
 		}
 		if throttled == 0 {
 			t.Errorf("records_throttled 0 with 2,000 records/s offered to one shard of %s at %s: want the engine's refusals counted", stream, endpoint)
