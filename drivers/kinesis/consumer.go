@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -99,7 +102,8 @@ type consumer struct {
 	readers sync.WaitGroup
 	started bool
 
-	calls, throttled, subscriptions, aggregated atomic.Int64
+	calls, throttled, retried, subscriptions, aggregated atomic.Int64
+	quota                                                quotaWaits
 }
 
 // tracker returns the run's shard tracker, listing the shards on first use.
@@ -238,7 +242,12 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 		it, err = c.iterator(s, from)
 	}
 	limit := aws.Int32(int32(c.d.set.GetRecordsLimit))
+	quota := c.d.readQuota(s.id)
+	lost := 0 // connections lost in a row
 	for {
+		if !c.awaitQuota(quota) {
+			return
+		}
 		c.calls.Add(1)
 		out, err := c.d.api.GetRecords(c.life, &kinesis.GetRecordsInput{ShardIterator: aws.String(it), Limit: limit}, noRetry)
 		switch {
@@ -250,6 +259,13 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 			if !c.sleep(time.Second) {
 				return
 			}
+		case err != nil && lostConnection(err) && lost < maxLostConnections:
+			// The connection broke under the call (seen once on ferrokinesis under
+			// load, as "use of closed network connection" while the answer was read;
+			// what closed it is not known): GetRecords changes nothing on the shard,
+			// so the same iterator is asked again.
+			lost++
+			c.retried.Add(1)
 		case err != nil:
 			var expired *types.ExpiredIteratorException
 			if !errors.As(err, &expired) && !c.send(batch{shard: s.num, err: fmt.Errorf("kinesis at %s: GetRecords on %s: %w", c.d.endpoint, s.id, err)}) {
@@ -260,22 +276,68 @@ func (c *consumer) poll(s *trackedShard, from position, positioned chan<- error)
 				c.send(batch{shard: s.num, err: err})
 			}
 		default:
-			if n := len(out.Records); n > 0 {
-				from = after(aws.ToString(out.Records[n-1].SequenceNumber))
-				if !c.send(batch{shard: s.num, records: out.Records}) {
+			lost = 0
+			records, next := out.Records, out.NextShardIterator
+			if quota != nil {
+				// An emulator may return more than AWS's 10 MiB a call: the rest is
+				// read again by the next call, from a new iterator.
+				if k := withinCallBytes(records); k < len(records) {
+					records, next = records[:k], nil
+				}
+				quota.charge(time.Now(), recordBytes(records))
+			}
+			if n := len(records); n > 0 {
+				from = after(aws.ToString(records[n-1].SequenceNumber))
+				if !c.send(batch{shard: s.num, records: records}) {
 					return
 				}
 			}
-			if out.NextShardIterator == nil { // the shard is closed and read to its end
+			switch {
+			case next != nil:
+				it = aws.ToString(next)
+			case len(records) < len(out.Records):
+				if it, err = c.iterator(s, from); err != nil {
+					c.send(batch{shard: s.num, err: err})
+				}
+			default: // the shard is closed and read to its end
 				c.finished(s, out.ChildShards)
 				return
 			}
-			it = aws.ToString(out.NextShardIterator)
 		}
 		if !c.sleep(c.d.set.PollInterval.D()) {
 			return
 		}
 	}
+}
+
+// maxLostConnections is how many calls in a row may lose their connection before the
+// reader reports the error: a transient fault is retried, an endpoint gone is told.
+const maxLostConnections = 3
+
+// lostConnection reports whether err is a connection that broke after it was made
+// (closed, reset, or cut short in a response), rather than an answer of the API or a
+// cancelled call.
+func lostConnection(err error) bool {
+	if errorCode(err) != "" || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// awaitQuota waits for the shard's next read under its quota (nil: none), counting
+// the waits; it returns false if the consumer was closed meanwhile.
+func (c *consumer) awaitQuota(q *readQuota) bool {
+	if q == nil {
+		return true
+	}
+	wait := q.reserve(time.Now())
+	if wait <= 0 {
+		return true
+	}
+	c.quota.waits.Add(1)
+	c.quota.nanos.Add(int64(wait))
+	return c.sleep(wait)
 }
 
 // finished records that a shard has been read to its end, with its children; where the
@@ -356,12 +418,19 @@ func (c *consumer) Close() {
 func (c *consumer) Counts() map[string]int64 {
 	n := map[string]int64{
 		"reads_throttled":    c.throttled.Load(),
+		"reads_retried":      c.retried.Load(),
 		"aggregated_records": c.aggregated.Load(),
 	}
 	if c.d.set.Consumer == ConsumeEFO {
 		n["subscriptions"] = c.subscriptions.Load()
 	} else {
 		n["get_records_calls"] = c.calls.Load()
+	}
+	if c.d.modelsQuotas() {
+		// How often, and how long in all, AWS's read quotas held reads back: where they
+		// did, the quotas bound the consumers' rate, not the emulator.
+		n["read_quota_waits"] = c.quota.waits.Load()
+		n["read_quota_wait_ms"] = c.quota.nanos.Load() / int64(time.Millisecond)
 	}
 	return n
 }

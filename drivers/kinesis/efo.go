@@ -141,6 +141,7 @@ func (c *consumer) readEvents(stream *kinesis.SubscribeToShardEventStream, s *tr
 	defer stream.Close()
 	renew := time.NewTimer(c.d.set.ResubscribeAfter.D())
 	defer renew.Stop()
+	quota := c.d.readQuota(s.id)
 	for {
 		select {
 		case ev, ok := <-stream.Events():
@@ -154,8 +155,15 @@ func (c *consumer) readEvents(stream *kinesis.SubscribeToShardEventStream, s *tr
 			if !ok {
 				continue
 			}
-			if len(e.Value.Records) > 0 && !c.send(batch{shard: s.num, records: e.Value.Records}) {
-				return next, nil, false
+			if len(e.Value.Records) > 0 {
+				// AWS pushes at most 2 MiB a second per consumer and shard: an event
+				// is passed on once the bytes before it are paid for.
+				if !c.awaitQuota(quota) || !c.send(batch{shard: s.num, records: e.Value.Records}) {
+					return next, nil, false
+				}
+				if quota != nil {
+					quota.charge(time.Now(), recordBytes(e.Value.Records))
+				}
 			}
 			if e.Value.ContinuationSequenceNumber == nil { // the shard is closed and read to its end
 				return next, e.Value.ChildShards, true

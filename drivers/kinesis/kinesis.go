@@ -70,6 +70,7 @@ type Driver struct {
 	consumers int
 	shards    *shardTracker
 	efo       *efoConsumer
+	quotas    map[string]*readQuota // by shard id, once a reader needs one
 }
 
 // Connection is the driver's drivers.Config.Connection: which AWS credentials to use for

@@ -48,13 +48,20 @@ func TestAgainstKinesisMock(t *testing.T) {
 		t.Cleanup(d.Close)
 		return d, topo.Name
 	}
-	// run runs the scenario and checks that every message arrived exactly once.
-	run := func(t *testing.T, s *bench.Scenario, d drivers.Driver, ordered bool) *bench.Measurements {
+	ferro := kinesis.Ferrokinesis(t)
+	// measure runs the scenario.
+	measure := func(t *testing.T, s *bench.Scenario, d drivers.Driver) *bench.Measurements {
 		t.Helper()
 		m, err := bench.Run(context.Background(), s, d, bench.Options{Logf: t.Logf})
 		if err != nil {
 			t.Fatal(err)
 		}
+		return m
+	}
+	// run runs the scenario and checks that every message arrived exactly once.
+	run := func(t *testing.T, s *bench.Scenario, d drivers.Driver, ordered bool) *bench.Measurements {
+		t.Helper()
+		m := measure(t, s, d)
 		c := m.Counts
 		want := int64(s.Workload.Rate.PerSecond * (s.Duration.D() + s.Warmup.D()).Seconds())
 		if c.Sent < want*9/10 || c.Sent != c.Acked || c.Sent != c.Received {
@@ -120,7 +127,18 @@ func TestAgainstKinesisMock(t *testing.T) {
 			k.ResubscribeAfter = drivers.Duration(1500 * time.Millisecond)
 		})
 		d, _ := open(t, ks, drivers.Topology{Partitions: 2})
-		m := run(t, s, d, false)
+		var m *bench.Measurements
+		if ferro {
+			// ferrokinesis 0.7.0 starts every subscription at the shard's start (it
+			// drops StartingPosition.SequenceNumber, see TestPositionsOnKinesisMock):
+			// each renewal delivers the shard again. Nothing is lost.
+			m = measure(t, s, d)
+			if c := m.Counts; c.Sent == 0 || c.Received != c.Sent || c.Lost != 0 || c.Duplicated == 0 {
+				t.Errorf("ferrokinesis: %+v: want every message received, and duplicates from renewed subscriptions that start over (if none, the engine is fixed: make this the normal check)", c)
+			}
+		} else {
+			m = run(t, s, d, false)
+		}
 		// Two shards, renewed every 1.5 s over about 3.5 s of load and the drain.
 		if n := m.DriverCounts["subscriptions"]; n < 4 {
 			t.Errorf("%d subscriptions: want each shard's renewed at least once", n)
@@ -137,7 +155,10 @@ func TestAgainstKinesisMock(t *testing.T) {
 	}
 
 	t.Run("reshard mid-run", func(t *testing.T) {
-		s, ks := scenario(2, nil)
+		// One put call at a time: calls in flight together may land in either order
+		// (on AWS too), and the order checked here is the one the readers keep across
+		// the reshard, parents before children.
+		s, ks := scenario(2, func(k *kinesis.Settings) { k.MaxInFlight = 1 })
 		s.Duration = bench.Duration(4 * time.Second)
 		d, stream := open(t, ks, drivers.Topology{Partitions: 2})
 		api := client(endpoint)
@@ -160,39 +181,68 @@ func TestAgainstKinesisMock(t *testing.T) {
 			t.Fatalf("UpdateShardCount: %v", err)
 		}
 		c := m.Counts
-		if c.Sent < 2000 || c.Sent != c.Received || c.Lost != 0 || c.Duplicated != 0 || c.Reordered != 0 {
-			t.Errorf("across the reshard: %+v", c)
-		}
 		out, err := api.ListShards(context.Background(), &awskinesis.ListShardsInput{StreamName: aws.String(stream)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		open := 0
+		open, orphans := 0, 0
 		for _, sh := range out.Shards {
 			if sh.SequenceNumberRange.EndingSequenceNumber == nil {
 				open++
+				if sh.ParentShardId == nil && sh.AdjacentParentShardId == nil {
+					orphans++
+				}
 			}
 		}
 		if open != 4 {
-			t.Errorf("%d open shards after the reshard, want 4 (of %d)", open, len(out.Shards))
+			t.Errorf("%d open shards of %s at %s after the reshard, want 4 (of %d)", open, stream, endpoint, len(out.Shards))
+		}
+		if ferro {
+			// ferrokinesis 0.7.0's UpdateShardCount closes every shard and opens new
+			// ones with no parent shard: neither GetRecords (no ChildShards) nor
+			// ListShards says where a closed shard's keys went, so a consumer that
+			// follows AWS's contract (children named by their parents) never reads
+			// them. The records put after the reshard are lost to it.
+			if orphans != open {
+				t.Errorf("ferrokinesis: %d of %d new shards have no parent: if all have one now, the engine is fixed; make this the normal check", orphans, open)
+			}
+			t.Logf("ferrokinesis: integrity not checked across its parentless reshard: %+v", c)
+			return
+		}
+		if orphans != 0 {
+			t.Errorf("%d of %d shards of %s at %s opened by the reshard have no parent shard", orphans, open, stream, endpoint)
+		}
+		if c.Sent < 2000 || c.Sent != c.Received || c.Lost != 0 || c.Duplicated != 0 || c.Reordered != 0 {
+			t.Errorf("across the reshard: %+v", c)
 		}
 		t.Logf("counts %+v; driver %v", c, m.DriverCounts)
 	})
 
 	t.Run("retention", func(t *testing.T) {
-		ks := kinesis.NewSettings()
-		d, stream := open(t, ks, drivers.Topology{Partitions: 1, Retention: 48 * time.Hour})
-		if err := d.Setup(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		defer d.Teardown(context.Background())
-		out, err := client(endpoint).DescribeStreamSummary(context.Background(),
-			&awskinesis.DescribeStreamSummaryInput{StreamName: aws.String(stream)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h := aws.ToInt32(out.StreamDescriptionSummary.RetentionPeriodHours); h != 48 {
-			t.Errorf("retention read back: %d hours, want 48", h)
+		for _, hours := range []int{48, 8760} { // 8760: a year, AWS's maximum
+			d, stream := open(t, kinesis.NewSettings(), drivers.Topology{Partitions: 1, Retention: time.Duration(hours) * time.Hour})
+			err := d.Setup(context.Background())
+			if ferro && hours > 168 {
+				// ferrokinesis 0.7.0 validates RetentionPeriodHours of
+				// IncreaseStreamRetentionPeriod as at most 168 (7 days), where AWS
+				// allows 8760 (365 days): it cannot judge retention past a week.
+				if err == nil || !strings.Contains(err.Error(), "168") {
+					t.Errorf("ferrokinesis: Setup of %s with %d hours: %v, want its refusal above 168 hours (if it accepts, the engine is fixed: make this the normal check)", stream, hours, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { d.Teardown(context.Background()) })
+			out, err := client(endpoint).DescribeStreamSummary(context.Background(),
+				&awskinesis.DescribeStreamSummaryInput{StreamName: aws.String(stream)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h := aws.ToInt32(out.StreamDescriptionSummary.RetentionPeriodHours); h != int32(hours) {
+				t.Errorf("retention of %s at %s read back: %d hours, want %d", stream, endpoint, h, hours)
+			}
 		}
 	})
 
@@ -212,6 +262,7 @@ func TestAgainstKinesisMock(t *testing.T) {
 		}
 	})
 
+	// On ferrokinesis the refusal holds from 169 hours (see "retention" above).
 	t.Run("retention past the maximum is the broker's answer", func(t *testing.T) {
 		d, stream := open(t, kinesis.NewSettings(), drivers.Topology{Partitions: 1, Retention: 8761 * time.Hour})
 		err := d.Setup(context.Background())

@@ -2,6 +2,7 @@ package kinesis_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -25,17 +26,27 @@ type fakeKinesis struct {
 	// returns true for (counted from 1).
 	wholeCall func(call int) string
 
+	// cutReads is how many GetRecords calls (from the first) lose their connection
+	// halfway through the response.
+	cutReads int
+	// bigReads makes the shard hold two records of 6 MiB ("r0", "r1"), which the
+	// first GetRecords returns together: more than AWS's 10 MiB a call.
+	bigReads bool
+
 	mu       sync.Mutex
 	attempts map[string]int
 	calls    [][]string // the data of each put call, in order
+	reads    int        // GetRecords calls
 }
 
 func (f *fakeKinesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	var in struct {
-		Records []struct{ Data []byte }
-		Data    []byte
+		Records                []struct{ Data []byte }
+		Data                   []byte
+		ShardIterator          string
+		StartingSequenceNumber string
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -44,6 +55,17 @@ func (f *fakeKinesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "ListShards":
 		fmt.Fprint(w, `{"Shards":[{"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"340282366920938463463374607431768211455"},"SequenceNumberRange":{"StartingSequenceNumber":"1"}}]}`)
+		return
+	case "GetShardIterator":
+		// An iterator after record 1 is "after-1"; any other starts at the start.
+		it := "start"
+		if in.StartingSequenceNumber != "" {
+			it = "after-" + in.StartingSequenceNumber
+		}
+		fmt.Fprintf(w, `{"ShardIterator":%q}`, it)
+		return
+	case "GetRecords":
+		f.getRecords(w, in.ShardIterator)
 		return
 	case "PutRecord":
 		in.Records = append(in.Records, struct{ Data []byte }{in.Data})
@@ -87,6 +109,41 @@ func (f *fakeKinesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintf(w, `{"FailedRecordCount":%d,"Records":[%s]}`, failed, strings.Join(results, ","))
+}
+
+// getRecords answers GetRecords: one record ("r0") from the iterator "start", then
+// nothing more. The first cutReads calls are cut off halfway through the answer, as a
+// connection lost under a read.
+func (f *fakeKinesis) getRecords(w http.ResponseWriter, iterator string) {
+	f.mu.Lock()
+	f.reads++
+	cut := f.reads <= f.cutReads
+	f.mu.Unlock()
+	record := func(seq int, data string) string {
+		return fmt.Sprintf(`{"Data":%q,"PartitionKey":"k","SequenceNumber":"%d"}`, base64.StdEncoding.EncodeToString([]byte(data)), seq)
+	}
+	records := ""
+	switch {
+	case iterator == "start" && f.bigReads:
+		records = record(1, "r0"+strings.Repeat(" ", 6<<20)) + "," + record(2, "r1"+strings.Repeat(" ", 6<<20))
+	case iterator == "start":
+		records = record(1, "r0")
+	case iterator == "after-1" && f.bigReads:
+		records = record(2, "r1"+strings.Repeat(" ", 6<<20))
+	}
+	body := `{"Records":[` + records + `],"NextShardIterator":"end","MillisBehindLatest":0}`
+	if !cut {
+		fmt.Fprint(w, body)
+		return
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, body[:len(body)/2])
+	w.(http.Flusher).Flush()
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
 }
 
 // produce sends n messages ("m0", "m1", …) through a producer on the fake and returns the

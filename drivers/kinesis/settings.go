@@ -86,6 +86,11 @@ type Settings struct {
 	// ResubscribeAfter is how long an enhanced fan-out subscription is kept before it is
 	// renewed; AWS ends each one after 5 minutes.
 	ResubscribeAfter drivers.Duration `yaml:"resubscribe_after" json:"resubscribe_after"`
+	// AWSQuotas makes the consumers read no faster than AWS's read quotas allow when
+	// the endpoint is an emulator: 5 GetRecords calls and 2 MiB a second per shard, 10
+	// MiB per call, and 2 MiB a second per shard for enhanced fan-out. Against AWS itself
+	// the service enforces them and the driver models nothing.
+	AWSQuotas bool `yaml:"aws_quotas" json:"aws_quotas"`
 }
 
 // NewSettings returns the defaults.
@@ -108,6 +113,7 @@ func NewSettings() *Settings {
 		PollInterval:        drivers.Duration(200 * time.Millisecond),
 		GetRecordsLimit:     maxGetRecords,
 		ResubscribeAfter:    drivers.Duration(subscriptionLimit - 10*time.Second),
+		AWSQuotas:           true,
 	}
 }
 
