@@ -45,10 +45,6 @@ type Settings struct {
 	// scenario names one where only that engine is faithful to what it checks. It says
 	// nothing to a named endpoint or to AWS.
 	Engine string `yaml:"engine" json:"engine"`
-	// AWSQuotas applies AWS's per-shard quotas on an emulator: its engine enforces the
-	// write quotas where it can (ferrokinesis), and the consumer keeps to the read quotas.
-	// Against AWS itself the service enforces them and this changes nothing.
-	AWSQuotas bool `yaml:"aws_quotas" json:"aws_quotas"`
 	// StreamMode is provisioned (the scenario's partitions are the shard count) or
 	// on_demand (AWS chooses the shards).
 	StreamMode string `yaml:"stream_mode" json:"stream_mode"`
@@ -86,10 +82,11 @@ type Settings struct {
 	// ResubscribeAfter is how long an enhanced fan-out subscription is kept before it is
 	// renewed; AWS ends each one after 5 minutes.
 	ResubscribeAfter drivers.Duration `yaml:"resubscribe_after" json:"resubscribe_after"`
-	// AWSQuotas makes the consumers read no faster than AWS's read quotas allow when
-	// the endpoint is an emulator: 5 GetRecords calls and 2 MiB a second per shard, 10
-	// MiB per call, and 2 MiB a second per shard for enhanced fan-out. Against AWS itself
-	// the service enforces them and the driver models nothing.
+	// AWSQuotas applies AWS's per-shard quotas on an emulator: the local engine bench
+	// starts enforces the write quotas where it can (ferrokinesis), and the consumers
+	// read no faster than the read quotas allow: 5 GetRecords calls and 2 MiB a second
+	// per shard, 10 MiB per call, and 2 MiB a second per shard for enhanced fan-out.
+	// Against AWS itself the service enforces them and the driver models nothing.
 	AWSQuotas bool `yaml:"aws_quotas" json:"aws_quotas"`
 }
 
@@ -113,7 +110,6 @@ func NewSettings() *Settings {
 		PollInterval:        drivers.Duration(200 * time.Millisecond),
 		GetRecordsLimit:     maxGetRecords,
 		ResubscribeAfter:    drivers.Duration(subscriptionLimit - 10*time.Second),
-		AWSQuotas:           true,
 	}
 }
 
