@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -94,7 +95,7 @@ func putBatch(b *testing.B, endpoint, stream string, batch, size int) func() {
 }
 
 // waitActive waits up to 30 s for the stream to become ACTIVE.
-func waitActive(b *testing.B, endpoint, stream string) {
+func waitActive(b testing.TB, endpoint, stream string) {
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		_, body, err := kinesisCall(context.Background(), endpoint, "DescribeStreamSummary", fmt.Sprintf(`{"StreamName": %q}`, stream))
 		var out struct{ StreamDescriptionSummary struct{ StreamStatus string } }
@@ -103,4 +104,68 @@ func waitActive(b *testing.B, endpoint, stream string) {
 		}
 	}
 	b.Fatalf("stream %s not ACTIVE within 30 s", stream)
+}
+
+// TestFerrokinesisConcurrentPutsAndReads checks that ferrokinesis, as bench starts it,
+// keeps answering 8 concurrent PutRecords loops and 8 GetRecords loops on one shard: with
+// its default runtime (a thread per core) it stopped answering within seconds of such a
+// load on 2 cores (see ferroWorkerThreads). It runs an engine of its own, so that a hang
+// harms no other test.
+func TestFerrokinesisConcurrentPutsAndReads(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine, _ string) {
+		if engine != EngineFerrokinesis {
+			t.Skip("the hang is ferrokinesis's")
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		k, err := StartKinesis(ctx, KinesisOptions{Engine: engine, NoQuotas: true, FreePorts: true, Log: t.Output()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer k.Stop(context.Background())
+		stream := "hang-check"
+		if status, body, err := kinesisCall(ctx, k.Endpoint(), "CreateStream", fmt.Sprintf(`{"StreamName": %q, "ShardCount": 1}`, stream)); err != nil || status != 200 {
+			t.Fatalf("CreateStream: HTTP %d %s %v", status, body, err)
+		}
+		waitActive(t, k.Endpoint(), stream)
+		data := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", 100)))
+		records := strings.TrimSuffix(strings.Repeat(fmt.Sprintf(`{"Data": %q, "PartitionKey": "k"},`, data), 100), ",")
+		put := fmt.Sprintf(`{"StreamName": %q, "Records": [%s]}`, stream, records)
+		var calls atomic.Int64
+		load, stop := context.WithCancel(ctx)
+		defer stop()
+		for range 8 {
+			go func() {
+				for load.Err() == nil {
+					if status, _, err := kinesisCall(load, k.Endpoint(), "PutRecords", put); err == nil && status == 200 {
+						calls.Add(1)
+					}
+				}
+			}()
+			go func() {
+				_, body, _ := kinesisCall(load, k.Endpoint(), "GetShardIterator",
+					fmt.Sprintf(`{"StreamName": %q, "ShardId": "shardId-000000000000", "ShardIteratorType": "TRIM_HORIZON"}`, stream))
+				var it struct{ ShardIterator, NextShardIterator string }
+				json.Unmarshal(body, &it)
+				for load.Err() == nil && it.ShardIterator != "" {
+					status, body, err := kinesisCall(load, k.Endpoint(), "GetRecords", fmt.Sprintf(`{"ShardIterator": %q, "Limit": 1000}`, it.ShardIterator))
+					if err != nil || status != 200 {
+						continue
+					}
+					calls.Add(1)
+					if json.Unmarshal(body, &it) == nil && it.NextShardIterator != "" {
+						it.ShardIterator = it.NextShardIterator
+					}
+				}
+			}()
+		}
+		// Every second of the load must see calls answered: a hung engine answers none.
+		for s := range 6 {
+			before := calls.Load()
+			time.Sleep(time.Second)
+			if calls.Load() == before {
+				t.Fatalf("ferrokinesis answered no call in second %d of the load (%d answered before): hung", s+1, before)
+			}
+		}
+	})
 }

@@ -187,13 +187,25 @@ func (ferroEngine) command(_ context.Context, c kinesisConfig, info *KinesisStat
 	return cmd, nil
 }
 
+// ferroWorkerThreads is the size of ferrokinesis's tokio runtime, instead of one thread
+// per core. Its 0.7.0 store holds a map's read guard while it awaits a shard's records,
+// and a put takes that map's write lock, blocking its thread: once every worker thread
+// is blocked so, the reader can never run to release the guard, and the engine stops
+// answering for good (ignoring SIGTERM). With one thread per core, 8 concurrent
+// PutRecords and 8 GetRecords loops on one shard hung it within seconds on 2 cores; with
+// 64 threads, 32 of each ran without a stall. bench's runs have far fewer calls in
+// flight per engine (16 per producer), so 64 keeps them clear; idle threads cost little.
+// TestFerrokinesisConcurrentPutsAndReads checks it.
+const ferroWorkerThreads = 64
+
 // ferroEnv is the environment of a ferrokinesis process: ours without its own variables,
 // which could give it a configuration file, a state directory kept across starts, or a
-// mirror endpoint that our flags do not override.
+// mirror endpoint that our flags do not override; and with its runtime's size set.
 func ferroEnv(base []string) []string {
-	return slices.DeleteFunc(slices.Clone(base), func(kv string) bool {
-		return strings.HasPrefix(kv, "FERROKINESIS_")
+	env := slices.DeleteFunc(slices.Clone(base), func(kv string) bool {
+		return strings.HasPrefix(kv, "FERROKINESIS_") || strings.HasPrefix(kv, "TOKIO_WORKER_THREADS=")
 	})
+	return append(env, "TOKIO_WORKER_THREADS="+strconv.Itoa(ferroWorkerThreads))
 }
 
 // lookCargo finds cargo on PATH, or where rustup puts it (~/.cargo/bin, which a
