@@ -46,10 +46,11 @@ const (
 // so a machine's firewall, not this package, keeps it off the network. Clients here
 // always reach it through 127.0.0.1.
 type KinesisOptions struct {
-	// CacheDir holds the installed package and run-scoped data directories. Empty means
-	// $BENCH_CACHE_DIR, or os.UserCacheDir()/streambench when that is unset.
+	// CacheDir holds the installed package. Empty means $BENCH_CACHE_DIR, or
+	// os.UserCacheDir()/streambench when that is unset.
 	CacheDir string
-	// StateDir holds the state file and data of a detached engine. Empty means
+	// StateDir holds the state file and data of a detached engine, and the data
+	// directories of run-scoped ones (under run/). Empty means
 	// $BENCH_STATE_DIR, or <CacheDir>/state when that is unset.
 	StateDir string
 	// Port serves the API over plain HTTP, the endpoint clients use; 0 means 4568.
