@@ -328,14 +328,14 @@ func (p plannedRun) String() string {
 
 func applyOverrides(s *bench.Scenario, f runFlags) error {
 	if f.duration != "" {
-		d, err := bench.ParseDuration(f.duration)
+		d, err := bench.ParseFieldDuration(f.duration)
 		if err != nil {
 			return usagef("--duration: %v", err)
 		}
 		s.Duration = bench.Duration(d)
 	}
 	if f.warmup != "" {
-		d, err := bench.ParseDuration(f.warmup)
+		d, err := bench.ParseFieldDuration(f.warmup)
 		if err != nil {
 			return usagef("--warmup: %v", err)
 		}
