@@ -456,7 +456,7 @@ type refs struct {
 	// decoding that reports them otherwise does not happen then)
 	tags     []*ast.TagNode
 	tagPaths []string
-	first   []struct {
+	first    []struct {
 		path string
 		node *ast.AliasNode
 	}
