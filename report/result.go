@@ -362,6 +362,20 @@ func Write(path string, r *Result) (string, error) {
 	return "", fmt.Errorf("writing result %s: too many results of that name", path)
 }
 
+// CheckDir makes dir if it is missing and checks that a file can be made in it, as Write
+// will, so that a run can be refused before it starts rather than lose its result.
+func CheckDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".result-check-*.tmp")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // encode is a result file's bytes, as Write writes them.
 func encode(r *Result) ([]byte, error) {
 	data, err := json.MarshalIndent(r, "", "  ")

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"streambench/bench"
+	"streambench/brokers"
 	"streambench/drivers"
 	"streambench/drivers/kafka"
 	"streambench/report"
@@ -98,7 +100,9 @@ kinesis-mock 4567-4568), or on $BENCH_KAFKA_PORT and $BENCH_KINESIS_PORT.
 
 Results go to DIR/<scenario>/<UTC time>-<target>.json, and a self-contained HTML page
 with the charts of all of them (no network needed to view it) to
-DIR/<scenario>/<UTC time>-report.html.
+DIR/<scenario>/<UTC time>-report.html. DIR is checked before anything runs; if writing
+there still fails at the end, the results go to results/ in the state directory
+($BENCH_STATE_DIR) instead, and bench says where and exits 1.
 
 Examples:
   bench run scenarios/small-msgs.yaml
@@ -215,6 +219,11 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		names = f.targets
 	}
 
+	// Before any broker work: a run whose result cannot be written is better not made.
+	if err := report.CheckDir(filepath.Join(f.out, s.Name)); err != nil {
+		return invalidInput{fmt.Errorf("--out %s: results cannot be written there, so nothing was run: %w", f.out, err)}
+	}
+
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
 		if err != nil {
@@ -265,6 +274,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var results []*report.Result
+	resultDir := "" // where the results went: --out's, or the fallback if writing there failed
 	failed := 0
 	for _, pr := range plan {
 		if soft.Err() != nil {
@@ -277,6 +287,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		if path != "" {
 			fmt.Fprintf(stderr, "%s: result written to %s\n", pr, path)
+			resultDir = filepath.Dir(path)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", pr, err)
@@ -290,6 +301,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		html := report.Path(f.out, s.Name, "report", results[0].StartedAt)
 		html = strings.TrimSuffix(html, ".json") + ".html"
+		if resultDir != "" {
+			html = filepath.Join(resultDir, filepath.Base(html)) // beside the results
+		}
 		if err := report.WriteHTML(html, results); err != nil {
 			return err
 		}
@@ -443,11 +457,27 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 	if len(pr.point.Sweep) > 0 {
 		file += "-" + pr.point.Sweep.Label()
 	}
-	path, err := report.Write(report.Path(f.out, s.Name, file, started), r)
-	if err != nil {
-		return r, "", errors.Join(runErr, err)
+	path, err := writeResult(f.out, s.Name, file, started, r)
+	return r, path, errors.Join(runErr, err)
+}
+
+// writeResult writes r under out, or when that fails (the directory checked before the
+// run went away, the disk filled up) under the state directory's results/, so that the
+// run is not lost; the error then says where it went. It returns the path written.
+func writeResult(out, scenario, file string, started time.Time, r *report.Result) (string, error) {
+	path, err := report.Write(report.Path(out, scenario, file, started), r)
+	if err == nil {
+		return path, nil
 	}
-	return r, path, runErr
+	fallback := filepath.Join(os.TempDir(), "streambench-results")
+	if state, serr := brokers.StateDir(""); serr == nil {
+		fallback = filepath.Join(state, "results")
+	}
+	kept, kerr := report.Write(report.Path(fallback, scenario, file, started), r)
+	if kerr != nil {
+		return "", fmt.Errorf("%w; keeping it under %s failed too: %v", err, fallback, kerr)
+	}
+	return kept, fmt.Errorf("%w; the result was kept at %s instead", err, kept)
 }
 
 // startCPUProfile profiles bench into path until the returned function is called.
