@@ -219,7 +219,13 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		names = f.targets
 	}
 
-	// Before any broker work: a run whose result cannot be written is better not made.
+	// Before any broker work: a run that cannot fit in memory, or whose result cannot be
+	// written, is better not made.
+	for i := range points {
+		if err := bench.CheckMemory(&points[i].Scenario); err != nil {
+			return invalidInput{fmt.Errorf("%s: %w", pos[0], err)}
+		}
+	}
 	if err := report.CheckDir(filepath.Join(f.out, s.Name)); err != nil {
 		return invalidInput{fmt.Errorf("--out %s: results cannot be written there, so nothing was run: %w", f.out, err)}
 	}
