@@ -70,7 +70,8 @@ Flags (every flag given is recorded in the result's "overrides"):
                         Kinesis and for --kafka-sasl aws-msk-iam
 
 Security of an external Kafka or Redpanda cluster (for the local broker, use the
-kafka-tls and kafka-tls-scram targets instead):
+kafka-tls and kafka-tls-scram targets instead; a run whose broker is not external, the
+local one included, is refused rather than run without them):
   --kafka-security P    plaintext, ssl, sasl_plaintext or sasl_ssl (default: sasl_ssl
                         with --kafka-sasl, ssl with any TLS flag, else plaintext)
   --kafka-sasl M        plain, scram-sha-256, scram-sha-512 or aws-msk-iam
