@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -66,18 +65,7 @@ func formatBytes(n float64) string {
 // machineMemory is the memory bench may use: the machine's RAM (MemTotal), or its
 // cgroup's limit when lower (a container). 0 when unknown.
 func machineMemory() int64 {
-	total := int64(0)
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for line := range bytes.Lines(b) {
-			if rest, ok := bytes.CutPrefix(line, []byte("MemTotal:")); ok {
-				if f := strings.Fields(string(rest)); len(f) == 2 && f[1] == "kB" {
-					if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
-						total = kb << 10
-					}
-				}
-			}
-		}
-	}
+	total := procKB("/proc/meminfo", "MemTotal:")
 	// cgroup v2, then v1; "max" or a huge number means no limit.
 	for _, path := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
 		b, err := os.ReadFile(path)
