@@ -403,7 +403,13 @@ func (d *decoder) decode(data []byte, s *Scenario) bool {
 		d.errorAt(position{}, "", "empty scenario: name and targets are required")
 		return false
 	}
-	// An anchor, alias or tag on the whole document is reported as on any value.
+	// Anchors and aliases are refused wherever they are, before anything is decoded: a
+	// file built on them (an alias bomb) is then told that rule first, rather than
+	// whatever else is wrong where the aliases point, such as an unknown field.
+	if d.references("", body) {
+		return false
+	}
+	// A tag on the whole document is reported as on any value.
 	body, ok := d.plain("", body)
 	if !ok {
 		return false
@@ -418,6 +424,99 @@ func (d *decoder) decode(data []byte, s *Scenario) bool {
 	// Last, because a matrix key may name a field written below it.
 	d.decodeMatrix(s, fields, d.matrix)
 	return true
+}
+
+// references reports every anchor and merge key (which needs an alias) in n, and each
+// alias name once, at its first use, with the path where it is; it says whether there
+// was any. It expands nothing.
+func (d *decoder) references(path string, n ast.Node) bool {
+	r := refs{d: d, aliases: map[string]int{}}
+	r.walk(path, n)
+	for _, a := range r.first {
+		msg := aliasMsg(a.node)
+		if uses := r.aliases[aliasName(a.node)]; uses > 1 {
+			msg = fmt.Sprintf("aliases (*%s, used %d times) are not supported: write the value out in full", aliasName(a.node), uses)
+		}
+		d.errorAt(posOf(a.node), a.path, msg)
+	}
+	if r.found {
+		for i, t := range r.tags {
+			d.errorAt(posOf(t), r.tagPaths[i], tagMsg(t))
+		}
+	}
+	return r.found
+}
+
+// refs is the walk of decoder.references.
+type refs struct {
+	d       *decoder
+	found   bool
+	aliases map[string]int // uses of each alias name
+	// tags and where they are, reported only along with the anchors and aliases (the
+	// decoding that reports them otherwise does not happen then)
+	tags     []*ast.TagNode
+	tagPaths []string
+	first    []struct {
+		path string
+		node *ast.AliasNode
+	}
+}
+
+func (r *refs) alias(path string, a *ast.AliasNode) {
+	r.found = true
+	name := aliasName(a)
+	if r.aliases[name] == 0 {
+		r.first = append(r.first, struct {
+			path string
+			node *ast.AliasNode
+		}{path, a})
+	}
+	r.aliases[name]++
+}
+
+func (r *refs) walk(path string, n ast.Node) {
+	switch n := n.(type) {
+	case *ast.AnchorNode:
+		r.d.errorAt(posOf(n), path, anchorMsg(n))
+		r.found = true
+		r.walk(path, n.Value)
+		return
+	case *ast.AliasNode:
+		r.alias(path, n)
+		return
+	case *ast.TagNode:
+		r.tags = append(r.tags, n)
+		r.tagPaths = append(r.tagPaths, path)
+		r.walk(path, n.Value)
+		return
+	case *ast.SequenceNode:
+		for i, v := range n.Values {
+			r.walk(fmt.Sprintf("%s[%d]", path, i), v)
+		}
+		return
+	}
+	entries, _ := yamlast.Entries(n)
+	for _, mv := range entries {
+		if mv == nil {
+			continue
+		}
+		var key ast.Node = mv.Key
+		if a, ok := key.(*ast.AnchorNode); ok {
+			r.d.errorAt(posOf(a), path, anchorMsg(a))
+			r.found, key = true, a.Value
+		}
+		switch k := key.(type) {
+		case *ast.AliasNode:
+			r.alias(path, k)
+		case *ast.MergeKeyNode:
+			// Its value is the alias it merges: one message says it all.
+			r.d.errorAt(posOf(k), path, "merge keys (<<) are not supported: write the fields out in full")
+			r.found = true
+			continue
+		}
+		name, _ := yamlast.ScalarText(key)
+		r.walk(join(path, shorten(name)), mv.Value)
+	}
 }
 
 // fields maps the scenario's top-level YAML keys, driver blocks included, to its
@@ -572,11 +671,22 @@ func anchorMsg(a *ast.AnchorNode) string {
 }
 
 func aliasMsg(a *ast.AliasNode) string {
-	name := ""
-	if a.Value != nil {
-		name = a.Value.String()
+	return fmt.Sprintf("aliases (*%s) are not supported: write the value out in full", aliasName(a))
+}
+
+func tagMsg(t *ast.TagNode) string {
+	tag := ""
+	if t.Start != nil {
+		tag = t.Start.Value
 	}
-	return fmt.Sprintf("aliases (*%s) are not supported: write the value out in full", name)
+	return fmt.Sprintf("tags (%s) are not supported: write the plain value", tag)
+}
+
+func aliasName(a *ast.AliasNode) string {
+	if a.Value == nil {
+		return ""
+	}
+	return a.Value.String()
 }
 
 func unknownField(name string, fields map[string]reflect.Value) string {
@@ -618,11 +728,7 @@ func (d *decoder) plain(path string, n ast.Node) (ast.Node, bool) {
 		d.fail(a, path, aliasMsg(a))
 		return nil, false
 	case *ast.TagNode:
-		tag := ""
-		if a.Start != nil {
-			tag = a.Start.Value
-		}
-		d.fail(a, path, fmt.Sprintf("tags (%s) are not supported: write the plain value", tag))
+		d.fail(a, path, tagMsg(a))
 		return nil, false
 	}
 	return n, true
@@ -783,7 +889,7 @@ func decodeDuration(n ast.Node) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("want a duration with a unit, e.g. 30s, 500ms, 2h or 7d, not %s", yamlast.Describe(n))
 	}
-	x, err := ParseDuration(text)
+	x, err := ParseFieldDuration(text)
 	return Duration(x), err
 }
 

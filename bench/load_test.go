@@ -300,11 +300,12 @@ func TestLoadBad(t *testing.T) {
 			`bad-negative.yaml:16:15: kafka.fetch.max_wait: must be from 0 to 1m`,
 		}},
 		{"bad-huge.yaml", []string{
-			`bad-huge.yaml:3:11: duration: invalid duration "99999999999h": out of range: at most 2562047h, about 292 years`,
-			`bad-huge.yaml:4:9: warmup: invalid duration "36501d": days must be a whole number from 0 to 36500`,
+			// The field's own limit, not the largest duration Go can hold (issue 17).
+			`bad-huge.yaml:3:11: duration: must be more than 0 and at most 24h`,
+			`bad-huge.yaml:4:9: warmup: must be from 0 to 1h`,
 			`bad-huge.yaml:6:15: topology.partitions: want a whole number, not the number 1e30`,
 			`bad-huge.yaml:7:16: topology.replication: 9223372036854775808 is out of range`,
-			`bad-huge.yaml:8:14: topology.retention: invalid duration "99999999999999999999s": out of range: at most 2562047h, about 292 years (or default, unlimited)`,
+			`bad-huge.yaml:8:14: topology.retention: invalid duration "99999999999999999999s": over 36500d, the longest duration bench reads (or default, unlimited)`,
 			`bad-huge.yaml:10:17: workload.message_size: 99999999999999999999999999 is out of range`,
 			`bad-huge.yaml:11:9: workload.rate: rate must be max or a number of messages per second above 0 and at most 1e9, not "1e30"`,
 			`bad-huge.yaml:12:14: workload.consumers: -9223372036854775809 is out of range`,
@@ -339,9 +340,27 @@ func TestLoadBad(t *testing.T) {
 		{"bad-alias-undefined.yaml", []string{
 			`bad-alias-undefined.yaml:4:9: workload.rate: aliases (*rate) are not supported: write the value out in full`,
 		}},
-		// Aliases are never expanded: "billion laughs" costs nothing.
+		// Aliases are never expanded: "billion laughs" costs nothing. Anchors and aliases
+		// are what is refused, wherever they are, and said first (before, the first line
+		// was the unknown field they sat under).
 		{"bad-alias-bomb.yaml", []string{
-			`bad-alias-bomb.yaml:5:1: lol: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
+			`bad-alias-bomb.yaml:6:6: lol.a: anchors (&a) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:7:6: lol.b: anchors (&b) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:7:10: lol.b[0]: aliases (*a, used 9 times) are not supported: write the value out in full`,
+			`bad-alias-bomb.yaml:8:6: lol.c: anchors (&c) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:8:10: lol.c[0]: aliases (*b, used 9 times) are not supported: write the value out in full`,
+			`bad-alias-bomb.yaml:9:6: lol.d: anchors (&d) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:9:10: lol.d[0]: aliases (*c, used 9 times) are not supported: write the value out in full`,
+			`bad-alias-bomb.yaml:10:6: lol.e: anchors (&e) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:10:10: lol.e[0]: aliases (*d, used 9 times) are not supported: write the value out in full`,
+			`bad-alias-bomb.yaml:11:6: lol.f: anchors (&f) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:11:10: lol.f[0]: aliases (*e, used 9 times) are not supported: write the value out in full`,
+			`bad-alias-bomb.yaml:12:6: lol.g: anchors (&g) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:12:10: lol.g[0]: aliases (*f, used 9 times) are not supported: write the value out in full`,
+			`bad-alias-bomb.yaml:13:6: lol.h: anchors (&h) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:13:10: lol.h[0]: aliases (*g, used 9 times) are not supported: write the value out in full`,
+			`bad-alias-bomb.yaml:14:6: lol.i: anchors (&i) are not supported: write every value out in full`,
+			`bad-alias-bomb.yaml:14:10: lol.i[0]: aliases (*h, used 9 times) are not supported: write the value out in full`,
 			`bad-alias-bomb.yaml:15:9: probes: aliases (*i) are not supported: write the value out in full`,
 		}},
 		{"bad-documents.yaml", []string{

@@ -9,13 +9,17 @@ import (
 // PeakRSS is the most memory this process has held resident, in bytes: since it
 // started, or since the start of the last run where Linux let Run reset the mark. It
 // is 0 where /proc/self/status does not say (anything but Linux).
-func PeakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+func PeakRSS() int64 { return procKB("/proc/self/status", "VmHWM:") }
+
+// procKB reads the line of a /proc file (status, meminfo) that starts with key and
+// gives a number of kB, in bytes; 0 when there is no such line.
+func procKB(path, key string) int64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for line := range bytes.Lines(b) {
-		rest, ok := bytes.CutPrefix(line, []byte("VmHWM:"))
+		rest, ok := bytes.CutPrefix(line, []byte(key))
 		if !ok {
 			continue
 		}

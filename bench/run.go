@@ -237,6 +237,10 @@ func Run(ctx context.Context, s *Scenario, d drivers.Driver, opts Options) (*Mea
 	if readyTimeout == 0 {
 		readyTimeout = time.Minute
 	}
+	// Before the topology is made: a run that would run out of memory is better refused.
+	if err := CheckMemory(s); err != nil {
+		return nil, err
+	}
 	if err := d.Setup(ctx); err != nil {
 		return nil, fmt.Errorf("setting up the topology: %w", err)
 	}

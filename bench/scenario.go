@@ -6,6 +6,7 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -144,6 +145,18 @@ type Duration = drivers.Duration
 
 // ParseDuration reads a Go duration, or a whole number of days ("7d").
 func ParseDuration(s string) (time.Duration, error) { return drivers.ParseDuration(s) }
+
+// ParseFieldDuration is ParseDuration for a field whose limits Validate checks: a
+// duration too long to hold is read as drivers.MaxDuration (negated for a negative one),
+// without error, so that what the user reads is the field's own limit ("duration: must
+// be … at most 24h"), not the largest number a duration can hold.
+func ParseFieldDuration(s string) (time.Duration, error) {
+	d, err := drivers.ParseDuration(s)
+	if errors.Is(err, drivers.ErrDurationTooLong) {
+		return d, nil
+	}
+	return d, err
+}
 
 // FormatDuration writes d in whole days when it is one, else as Go does.
 func FormatDuration(d time.Duration) string { return drivers.FormatDuration(d) }

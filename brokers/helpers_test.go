@@ -113,14 +113,14 @@ func assertInstallFailed(t *testing.T, cacheDir, versionDir string) {
 }
 
 // assertStartFailed checks what a failed run-scoped start of the broker called name leaves
-// in cacheDir: no process, no data directory, and its log kept beside the data
+// in cacheDir and stateDir: no process, no data directory, and its log kept beside the data
 // directories, holding logWant (unless empty).
-func assertStartFailed(t *testing.T, cacheDir, name, logWant string) {
+func assertStartFailed(t *testing.T, cacheDir, stateDir, name, logWant string) {
 	t.Helper()
 	if left := processesMentioning(cacheDir); len(left) > 0 {
 		t.Errorf("processes left running: %v", left)
 	}
-	runDir := filepath.Join(cacheDir, "run")
+	runDir := filepath.Join(stateDir, runDirName)
 	kept := failedLogFileName(name)
 	left, _ := filepath.Glob(filepath.Join(runDir, name+"-*"))
 	left = slices.DeleteFunc(left, func(p string) bool { return filepath.Base(p) == kept })

@@ -374,7 +374,8 @@ fi
 exec "$REAL_JAVA" "$@"`})
 	t.Setenv("PATH", wrapper+string(os.PathListSeparator)+os.Getenv("PATH"))
 
-	k, err := StartKafka(ctx, KafkaOptions{CacheDir: cache, FreePorts: true, HeapMB: 512, Log: t.Output()})
+	state := t.TempDir()
+	k, err := StartKafka(ctx, KafkaOptions{CacheDir: cache, StateDir: state, FreePorts: true, HeapMB: 512, Log: t.Output()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +385,7 @@ exec "$REAL_JAVA" "$@"`})
 		t.Fatal(err)
 	}
 	err = k.Restart(ctx)
-	kept := filepath.Join(cache, "run", failedLogFileName("kafka"))
+	kept := filepath.Join(state, runDirName, failedLogFileName("kafka"))
 	errMentions(t, "Restart", err, "stopped it, but it did not start again", "nothing is running now",
 		"java exited before the broker answered (exit status 3)", "fake java: this JVM cannot come back",
 		"last lines of the broker log", "full broker log: "+kept)

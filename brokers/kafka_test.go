@@ -432,7 +432,7 @@ func TestStartKafkaFailures(t *testing.T) {
 			t.Setenv("FAKE_FORMAT", tt.format)
 			t.Setenv("FAKE_BROKER", tt.broker)
 			t.Setenv("PATH", pathWith(t, map[string]string{"java": fakeJava, "mvn": fakeMaven, "keytool": `eval "$FAKE_KEYTOOL"`}))
-			o := KafkaOptions{CacheDir: t.TempDir(), FreePorts: true, StartTimeout: time.Second}
+			o := KafkaOptions{CacheDir: t.TempDir(), StateDir: t.TempDir(), FreePorts: true, StartTimeout: time.Second}
 			start := time.Now()
 			k, err := StartKafka(t.Context(), o)
 			if err == nil {
@@ -448,7 +448,7 @@ func TestStartKafkaFailures(t *testing.T) {
 			if tt.broker != "" {
 				logWant = "fake broker"
 			}
-			assertStartFailed(t, o.CacheDir, "kafka", logWant)
+			assertStartFailed(t, o.CacheDir, o.StateDir, "kafka", logWant)
 		})
 	}
 }

@@ -58,10 +58,11 @@ type KinesisOptions struct {
 	// NoQuotas starts ferrokinesis without AWS's per-shard write quotas (1 MiB/s and
 	// 1,000 records/s); kinesis-mock enforces none in any case.
 	NoQuotas bool
-	// CacheDir holds the installed package and run-scoped data directories. Empty means
-	// $BENCH_CACHE_DIR, or os.UserCacheDir()/streambench when that is unset.
+	// CacheDir holds the installed engines. Empty means $BENCH_CACHE_DIR, or
+	// os.UserCacheDir()/streambench when that is unset.
 	CacheDir string
-	// StateDir holds the state file and data of a detached engine. Empty means
+	// StateDir holds the state file and data of a detached engine, and the data
+	// directories of run-scoped ones (under run/). Empty means
 	// $BENCH_STATE_DIR, or <CacheDir>/state when that is unset.
 	StateDir string
 	// Port serves the API over plain HTTP, the endpoint clients use; 0 means

@@ -371,7 +371,7 @@ func TestStartKinesisFailures(t *testing.T) {
 		{"node dies", `echo "fake kinesis-mock: ports $KINESIS_MOCK_PLAIN_PORT/$KINESIS_MOCK_TLS_PORT" \
 "cert=$KINESIS_MOCK_CERT_PATH log=$LOG_LEVEL init=${INITIALIZE_STREAMS-unset} cwd=${PWD#"${PWD%/*/*}/"}"; exit 3`,
 			[]string{"node exited before the broker answered (exit status 3)", "fake kinesis-mock: ports ",
-				// In a data directory of its own, under <cache>/run.
+				// In a data directory of its own, under <state>/run.
 				"/kinesis-local-0.6.2/node_modules/kinesis-local/server.json log=WARN init=unset cwd=run/kinesis-",
 				"last lines of the broker log", "full broker log: "}},
 		{"never answers", `echo "fake kinesis-mock hanging"; sleep 60`,
@@ -383,7 +383,7 @@ func TestStartKinesisFailures(t *testing.T) {
 			t.Setenv("FAKE_KINESIS", tt.kinesis)
 			t.Setenv("INITIALIZE_STREAMS", "not-for-us:1")
 			t.Setenv("PATH", pathWith(t, map[string]string{"node": fakeNode, "npm": fakeNpm}))
-			o := KinesisOptions{Engine: EngineKinesisMock, CacheDir: t.TempDir(), FreePorts: true, StartTimeout: time.Second}
+			o := KinesisOptions{Engine: EngineKinesisMock, CacheDir: t.TempDir(), StateDir: t.TempDir(), FreePorts: true, StartTimeout: time.Second}
 			k, err := StartKinesis(t.Context(), o)
 			if err == nil {
 				k.Stop(t.Context())
@@ -391,7 +391,7 @@ func TestStartKinesisFailures(t *testing.T) {
 			}
 			errMentions(t, "StartKinesis", err, tt.want...)
 			t.Log(err)
-			assertStartFailed(t, o.CacheDir, "kinesis", "fake kinesis-mock")
+			assertStartFailed(t, o.CacheDir, o.StateDir, "kinesis", "fake kinesis-mock")
 		})
 	}
 }

@@ -67,10 +67,11 @@ type KafkaOptions struct {
 	// Version of Apache Kafka to run; empty means KafkaVersion. Only KafkaVersion is
 	// supported: the embedded POM and logging setup are written for it.
 	Version string
-	// CacheDir holds the fetched jars and run-scoped data directories. Empty means
-	// $BENCH_CACHE_DIR, or os.UserCacheDir()/streambench when that is unset.
+	// CacheDir holds the fetched jars. Empty means $BENCH_CACHE_DIR, or
+	// os.UserCacheDir()/streambench when that is unset.
 	CacheDir string
-	// StateDir holds the state file and data of a detached broker. Empty means
+	// StateDir holds the state file and data of a detached broker, and the data
+	// directories of run-scoped ones (under run/). Empty means
 	// $BENCH_STATE_DIR, or <CacheDir>/state when that is unset.
 	StateDir string
 	// Port is the PLAINTEXT listener on 127.0.0.1; 0 means 9092.

@@ -39,12 +39,19 @@ type runScoped struct {
 	cancel   context.CancelFunc // interrupts the start of a restart under way, if any
 }
 
-// startRunScoped calls launch in a fresh data directory under <cache>/run, marked as owned
+// runDirName, in a state directory, holds the data directories of run-scoped brokers.
+// It is under the state directory rather than the cache directory, which every job on
+// the machine shares: jobs with their own BENCH_STATE_DIR then never see (nor sweep)
+// each other's data, and 'bench brokers down' finds what a killed run left where it
+// looks for that run's processes.
+const runDirName = "run"
+
+// startRunScoped calls launch in a fresh data directory under <state>/run, marked as owned
 // by this process. If launch fails, the broker's log is kept beside the data directories
 // (the error says where) and the data directory is removed.
 func startRunScoped[S record](c baseConfig, launch func(dataDir string) (*child, S, error)) (*runScoped, S, error) {
 	var zero S
-	runDir := filepath.Join(c.cacheDir, "run")
+	runDir := filepath.Join(c.stateDir, runDirName)
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return nil, zero, fmt.Errorf("create %s run directory: %w", c.name, err)
 	}
@@ -98,14 +105,16 @@ func (r *runScoped) stop(ctx context.Context) error {
 
 // sweepRunDirs removes run-scoped data directories whose owning bench process is gone:
 // what a killed bench leaves behind (its broker died with it, by the parent-death signal).
-func sweepRunDirs(runDir string) {
+// It returns the directories it removed.
+func sweepRunDirs(runDir string) []string {
 	if !parentDeathSignal {
-		return // the broker may outlive its bench here, still using the directory
+		return nil // the broker may outlive its bench here, still using the directory
 	}
 	entries, err := os.ReadDir(runDir)
 	if err != nil {
-		return
+		return nil
 	}
+	var removed []string
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
@@ -116,9 +125,12 @@ func sweepRunDirs(runDir string) {
 			continue // being created right now, or not ours to judge
 		}
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && !pidAlive(pid) {
-			os.RemoveAll(dir)
+			if os.RemoveAll(dir) == nil {
+				removed = append(removed, dir)
+			}
 		}
 	}
+	return removed
 }
 
 // keepFailedLog moves the log of a broker that failed to start to dest, out of the data

@@ -205,6 +205,16 @@ func CleanProcesses(ctx context.Context, stateDir string, names ...string) ([]Pr
 	return scanProcesses(ctx, stateDir, names, true)
 }
 
+// CleanRunData removes the data directories that run-scoped brokers of benches using
+// stateDir left behind when their bench was killed: those whose bench is gone (call
+// CleanProcesses first, so that no broker still uses one). Directories of a bench still
+// running are left alone, and so are those of every broker whatever the names given to
+// 'bench brokers down': a directory whose bench is gone is no use to anyone. It returns
+// the directories removed.
+func CleanRunData(stateDir string) []string {
+	return sweepRunDirs(filepath.Join(stateDir, runDirName))
+}
+
 func scanProcesses(ctx context.Context, stateDir string, names []string, kill bool) ([]Process, error) {
 	dir := filepath.Join(stateDir, procsDirName)
 	entries, err := os.ReadDir(dir)

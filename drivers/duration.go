@@ -2,9 +2,11 @@ package drivers
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,19 +36,39 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// maxDays is the most days ParseDuration reads.
+const maxDays = 36500
+
+// MaxDuration is the longest duration ParseDuration reads: 36500d, about 100 years.
+// Every setting has a lower limit of its own.
+const MaxDuration = maxDays * 24 * time.Hour
+
+// ErrDurationTooLong is wrapped by ParseDuration's error for a duration over MaxDuration,
+// which it returns with the error (its negative for a negative one). A caller that checks
+// the setting's own, lower, limit can take that value and report the setting's limit
+// instead, the rule that matters (see bench.ParseFieldDuration).
+var ErrDurationTooLong = errors.New("over 36500d, the longest duration bench reads")
+
 // ParseDuration reads a Go duration, or a whole number of days ("7d").
 func ParseDuration(s string) (time.Duration, error) {
 	if n := len(s); n > 1 && s[n-1] == 'd' {
 		days, err := strconv.ParseInt(s[:n-1], 10, 64)
-		if err != nil || days < 0 || days > 365*100 {
-			return 0, fmt.Errorf("invalid duration %q: days must be a whole number from 0 to 36500", s)
+		if err == nil && days > maxDays {
+			return MaxDuration, fmt.Errorf("invalid duration %q: %w", s, ErrDurationTooLong)
+		}
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("invalid duration %q: days must be a whole number", s)
 		}
 		return time.Duration(days) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil && durationSyntax.MatchString(s) {
 		// time.ParseDuration says "invalid" for an overflow too.
-		return 0, fmt.Errorf("invalid duration %q: out of range: at most 2562047h, about 292 years", s)
+		d := MaxDuration
+		if strings.HasPrefix(s, "-") {
+			d = -d
+		}
+		return d, fmt.Errorf("invalid duration %q: %w", s, ErrDurationTooLong)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("invalid duration %q: want a number with a unit, e.g. 30s, 500ms, 2h or 7d", s)

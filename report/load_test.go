@@ -54,7 +54,7 @@ func TestReportLoadRejects(t *testing.T) {
 	}{
 		{"not JSON", write("a.json", []byte("hello")), "a.json: not a result file (not JSON"},
 		{"not a result", write("b.json", []byte(`{"name": "small-msgs"}`)), "b.json: not a result file (no schema_version)"},
-		{"future schema", write("c.json", bytes.Replace(good, []byte(`"schema_version": 1`), []byte(`"schema_version": 99`), 1)), "c.json: result schema_version 99, this bench reads version 1"},
+		{"future schema", write("c.json", bytes.Replace(good, []byte(`"schema_version": 2`), []byte(`"schema_version": 99`), 1)), "c.json: result schema_version 99, this bench reads versions 1 to 2"},
 		{"corrupt", write("d.json", bytes.Replace(good, []byte(`"sent": 17500`), []byte(`"sent": "many"`), 1)), "d.json: corrupt result file"},
 		{"truncated", write("e.json", good[:len(good)/3]), "e.json: not a result file"},
 		{"empty dir", empty, empty + ": no result files (*.json) in this directory"},

@@ -21,8 +21,14 @@ import (
 )
 
 // SchemaVersion is the version of the result file layout written by this program.
-// Readers refuse any other.
-const SchemaVersion = 1
+// Readers also read version 1, whose hdr fields hold their histogram base64-encoded
+// twice (see Latency.HDR), and refuse any other.
+//
+// Version 2: hdr is the standard form, encoded once.
+const SchemaVersion = 2
+
+// oldestSchemaVersion is the oldest version readers still read.
+const oldestSchemaVersion = 1
 
 // Result is one run of one target.
 type Result struct {
@@ -172,8 +178,12 @@ type Latency struct {
 	P999  float64 `json:"p999_us"`
 	P9999 float64 `json:"p9999_us"`
 	Max   float64 `json:"max_us"`
-	// HDR is the whole histogram (values in nanoseconds), HdrHistogram V2 compressed
-	// encoding, base64.
+	// HDR is the whole histogram (values in nanoseconds) in the standard text form of
+	// HdrHistogram's interval logs: base64 of the V2 compressed encoding ("HISTFAAA…"),
+	// which HdrHistogram's own decoders read as it is (Java's
+	// Histogram.decodeFromCompressedByteBuffer after base64-decoding it, Python's
+	// HdrHistogram.decode, Go's hdrhistogram.Decode). Version 1 files encoded that text
+	// once more with base64; Decode undoes that on reading them.
 	HDR string `json:"hdr"`
 }
 
@@ -183,7 +193,8 @@ func Summarize(h *hdrhistogram.Histogram) (Latency, error) {
 	if err != nil {
 		return Latency{}, fmt.Errorf("encoding histogram: %w", err)
 	}
-	l := Latency{Count: h.TotalCount(), HDR: base64.StdEncoding.EncodeToString(enc)}
+	// Encode's output is already base64 text: it is the standard form as it is.
+	l := Latency{Count: h.TotalCount(), HDR: string(enc)}
 	if l.Count == 0 {
 		return l, nil
 	}
@@ -196,11 +207,11 @@ func Summarize(h *hdrhistogram.Histogram) (Latency, error) {
 
 // Histogram decodes the stored histogram.
 func (l Latency) Histogram() (*hdrhistogram.Histogram, error) {
-	raw, err := base64.StdEncoding.DecodeString(l.HDR)
+	h, err := hdrhistogram.Decode([]byte(l.HDR))
 	if err != nil {
-		return nil, fmt.Errorf("histogram is not base64: %w", err)
+		return nil, fmt.Errorf("histogram does not decode (base64 of an HdrHistogram V2 compressed encoding): %w", err)
 	}
-	return hdrhistogram.Decode(raw)
+	return h, nil
 }
 
 // FromMeasurements fills the measured part of r.
@@ -374,6 +385,20 @@ func Write(path string, r *Result) (string, error) {
 	return "", fmt.Errorf("writing result %s: too many results of that name", path)
 }
 
+// CheckDir makes dir if it is missing and checks that a file can be made in it, as Write
+// will, so that a run can be refused before it starts rather than lose its result.
+func CheckDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".result-check-*.tmp")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // encode is a result file's bytes, as Write writes them.
 func encode(r *Result) ([]byte, error) {
 	data, err := json.MarshalIndent(r, "", "  ")
@@ -411,8 +436,8 @@ func Decode(name string, data []byte) (*Result, error) {
 	if err := json.Unmarshal(probe.SchemaVersion, &version); err != nil {
 		return nil, fmt.Errorf("%s: not a result file (schema_version %s is not a version number)", name, probe.SchemaVersion)
 	}
-	if version != SchemaVersion {
-		return nil, fmt.Errorf("%s: result schema_version %d, this bench reads version %d", name, version, SchemaVersion)
+	if version < oldestSchemaVersion || version > SchemaVersion {
+		return nil, fmt.Errorf("%s: result schema_version %d, this bench reads versions %d to %d", name, version, oldestSchemaVersion, SchemaVersion)
 	}
 	var r Result
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -420,5 +445,43 @@ func Decode(name string, data []byte) (*Result, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("%s: corrupt result file: %w", name, err)
 	}
+	if version == 1 {
+		if err := r.upgradeV1(); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	return &r, nil
+}
+
+// latencies names the four distributions of r by their place in the file.
+func (r *Result) latencies() []struct {
+	field string
+	l     *Latency
+} {
+	return []struct {
+		field string
+		l     *Latency
+	}{
+		{"latency.publish", &r.Latency.Publish},
+		{"latency.end_to_end", &r.Latency.EndToEnd},
+		{"latency.service", &r.Latency.Service},
+		{"latency.send_lag", &r.Latency.SendLag},
+	}
+}
+
+// upgradeV1 turns a version 1 result into the current version: its hdr fields were the
+// standard text encoded again with base64.
+func (r *Result) upgradeV1() error {
+	for _, x := range r.latencies() {
+		inner, err := base64.StdEncoding.DecodeString(x.l.HDR)
+		if err != nil {
+			return fmt.Errorf("%s.hdr: not base64 (schema_version 1 holds the histogram base64-encoded twice): %w", x.field, err)
+		}
+		x.l.HDR = string(inner)
+	}
+	r.SchemaVersion = SchemaVersion
+	return nil
 }

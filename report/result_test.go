@@ -142,7 +142,8 @@ func TestDecodeRejects(t *testing.T) {
 	}{
 		"not json":               {[]byte("hello"), "not a result file (not JSON"},
 		"other json":             {[]byte(`{"a": 1}`), "no schema_version"},
-		"future version":         {bytes.Replace(good, []byte(`"schema_version": 1`), []byte(`"schema_version": 9`), 1), "schema_version 9"},
+		"future version":         {bytes.Replace(good, []byte(`"schema_version": 2`), []byte(`"schema_version": 9`), 1), "schema_version 9, this bench reads versions 1 to 2"},
+		"version 0":              {bytes.Replace(good, []byte(`"schema_version": 2`), []byte(`"schema_version": 0`), 1), "schema_version 0, this bench reads versions 1 to 2"},
 		"truncated":              {good[:len(good)/2], "not a result file"},
 		"unknown field":          {bytes.Replace(good, []byte(`"interrupted"`), []byte(`"interupted"`), 1), "corrupt result file"},
 		"wrong type":             {bytes.Replace(good, []byte(`"sent": 100`), []byte(`"sent": "many"`), 1), "corrupt result file"},

@@ -185,6 +185,14 @@ func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.KafkaSecurity != nil && o.KafkaSecurity.Protocol != kafka.Plaintext && t.driver == "kafka" && env != EnvExternal {
+		// Only external() applies them: anywhere else they would be dropped in silence,
+		// and a run meant to measure SASL or TLS would measure plaintext.
+		return nil, fmt.Errorf("the Kafka security flags (%s) are for a cluster of your own, and this %s broker comes from environment %s (%s), "+
+			"where bench makes the connection itself: they would be ignored. For the local broker's TLS and SASL use target "+
+			"kafka-tls or kafka-tls-scram; to use them with this address as a cluster of your own, add --env external",
+			o.KafkaSecurity, t.name, env, why)
+	}
 	ep := &Endpoint{Name: name, Driver: t.driver, Env: env, Stop: nothingToStop}
 	switch env {
 	case EnvExternal:

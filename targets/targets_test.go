@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"streambench/drivers/kafka"
 )
 
 func TestResolveNamedCluster(t *testing.T) {
@@ -88,5 +90,39 @@ func TestResolveKinesisEndpoints(t *testing.T) {
 				t.Errorf("an emulator's endpoint has no note for the result")
 			}
 		})
+	}
+}
+
+// TestResolveRefusesSecurityItWouldDrop: Kafka security flags are honoured only for a
+// cluster of one's own (environment external); for a broker bench reaches itself (the
+// local one, a container) the run is refused, saying why, before any broker is started,
+// rather than run in plaintext (issue 17: --kafka-sasl with --kafka-brokers naming the
+// local broker ran in plaintext and exited 0).
+func TestResolveRefusesSecurityItWouldDrop(t *testing.T) {
+	sec := &kafka.Security{Protocol: kafka.SASLPlaintext, Mechanism: kafka.MechSCRAM512, User: "bench", Password: "not-logged"}
+	for _, tc := range []struct{ target, env string }{
+		{"kafka", EnvLocal},
+		{"kafka-tls", EnvLocal},
+		{"redpanda", EnvDocker},
+		{"kafka", EnvCompose},
+	} {
+		ep, err := Resolve(context.Background(), tc.target, Options{Env: tc.env, KafkaSecurity: sec})
+		want := "the Kafka security flags (SASL SCRAM-SHA-512 as bench) are for a cluster of your own, and this " + tc.target +
+			" broker comes from environment " + tc.env
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "not-logged") {
+			if ep != nil {
+				ep.Stop(context.Background())
+			}
+			t.Errorf("%s in %s with SASL flags: error %v, want one containing %q (and no password)", tc.target, tc.env, err, want)
+		}
+	}
+	// Asking for plaintext drops nothing.
+	ep, err := Resolve(context.Background(), "kafka", Options{Env: EnvCompose, KafkaSecurity: &kafka.Security{Protocol: kafka.Plaintext},
+		Compose: func(context.Context, string) error { return nil }})
+	if err != nil && strings.Contains(err.Error(), "security flags") {
+		t.Errorf("--kafka-security plaintext refused: %v", err)
+	}
+	if ep != nil {
+		ep.Stop(context.Background())
 	}
 }

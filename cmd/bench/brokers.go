@@ -52,7 +52,7 @@ here.
           Also lists the processes benches started for their runs (recorded in
           the state directory), and those a killed bench left behind
   down    stop it and remove its data; also kill what a bench that was killed
-          (or crashed) left behind, and remove its records
+          (or crashed) left behind, and remove its records and its brokers' data
 
 Flags:
   --env E           auto, local or compose (see above)
@@ -68,10 +68,12 @@ Flags:
   --aws-quotas=false  start ferrokinesis without AWS's write quotas
 
 Locally, Kafka needs java (17 or later) and mvn on PATH, ferrokinesis cargo (once, to
-build it), kinesis-mock node (18 or later) and npm. Each is fetched once into $BENCH_CACHE_DIR (default: the user cache
-directory, streambench/); state is kept in $BENCH_STATE_DIR. $BENCH_KAFKA_PORT and
-$BENCH_KINESIS_PORT, when set, replace the default ports (9092, and 4569 or 4568) here
-and for the brokers 'bench run' starts.
+build it), kinesis-mock node (18 or later) and npm. Each is fetched once into
+$BENCH_CACHE_DIR (default: the user cache directory, streambench/); state, and the data
+of the brokers 'bench run' starts for itself, is kept in $BENCH_STATE_DIR (default:
+state/ in the cache directory). $BENCH_KAFKA_PORT and $BENCH_KINESIS_PORT, when set,
+replace the default ports (9092, and 4569 or 4568) here and for the brokers 'bench run'
+starts.
 
 Examples:
   bench brokers up

@@ -47,6 +47,9 @@ func benchProcesses(ctx context.Context, action string, names []string, stdout, 
 				fmt.Fprintf(stderr, "left alone, its bench is running: %s\n", p)
 			}
 		}
+		for _, d := range brokers.CleanRunData(dir) {
+			fmt.Fprintf(stderr, "removed the data a killed bench left behind: %s\n", d)
+		}
 		return err
 	}
 	return nil

@@ -31,8 +31,9 @@ Flags:
   -o FILE      write to FILE instead of standard output; FILE is replaced whole, or
                left as it was when anything fails
 
-A file that is not a result, is corrupt or has another schema_version is an error that
-names it (exit status 1).
+A file that is not a result, is corrupt, holds values that cannot be (a negative count,
+more received than sent, a histogram that does not decode or disagrees with its count)
+or has another schema_version is an error that names it and the field (exit status 1).
 
 Examples:
   bench report results/small-msgs/

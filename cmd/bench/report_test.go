@@ -139,7 +139,7 @@ func TestReportBadFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	noVersion := bytes.Replace(good, []byte(`"schema_version": 1,`), nil, 1)
+	noVersion := bytes.Replace(good, []byte(`"schema_version": 2,`), nil, 1)
 	if bytes.Equal(noVersion, good) {
 		t.Fatal("the good result has no schema_version to remove")
 	}
@@ -153,7 +153,10 @@ func TestReportBadFiles(t *testing.T) {
 		{"truncated.json", good[:len(good)/2], "not a result file (not JSON: unexpected end of JSON input)"},
 		{"scenario.json", []byte(`{"name": "x", "targets": ["kafka"]}`), "not a result file (no schema_version)"},
 		{"no-version.json", noVersion, "not a result file (no schema_version)"},
-		{"v99.json", bytes.Replace(good, []byte(`"schema_version": 1`), []byte(`"schema_version": 99`), 1), "result schema_version 99, this bench reads version 1"},
+		{"v99.json", bytes.Replace(good, []byte(`"schema_version": 2`), []byte(`"schema_version": 99`), 1), "result schema_version 99, this bench reads versions 1 to 2"},
+		// Values that cannot be (issue 17: these printed "-5 / …", and exit 0).
+		{"negative.json", bytes.Replace(good, []byte(`"sent": 17500,`), []byte(`"sent": -5,`), 1), "counts.sent: -5 is negative"},
+		{"bad-hdr.json", bytes.Replace(good, []byte(`"hdr": "HISTFAAA`), []byte(`"hdr": "!HISTFAAA`), 1), "latency.publish.hdr: histogram does not decode"},
 		{"missing.json", nil, "no such file or directory"},
 		{"empty", nil, "no result files (*.json) in this directory"},
 	} {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -75,7 +76,8 @@ Flags (every flag given is recorded in the result's "overrides"):
                         Kinesis and for --kafka-sasl aws-msk-iam
 
 Security of an external Kafka or Redpanda cluster (for the local broker, use the
-kafka-tls and kafka-tls-scram targets instead):
+kafka-tls and kafka-tls-scram targets instead; a run whose broker is not external, the
+local one included, is refused rather than run without them):
   --kafka-security P    plaintext, ssl, sasl_plaintext or sasl_ssl (default: sasl_ssl
                         with --kafka-sasl, ssl with any TLS flag, else plaintext)
   --kafka-sasl M        plain, scram-sha-256, scram-sha-512 or aws-msk-iam
@@ -106,7 +108,9 @@ $BENCH_KINESIS_PORT.
 
 Results go to DIR/<scenario>/<UTC time>-<target>.json, and a self-contained HTML page
 with the charts of all of them (no network needed to view it) to
-DIR/<scenario>/<UTC time>-report.html.
+DIR/<scenario>/<UTC time>-report.html. DIR is checked before anything runs; if writing
+there still fails at the end, the results go to results/ in the state directory
+($BENCH_STATE_DIR) instead, and bench says where and exits 1.
 
 Examples:
   bench run scenarios/small-msgs.yaml
@@ -229,6 +233,17 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		names = f.targets
 	}
 
+	// Before any broker work: a run that cannot fit in memory, or whose result cannot be
+	// written, is better not made.
+	for i := range points {
+		if err := bench.CheckMemory(&points[i].Scenario); err != nil {
+			return invalidInput{fmt.Errorf("%s: %w", pos[0], err)}
+		}
+	}
+	if err := report.CheckDir(filepath.Join(f.out, s.Name)); err != nil {
+		return invalidInput{fmt.Errorf("--out %s: results cannot be written there, so nothing was run: %w", f.out, err)}
+	}
+
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
 		if err != nil {
@@ -279,6 +294,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var results []*report.Result
+	resultDir := "" // where the results went: --out's, or the fallback if writing there failed
 	failed := 0
 	for _, pr := range plan {
 		if soft.Err() != nil {
@@ -291,6 +307,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		if path != "" {
 			fmt.Fprintf(stderr, "%s: result written to %s\n", pr, path)
+			resultDir = filepath.Dir(path)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", pr, err)
@@ -304,6 +321,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		html := report.Path(f.out, s.Name, "report", results[0].StartedAt)
 		html = strings.TrimSuffix(html, ".json") + ".html"
+		if resultDir != "" {
+			html = filepath.Join(resultDir, filepath.Base(html)) // beside the results
+		}
 		if err := report.WriteHTML(html, results); err != nil {
 			return err
 		}
@@ -342,14 +362,14 @@ func (p plannedRun) String() string {
 
 func applyOverrides(s *bench.Scenario, f runFlags) error {
 	if f.duration != "" {
-		d, err := bench.ParseDuration(f.duration)
+		d, err := bench.ParseFieldDuration(f.duration)
 		if err != nil {
 			return usagef("--duration: %v", err)
 		}
 		s.Duration = bench.Duration(d)
 	}
 	if f.warmup != "" {
-		d, err := bench.ParseDuration(f.warmup)
+		d, err := bench.ParseFieldDuration(f.warmup)
 		if err != nil {
 			return usagef("--warmup: %v", err)
 		}
@@ -459,11 +479,27 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 	if len(pr.point.Sweep) > 0 {
 		file += "-" + pr.point.Sweep.Label()
 	}
-	path, err := report.Write(report.Path(f.out, s.Name, file, started), r)
-	if err != nil {
-		return r, "", errors.Join(runErr, err)
+	path, err := writeResult(f.out, s.Name, file, started, r)
+	return r, path, errors.Join(runErr, err)
+}
+
+// writeResult writes r under out, or when that fails (the directory checked before the
+// run went away, the disk filled up) under the state directory's results/, so that the
+// run is not lost; the error then says where it went. It returns the path written.
+func writeResult(out, scenario, file string, started time.Time, r *report.Result) (string, error) {
+	path, err := report.Write(report.Path(out, scenario, file, started), r)
+	if err == nil {
+		return path, nil
 	}
-	return r, path, runErr
+	fallback := filepath.Join(os.TempDir(), "streambench-results")
+	if state, serr := brokers.StateDir(""); serr == nil {
+		fallback = filepath.Join(state, "results")
+	}
+	kept, kerr := report.Write(report.Path(fallback, scenario, file, started), r)
+	if kerr != nil {
+		return "", fmt.Errorf("%w; keeping it under %s failed too: %v", err, fallback, kerr)
+	}
+	return kept, fmt.Errorf("%w; the result was kept at %s instead", err, kept)
 }
 
 // kinesisOptions are the local Kinesis engine's options for scenario s: the engine of

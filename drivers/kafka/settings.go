@@ -69,7 +69,8 @@ func NewSettings() *Settings {
 
 // Validate reports each out-of-range setting.
 func (s *Settings) Validate(report func(field, msg string)) {
-	if _, ok := acksByName[s.Acks]; !ok {
+	_, acksKnown := acksByName[s.Acks]
+	if !acksKnown {
 		report("acks", fmt.Sprintf("must be all, 1 or 0, not %q", s.Acks))
 	}
 	if d := s.Linger.D(); d < 0 || d > time.Minute {
@@ -81,7 +82,9 @@ func (s *Settings) Validate(report func(field, msg string)) {
 	if _, ok := compressionByName[s.Compression]; !ok {
 		report("compression", fmt.Sprintf("must be none, gzip, snappy, lz4 or zstd, not %q", s.Compression))
 	}
-	if s.Idempotence && s.Acks != "all" {
+	// Only for acks that exist: for others, the complaint would read as if they did, and
+	// come first (idempotence is set where the kafka block starts).
+	if s.Idempotence && acksKnown && s.Acks != "all" {
 		report("idempotence", "needs acks: all (set idempotence: false to use acks "+s.Acks+")")
 	}
 	if s.MaxInFlight < 1 || s.MaxInFlight > 1000 {

@@ -22,10 +22,15 @@ var Registration = drivers.Registration{
 // ErrClosed fails the messages a producer still held when it was closed.
 var ErrClosed = errors.New("loopback producer closed")
 
-// batchSize is how many messages a producer's pump hands to a consumer at once, and
-// consumerQueue how many batches a consumer's queue holds.
+// batchSize is how many messages a producer's pump hands to a consumer at once, at
+// most, and batchBytes how many bytes of values: a batch is handed over when it reaches
+// either. consumerQueue is how many batches a consumer's queue holds.
+//
+// The byte bound keeps a batch's memory to what was sent: room for batchSize messages
+// of 100 MiB (the largest message_size) would be 50 GiB before the first send.
 const (
 	batchSize     = 512
+	batchBytes    = 1 << 20
 	consumerQueue = 64
 )
 
@@ -157,7 +162,7 @@ func (p *producer) pump() {
 				b.data = append(b.data, m.Value...)
 				b.ends = append(b.ends, len(b.data))
 				b.partitions = append(b.partitions, int32(part))
-				if len(b.ends) == batchSize {
+				if len(b.ends) == batchSize || len(b.data) >= batchBytes {
 					out[ci] = nil
 					if !p.hand(ci, b) {
 						p.fail(work[i:])
@@ -191,7 +196,8 @@ func (p *producer) hand(ci int, b *batch) bool {
 }
 
 // getBatch takes a batch from free, or makes one with room for a full batch of
-// messages of size bytes.
+// messages of size bytes, up to batchBytes (a batch of larger messages grows as they
+// come).
 func getBatch(free chan *batch, size int) *batch {
 	select {
 	case b := <-free:
@@ -199,7 +205,7 @@ func getBatch(free chan *batch, size int) *batch {
 		return b
 	default:
 		return &batch{
-			data:       make([]byte, 0, batchSize*size),
+			data:       make([]byte, 0, min(batchSize*size, batchBytes)),
 			ends:       make([]int, 0, batchSize),
 			partitions: make([]int32, 0, batchSize),
 			free:       free,
