@@ -2,38 +2,19 @@ package kinesis
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
+	"streambench/brokers"
+	"streambench/brokers/brokertest"
 	"streambench/drivers"
 )
 
-// Local Kinesis engines the integration tests know, as $BENCH_KINESIS_ENGINE names
-// them. Where an engine departs from AWS, a test asserts the departure on that engine
-// (so that a fixed engine shows up as a failing test) and AWS's behaviour on the
-// others.
-const (
-	engineKinesisMock  = "kinesis-mock"
-	engineFerrokinesis = "ferrokinesis"
-)
-
-// Engine is the engine behind the integration tests' endpoint: $BENCH_KINESIS_ENGINE,
-// kinesis-mock when it is empty (the engine brokertest starts).
-func Engine(t testing.TB) string {
-	switch e := os.Getenv("BENCH_KINESIS_ENGINE"); e {
-	case "", engineKinesisMock:
-		return engineKinesisMock
-	case engineFerrokinesis:
-		return e
-	default:
-		t.Fatalf("BENCH_KINESIS_ENGINE=%q: want %s or %s (empty means %s)", e, engineKinesisMock, engineFerrokinesis, engineKinesisMock)
-		return ""
-	}
-}
-
-// Ferrokinesis reports whether the tests run against ferrokinesis.
-func Ferrokinesis(t testing.TB) bool { return Engine(t) == engineFerrokinesis }
+// Ferrokinesis reports whether the integration tests' endpoint is ferrokinesis's (see
+// brokertest.Engine). Where an engine departs from AWS, a test asserts the departure on
+// that engine (so that a fixed engine shows up as a failing test) and AWS's behaviour on
+// the others.
+func Ferrokinesis(t testing.TB) bool { return brokertest.Engine(t) == brokers.EngineFerrokinesis }
 
 // testStream opens the driver at endpoint on a new one-shard stream named after
 // prefix, sets the stream up, and removes it when the test ends.
