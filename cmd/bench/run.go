@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"streambench/bench"
+	"streambench/brokers"
 	"streambench/drivers"
 	"streambench/drivers/kafka"
 	"streambench/report"
@@ -66,6 +67,12 @@ Flags (every flag given is recorded in the result's "overrides"):
                         web identity, instance role, assumed roles); never written anywhere
   --aws-profile P       the profile of ~/.aws/config to use (default $AWS_PROFILE), for
                         Kinesis and for --kafka-sasl aws-msk-iam
+  --kafka-image I       the image --env docker runs for kafka (default $BENCH_KAFKA_IMAGE,
+                        else apache/kafka:4.1.2); likewise --redpanda-image
+                        ($BENCH_REDPANDA_IMAGE) and --localstack-image
+                        ($BENCH_LOCALSTACK_IMAGE). docker compose reads the same variables
+                        when it starts the services. scripts/images builds images of
+                        Kafka and LocalStack where none can be pulled
 
 Security of an external Kafka or Redpanda cluster (for the local broker, use the
 kafka-tls and kafka-tls-scram targets instead):
@@ -125,6 +132,7 @@ type runFlags struct {
 	keep         bool
 	kafkaBrokers string
 	kinesisURL   string
+	images       brokers.Images
 	region       string
 	cpuProfile   string
 	repeat       int
@@ -154,6 +162,11 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.keep, "keep", false, "")
 	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
 	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
+	// The variables are defaults, so that the one setting serves bench and docker compose.
+	env := brokers.ImagesFromEnv()
+	fs.StringVar(&f.images.Kafka, "kafka-image", env.Kafka, "")
+	fs.StringVar(&f.images.Redpanda, "redpanda-image", env.Redpanda, "")
+	fs.StringVar(&f.images.LocalStack, "localstack-image", env.LocalStack, "")
 	fs.StringVar(&f.region, "kinesis-region", "", "")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
 	fs.IntVar(&f.repeat, "repeat", 1, "")
@@ -358,7 +371,8 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 	ep, err := targets.Resolve(soft, name, targets.Options{
 		Env: f.env, KafkaBrokers: f.kafkaBrokers, RedpandaBrokers: f.redpanda, KafkaSecurity: kafkaSec,
 		KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, AWSProfile: f.awsProfile, Log: stderr,
-		Proxy: s.NetworkFaults(),
+		Images: f.images,
+		Proxy:  s.NetworkFaults(),
 	})
 	if err != nil {
 		return nil, "", err
