@@ -41,8 +41,8 @@ func TestFaultScenarios(t *testing.T) {
 	}
 }
 
-// runFaultScenario runs the fault scenario file at 0.4 of its length, with the bench
-// flags args, and checks each target's result: its faults (checkFaults), counts that add
+// runFaultScenario runs the fault scenario file at 0.4 of its length (unless args give
+// another --time-scale, which comes later and wins), with the bench flags args, and checks each target's result: its faults (checkFaults), counts that add
 // up, nothing lost or duplicated for the targets exact names, a complete replay. It
 // returns the results.
 func runFaultScenario(t *testing.T, file string, faults []string, exact map[string]bool, atLeast map[string]float64, args ...string) []*report.Result {
