@@ -72,11 +72,12 @@ func TestContainers(t *testing.T) {
 			faults(t, "compose", "broker-pause", []string{bench.ActionPauseBroker}, pauseAtLeast)
 		})
 		t.Run("broker-kill", func(t *testing.T) {
-			// At the scenario's own length, not 0.4 of it: a killed Kafka in a container
-			// starts a JVM again, which on a busy 2-core machine took up to 40 s, longer
-			// than the 35 s from the kill to the end of the drain at 0.4 (42 s at 1).
+			// At twice the scenario's length, not 0.4 of it: a killed Kafka in a container
+			// recovers its logs in a new JVM, which on a 2-core machine shared with other
+			// work (load 12) took 40 to 45 s, longer than the 35 s from the kill to the end
+			// of the drain at 0.4 (42 s at 1, 54 s at 2).
 			faults(t, "compose", "broker-kill", []string{bench.ActionKillBroker}, map[string]float64{"kafka": 1000},
-				"--time-scale", "1")
+				"--time-scale", "2")
 		})
 	})
 }
