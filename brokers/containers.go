@@ -134,7 +134,7 @@ func StartContainer(ctx context.Context, kind, image string, log io.Writer) (c *
 	if err != nil {
 		return nil, fmt.Errorf("start %s container: %w", kind, err)
 	}
-	fmt.Fprintf(log, "starting %s %s in a container (%s) on the Docker engine at %s…\n", k.product, imageVersion(image), image, host)
+	fmt.Fprintf(log, "starting %s %s in a container (%s) on the Docker engine at %s…\n", k.product, ImageVersion(image), image, host)
 	start := time.Now()
 
 	var ctr testcontainers.Container
@@ -166,7 +166,7 @@ func StartContainer(ctx context.Context, kind, image string, log io.Writer) (c *
 	if err != nil {
 		return nil, fmt.Errorf("start %s container from %s on %s: %w", kind, image, host, err)
 	}
-	fmt.Fprintf(log, "%s %s ready at %s in %s (container %s)\n", k.product, imageVersion(image), addr,
+	fmt.Fprintf(log, "%s %s ready at %s in %s (container %s)\n", k.product, ImageVersion(image), addr,
 		time.Since(start).Round(100*time.Millisecond), shortID(ctr.GetContainerID()))
 	return &Container{kind: k, image: image, address: addr, ctr: ctr, log: log}, nil
 }
@@ -182,7 +182,7 @@ func (c *Container) Address() string { return c.address }
 func (c *Container) Product() string { return c.kind.product }
 
 // Version returns the release the image's tag names, such as "4.1.2".
-func (c *Container) Version() string { return imageVersion(c.image) }
+func (c *Container) Version() string { return ImageVersion(c.image) }
 
 // Image returns the full image reference the container runs.
 func (c *Container) Image() string { return c.image }

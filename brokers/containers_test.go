@@ -86,7 +86,7 @@ func TestContainerKinds(t *testing.T) {
 		}
 	}
 	// The container runs the release the local broker runs, so that the two compare.
-	if v := imageVersion(KafkaImage); v != KafkaVersion {
+	if v := ImageVersion(KafkaImage); v != KafkaVersion {
 		t.Errorf("KafkaImage %s runs Kafka %s, but the local broker runs %s", KafkaImage, v, KafkaVersion)
 	}
 }

@@ -50,11 +50,11 @@ func (im Images) For(kind string) string {
 	return pinned
 }
 
-// imageVersion is the release in an image's tag: "25.2.4" for redpandadata/redpanda:v25.2.4,
+// ImageVersion is the release in an image's tag: "25.2.4" for redpandadata/redpanda:v25.2.4,
 // and "4.1.2" for streambench/kafka:4.1.2-3f2a9c1b7d4e too, whose suffix (after the first
 // "-") says which build of the release it is, not which release. A tag that is no release
 // ("latest") is returned as it is; an image without a tag is "latest" to Docker.
-func imageVersion(image string) string {
+func ImageVersion(image string) string {
 	ref := image
 	if i := strings.LastIndex(ref, "@"); i >= 0 {
 		ref = ref[:i] // a digest says nothing of the release

@@ -23,8 +23,8 @@ func TestImageVersion(t *testing.T) {
 		{"registry.local:5000/kafka", "latest"},
 		{"kafka", "latest"},
 	} {
-		if got := imageVersion(tc.image); got != tc.want {
-			t.Errorf("imageVersion(%q) = %q, want %q", tc.image, got, tc.want)
+		if got := ImageVersion(tc.image); got != tc.want {
+			t.Errorf("ImageVersion(%q) = %q, want %q", tc.image, got, tc.want)
 		}
 	}
 }
@@ -57,8 +57,8 @@ func TestOwnImagesPinned(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"build kafka " + imageVersion(KafkaImage) + " ",
-		"build localstack " + imageVersion(LocalStackImage) + ")",
+		"build kafka " + ImageVersion(KafkaImage) + " ",
+		"build localstack " + ImageVersion(LocalStackImage) + " ",
 	} {
 		if !strings.Contains(string(script), want) {
 			t.Errorf("scripts/images lacks %q: its image tags name other releases than bench pins", want)
@@ -68,7 +68,7 @@ func TestOwnImagesPinned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "localstack-core[runtime]==" + imageVersion(LocalStackImage); !strings.Contains(string(dockerfile), want) {
+	if want := "localstack-core[runtime]==" + ImageVersion(LocalStackImage); !strings.Contains(string(dockerfile), want) {
 		t.Errorf("containers/localstack/Dockerfile does not install %s", want)
 	}
 }

@@ -146,6 +146,10 @@ func TestResolveComposeControl(t *testing.T) {
 		if !strings.HasSuffix(ep.Why, wantImage) {
 			t.Errorf("%s: why %q does not end in %q", tc.target, ep.Why, wantImage)
 		}
+		// The version is the image's release; unknown, the driver is asked.
+		if wantVersion := map[bool]string{true: "", false: "1"}[tc.service == "redpanda"]; ep.Broker.Version != wantVersion {
+			t.Errorf("%s: version %q, want %q", tc.target, ep.Broker.Version, wantVersion)
+		}
 		if err := ep.Control.Pause(ctx); err != nil {
 			t.Errorf("%s: pause: %v", tc.target, err)
 		}

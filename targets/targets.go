@@ -349,6 +349,8 @@ func compose(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	image, err := composeImage(ctx, o, t.compose)
 	if err != nil {
 		image = "image unknown: " + err.Error()
+	} else {
+		ep.Broker.Version = brokers.ImageVersion(image)
 	}
 	ep.Why = "the " + t.compose + " service of docker-compose.yml (" + image + ")"
 	return nil
