@@ -105,6 +105,22 @@ func ComposeStatus(ctx context.Context, file string, services []string, out io.W
 	return runCompose(ctx, file, services, out, "ps", "--all")
 }
 
+// ComposeImage returns the image that the running container of service runs, as the
+// engine reports it (`docker compose -f FILE ps --format {{.Image}} SERVICE`): the one
+// the compose file named when the service was started, which $BENCH_*_IMAGE may have
+// chosen.
+func ComposeImage(ctx context.Context, file, service string) (string, error) {
+	var out bytes.Buffer
+	if err := runCompose(ctx, file, []string{service}, &out, "ps", "--format", "{{.Image}}"); err != nil {
+		return "", err
+	}
+	image := strings.TrimSpace(out.String())
+	if image == "" || strings.Contains(image, "\n") {
+		return "", fmt.Errorf("compose ps: want the image of one running %s container, got %q", service, image)
+	}
+	return image, nil
+}
+
 // ComposeDown stops and removes services (all if none are named) with their volumes, so
 // that the next ComposeUp starts from empty brokers: `docker compose -f FILE down -v
 // SERVICES...`.

@@ -69,18 +69,20 @@ func TestComposeFile(t *testing.T) {
 		t.Fatalf("services %v, want %v", names, want)
 	}
 
-	images := map[string]string{ContainerKafka: KafkaImage, ContainerRedpanda: RedpandaImage, ContainerLocalStack: LocalStackImage}
+	// Each image is the variable bench reads, defaulting to the image bench pins.
+	vars := map[string]string{ContainerKafka: EnvKafkaImage, ContainerRedpanda: EnvRedpandaImage, ContainerLocalStack: EnvLocalStackImage}
 	for _, name := range names {
 		s := services[name]
 		if s.Healthcheck == nil || len(s.Healthcheck.Test) < 2 {
 			t.Errorf("%s: no healthcheck, so 'up --wait' cannot wait for it", name)
 		}
-		tag := s.Image[strings.LastIndex(s.Image, ":")+1:]
-		if !strings.Contains(s.Image, ":") || tag == "latest" || strings.Contains(tag, "/") {
-			t.Errorf("%s: image %q is not pinned to a release tag", name, s.Image)
+		if want := "${" + vars[name] + ":-" + (Images{}).For(name) + "}"; s.Image != want {
+			t.Errorf("%s: image %q, want %q", name, s.Image, want)
 		}
-		if s.Image != images[name] {
-			t.Errorf("%s: image %q, but package brokers pins %q", name, s.Image, images[name])
+		image := (Images{}).For(name)
+		tag := image[strings.LastIndex(image, ":")+1:]
+		if !strings.Contains(image, ":") || tag == "latest" || strings.Contains(tag, "/") {
+			t.Errorf("%s: image %q is not pinned to a release tag", name, image)
 		}
 		addr, err := composeAddress(name)
 		if err != nil {

@@ -31,8 +31,9 @@ const (
 	ContainerLocalStack = "localstack"
 )
 
-// Images the containers run, pinned so that a result names exactly what ran. Each tag is a
-// published release; docker-compose.yml uses the same ones.
+// Images the containers run unless Images names others, pinned so that a result names
+// exactly what ran. Each tag is a published release; docker-compose.yml uses the same ones
+// by default.
 const (
 	// KafkaImage is the official Apache Kafka image of the release the local broker runs
 	// (KafkaVersion), so that local and container numbers compare.
@@ -69,30 +70,23 @@ func ContainerKinds() []string {
 type containerKind struct {
 	name    string
 	product string
-	image   string
-	// run starts the container and returns it with the address clients on this host use.
-	// On error it returns the container too if one was created, so that it can be removed.
-	run func(ctx context.Context, logger containerLogger) (testcontainers.Container, string, error)
+	// run starts the container from image and returns it with the address clients on this
+	// host use. On error it returns the container too if one was created, so that it can
+	// be removed.
+	run func(ctx context.Context, image string, logger containerLogger) (testcontainers.Container, string, error)
 }
 
 // lookupContainerKind returns the kind named name.
 func lookupContainerKind(name string) (containerKind, error) {
 	switch name {
 	case ContainerKafka:
-		return containerKind{name: name, product: KafkaProduct, image: KafkaImage, run: runKafkaContainer}, nil
+		return containerKind{name: name, product: KafkaProduct, run: runKafkaContainer}, nil
 	case ContainerRedpanda:
-		return containerKind{name: name, product: RedpandaProduct, image: RedpandaImage, run: runRedpandaContainer}, nil
+		return containerKind{name: name, product: RedpandaProduct, run: runRedpandaContainer}, nil
 	case ContainerLocalStack:
-		return containerKind{name: name, product: LocalStackProduct, image: LocalStackImage, run: runLocalStackContainer}, nil
+		return containerKind{name: name, product: LocalStackProduct, run: runLocalStackContainer}, nil
 	}
 	return containerKind{}, fmt.Errorf("unknown container kind %q (known: %s)", name, strings.Join(ContainerKinds(), ", "))
-}
-
-// imageVersion is the version in an image's tag, without a leading "v": "25.2.4" for
-// redpandadata/redpanda:v25.2.4.
-func imageVersion(image string) string {
-	tag := image[strings.LastIndex(image, ":")+1:]
-	return strings.TrimPrefix(tag, "v")
 }
 
 // Container is a broker in a Docker container, started by StartContainer for the length of
@@ -100,6 +94,7 @@ func imageVersion(image string) string {
 // (through its reaper container, unless TESTCONTAINERS_RYUK_DISABLED is set).
 type Container struct {
 	kind    containerKind
+	image   string
 	address string
 	ctr     testcontainers.Container
 	log     io.Writer
@@ -113,14 +108,23 @@ type Container struct {
 }
 
 // StartContainer starts a container of the given kind (ContainerKafka, ContainerRedpanda
-// or ContainerLocalStack) with testcontainers-go and returns once its broker answers from
-// this host. It checks for a Docker engine first (see CheckDocker), so that a missing
-// engine is reported as such: some modules panic without one. The first start of each kind
-// pulls its image. log receives progress lines; nil discards them. ctx bounds the start
-// only; the container then runs until Stop, which the caller must call.
-func StartContainer(ctx context.Context, kind string, log io.Writer) (c *Container, err error) {
+// or ContainerLocalStack) from image with testcontainers-go and returns once its broker
+// answers from this host. An empty image means the kind's pinned image (Images.For). An
+// image of one's own must behave as the official one does where the kind's setup relies
+// on it (containers/ holds such images, for Kafka and LocalStack). It checks for a Docker
+// engine first (see CheckDocker), so that a missing engine is reported as such: some
+// modules panic without one. The first start of an image the engine lacks pulls it. log
+// receives progress lines; nil discards them. ctx bounds the start only; the container
+// then runs until Stop, which the caller must call.
+func StartContainer(ctx context.Context, kind, image string, log io.Writer) (c *Container, err error) {
 	k, err := lookupContainerKind(kind)
 	if err != nil {
+		return nil, err
+	}
+	if image == "" {
+		image = Images{}.For(kind)
+	}
+	if err := checkImage(kind, image); err != nil {
 		return nil, err
 	}
 	if log == nil {
@@ -130,7 +134,7 @@ func StartContainer(ctx context.Context, kind string, log io.Writer) (c *Contain
 	if err != nil {
 		return nil, fmt.Errorf("start %s container: %w", kind, err)
 	}
-	fmt.Fprintf(log, "starting %s %s in a container (%s) on the Docker engine at %s…\n", k.product, imageVersion(k.image), k.image, host)
+	fmt.Fprintf(log, "starting %s %s in a container (%s) on the Docker engine at %s…\n", k.product, ImageVersion(image), image, host)
 	start := time.Now()
 
 	var ctr testcontainers.Container
@@ -142,7 +146,7 @@ func StartContainer(ctx context.Context, kind string, log io.Writer) (c *Contain
 			if os.Getenv("DOCKER_HOST") == "" {
 				hint = fmt.Sprintf(" (testcontainers-go may look for Docker elsewhere: set DOCKER_HOST=%s)", host)
 			}
-			err = fmt.Errorf("start %s container from %s on %s: testcontainers-go failed: %v%s", kind, k.image, host, r, hint)
+			err = fmt.Errorf("start %s container from %s on %s: testcontainers-go failed: %v%s", kind, image, host, r, hint)
 		}
 		if err != nil && !isNilContainer(ctr) {
 			// The container exists but never became ready: take it away again, even when
@@ -158,13 +162,13 @@ func StartContainer(ctx context.Context, kind string, log io.Writer) (c *Contain
 		}
 	}()
 
-	ctr, addr, err := k.run(ctx, containerLogger{log})
+	ctr, addr, err := k.run(ctx, image, containerLogger{log})
 	if err != nil {
-		return nil, fmt.Errorf("start %s container from %s on %s: %w", kind, k.image, host, err)
+		return nil, fmt.Errorf("start %s container from %s on %s: %w", kind, image, host, err)
 	}
-	fmt.Fprintf(log, "%s %s ready at %s in %s (container %s)\n", k.product, imageVersion(k.image), addr,
+	fmt.Fprintf(log, "%s %s ready at %s in %s (container %s)\n", k.product, ImageVersion(image), addr,
 		time.Since(start).Round(100*time.Millisecond), shortID(ctr.GetContainerID()))
-	return &Container{kind: k, address: addr, ctr: ctr, log: log}, nil
+	return &Container{kind: k, image: image, address: addr, ctr: ctr, log: log}, nil
 }
 
 // Address returns where clients on this host reach the broker: a Kafka bootstrap address
@@ -177,11 +181,11 @@ func (c *Container) Address() string { return c.address }
 // "LocalStack (kinesis-mock)".
 func (c *Container) Product() string { return c.kind.product }
 
-// Version returns the version of the pinned image's tag, such as "4.1.2".
-func (c *Container) Version() string { return imageVersion(c.kind.image) }
+// Version returns the release the image's tag names, such as "4.1.2".
+func (c *Container) Version() string { return ImageVersion(c.image) }
 
-// Image returns the full, pinned image reference the container runs.
-func (c *Container) Image() string { return c.kind.image }
+// Image returns the full image reference the container runs.
+func (c *Container) Image() string { return c.image }
 
 // Kind returns the kind StartContainer was given, such as "kafka".
 func (c *Container) Kind() string { return c.kind.name }
@@ -231,8 +235,8 @@ const (
 	kafkaReadyLog = "Transitioning from RECOVERY to RUNNING"
 )
 
-func runKafkaContainer(ctx context.Context, logger containerLogger) (testcontainers.Container, string, error) {
-	kc, err := kafka.Run(ctx, KafkaImage,
+func runKafkaContainer(ctx context.Context, image string, logger containerLogger) (testcontainers.Container, string, error) {
+	kc, err := kafka.Run(ctx, image,
 		testcontainers.WithLogger(logger),
 		testcontainers.WithEntrypoint("sh"),
 		testcontainers.WithCmd("-c", kafkaStartCommand),
@@ -304,8 +308,8 @@ func withoutEnv(names ...string) testcontainers.CustomizeRequestOption {
 
 // Redpanda: the module starts it in dev-container mode on one core with 1 GiB, and
 // advertises the Kafka address this host reaches.
-func runRedpandaContainer(ctx context.Context, logger containerLogger) (testcontainers.Container, string, error) {
-	rc, err := redpanda.Run(ctx, RedpandaImage, testcontainers.WithLogger(logger))
+func runRedpandaContainer(ctx context.Context, image string, logger containerLogger) (testcontainers.Container, string, error) {
+	rc, err := redpanda.Run(ctx, image, testcontainers.WithLogger(logger))
 	if rc == nil {
 		return nil, "", err
 	}
@@ -333,8 +337,8 @@ func localStackEnv() map[string]string {
 	}
 }
 
-func runLocalStackContainer(ctx context.Context, logger containerLogger) (testcontainers.Container, string, error) {
-	lc, err := localstack.Run(ctx, LocalStackImage,
+func runLocalStackContainer(ctx context.Context, image string, logger containerLogger) (testcontainers.Container, string, error) {
+	lc, err := localstack.Run(ctx, image,
 		testcontainers.WithLogger(logger),
 		testcontainers.WithEnv(localStackEnv()),
 	)

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -34,7 +36,7 @@ func TestStartContainerNoEngine(t *testing.T) {
 					}
 				}()
 				start := time.Now()
-				c, err = StartContainer(context.Background(), kind, nil)
+				c, err = StartContainer(context.Background(), kind, "", nil)
 				if d := time.Since(start); d > 2*time.Second {
 					t.Errorf("StartContainer took %s to see there is no engine", d)
 				}
@@ -59,7 +61,7 @@ func TestStartContainerNoEngine(t *testing.T) {
 }
 
 func TestStartContainerUnknownKind(t *testing.T) {
-	_, err := StartContainer(context.Background(), "rabbitmq", nil)
+	_, err := StartContainer(context.Background(), "rabbitmq", "", nil)
 	if err == nil || !strings.Contains(err.Error(), `"rabbitmq"`) || !strings.Contains(err.Error(), "kafka, redpanda, localstack") {
 		t.Errorf("want an error naming the kind and the known ones, got %v", err)
 	}
@@ -77,14 +79,14 @@ func TestContainerKinds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := &Container{kind: k}
+		c := &Container{kind: k, image: Images{}.For(tc.kind)}
 		if c.Product() != tc.product || c.Image() != tc.image || c.Version() != tc.version || c.Kind() != tc.kind {
 			t.Errorf("%s: product %q image %q version %q, want %q %q %q",
 				tc.kind, c.Product(), c.Image(), c.Version(), tc.product, tc.image, tc.version)
 		}
 	}
 	// The container runs the release the local broker runs, so that the two compare.
-	if v := imageVersion(KafkaImage); v != KafkaVersion {
+	if v := ImageVersion(KafkaImage); v != KafkaVersion {
 		t.Errorf("KafkaImage %s runs Kafka %s, but the local broker runs %s", KafkaImage, v, KafkaVersion)
 	}
 }
@@ -215,21 +217,38 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestContainersReal starts each kind of container for real and talks to its broker. It
-// needs a Docker engine and its images (pulled on first use), so it is skipped with -short
-// or when no engine answers.
+// TestContainersReal starts each kind of container for real, from the images
+// $BENCH_*_IMAGE name (scripts/images builds them where none can be pulled) or the pinned
+// ones, and talks to its broker. It needs a Docker engine, so it is skipped with -short
+// or when no engine answers, and fails then in CI (CI set) when the container tests were
+// asked for ($BENCH_TEST_CONTAINERS set, as scripts/test-containers does). A kind whose
+// image the engine lacks and cannot pull is skipped with the engine's reason: Redpanda
+// publishes its image on registries only, and no Kafka or LocalStack image of ours stands
+// in for it.
 func TestContainersReal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts containers; skipped with -short")
 	}
 	if _, err := CheckDocker(context.Background()); err != nil {
+		if os.Getenv("BENCH_TEST_CONTAINERS") != "" {
+			t.Fatalf("BENCH_TEST_CONTAINERS is set, but %v", err)
+		}
 		t.Skipf("no Docker engine: %v", err)
 	}
+	images := ImagesFromEnv()
 	for _, kind := range ContainerKinds() {
 		t.Run(kind, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
-			c, err := StartContainer(ctx, kind, logWriter{t})
+			image := images.For(kind)
+			if err := haveImage(ctx, image); err != nil {
+				if kind != ContainerRedpanda {
+					t.Fatalf("%v (build it with scripts/images and name it in $%s)", err, map[string]string{
+						ContainerKafka: EnvKafkaImage, ContainerLocalStack: EnvLocalStackImage}[kind])
+				}
+				t.Skipf("no %s image can be had here: %v", kind, err)
+			}
+			c, err := StartContainer(ctx, kind, image, logWriter{t})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -249,6 +268,27 @@ func TestContainersReal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// haveImage makes sure the engine has image, pulling it if need be, and says why not.
+func haveImage(ctx context.Context, image string) error {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return fmt.Errorf("Docker client: %w", err)
+	}
+	defer cli.Close()
+	if _, err := cli.ImageInspect(ctx, image); err == nil {
+		return nil
+	}
+	pull, err := cli.ImagePull(ctx, image, client.ImagePullOptions{})
+	if err == nil {
+		// The engine reports a failed pull in the stream, which Wait reads.
+		err = pull.Wait(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("the engine has no %s and cannot pull it: %w", image, err)
+	}
+	return nil
 }
 
 // produceConsume creates a topic at addr, produces one record and consumes it back.
@@ -344,7 +384,7 @@ func TestContainerFakeEngine(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var c *Container
-			c, err = StartContainer(ctx, kind, logWriter{t})
+			c, err = StartContainer(ctx, kind, "", logWriter{t})
 			if err == nil {
 				c.Stop(context.Background())
 			}

@@ -111,7 +111,18 @@ func TestResolveComposeControl(t *testing.T) {
 	file, logFile := fakeCompose(t)
 	calls := 0
 	docker, compose := stubs(false, true, &calls)
-	o := Options{Env: EnvCompose, Docker: docker, Compose: compose, ComposeFile: file}
+	// The image a service runs is asked of the engine; here, of a stub, which fails for
+	// redpanda as an engine would without the service.
+	image := func(_ context.Context, f, service string) (string, error) {
+		if f != file {
+			t.Errorf("image of %s asked of %s, not %s", service, f, file)
+		}
+		if service == "redpanda" {
+			return "", errors.New("no redpanda container")
+		}
+		return "example/" + service + ":1", nil
+	}
+	o := Options{Env: EnvCompose, Docker: docker, Compose: compose, ComposeFile: file, ComposeImage: image}
 	ctx := context.Background()
 	runs := func() []string {
 		data, _ := os.ReadFile(logFile)
@@ -127,6 +138,17 @@ func TestResolveComposeControl(t *testing.T) {
 		}
 		if ep.Control == nil {
 			t.Fatalf("%s: no Control", tc.target)
+		}
+		wantImage := "(example/" + tc.service + ":1)"
+		if tc.service == "redpanda" {
+			wantImage = "(image unknown: no redpanda container)"
+		}
+		if !strings.HasSuffix(ep.Why, wantImage) {
+			t.Errorf("%s: why %q does not end in %q", tc.target, ep.Why, wantImage)
+		}
+		// The version is the image's release; unknown, the driver is asked.
+		if wantVersion := map[bool]string{true: "", false: "1"}[tc.service == "redpanda"]; ep.Broker.Version != wantVersion {
+			t.Errorf("%s: version %q, want %q", tc.target, ep.Broker.Version, wantVersion)
 		}
 		if err := ep.Control.Pause(ctx); err != nil {
 			t.Errorf("%s: pause: %v", tc.target, err)

@@ -98,6 +98,9 @@ type Options struct {
 	// AWSProfile picks a profile of the shared AWS config files for Amazon Kinesis;
 	// empty means $AWS_PROFILE or the default chain.
 	AWSProfile string
+	// Images are the images of the docker environment's containers; empty fields mean
+	// the pinned official ones.
+	Images brokers.Images
 	// Kinesis configures the local kinesis-mock, when one is started.
 	Kinesis brokers.KinesisOptions
 	// Proxy puts a fault proxy between bench and the broker, for network faults; only a
@@ -111,10 +114,21 @@ type Options struct {
 	// Compose checks that a service of docker-compose.yml answers; nil means
 	// brokers.ComposeCheck. Tests replace it.
 	Compose func(ctx context.Context, service string) error
+	// ComposeImage returns the image a service of docker-compose.yml runs; nil means
+	// brokers.ComposeImage. Tests replace it.
+	ComposeImage func(ctx context.Context, file, service string) (string, error)
 	// ComposeFile is the compose file whose services --env compose uses, which the
 	// broker faults name to docker compose; empty means brokers.ComposeFile in the
 	// working directory, as for 'bench brokers --env compose'.
 	ComposeFile string
+}
+
+// composeImage asks Options.ComposeImage, or brokers.ComposeImage, for service's image.
+func composeImage(ctx context.Context, o Options, service string) (string, error) {
+	if o.ComposeImage != nil {
+		return o.ComposeImage(ctx, o.composeFile(), service)
+	}
+	return brokers.ComposeImage(ctx, o.composeFile(), service)
 }
 
 // composeFile is ComposeFile or its default.
@@ -300,8 +314,9 @@ func docker(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	if t.container == "" {
 		return fmt.Errorf("%s has no container: it is a listener of the local broker (use --env local)", t.name)
 	}
-	o.logf("starting a %s container for this run (the first start pulls its image)", t.container)
-	c, err := brokers.StartContainer(ctx, t.container, o.Log)
+	image := o.Images.For(t.container)
+	o.logf("starting a %s container from %s for this run (the first start pulls the image if the engine lacks it)", t.container, image)
+	c, err := brokers.StartContainer(ctx, t.container, image, o.Log)
 	if err != nil {
 		return err
 	}
@@ -339,7 +354,15 @@ func compose(ctx context.Context, t target, o Options, ep *Endpoint) error {
 		ep.Broker = drivers.BrokerInfo{Product: "LocalStack (kinesis-mock)"}
 		markEmulator(ep, "LocalStack")
 	}
-	ep.Why = "the " + t.compose + " service of docker-compose.yml"
+	// The result names the image that ran, as for --env docker; the service may have been
+	// started from another image than the compose file's default.
+	image, err := composeImage(ctx, o, t.compose)
+	if err != nil {
+		image = "image unknown: " + err.Error()
+	} else {
+		ep.Broker.Version = brokers.ImageVersion(image)
+	}
+	ep.Why = "the " + t.compose + " service of docker-compose.yml (" + image + ")"
 	return nil
 }
 

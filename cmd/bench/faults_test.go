@@ -36,38 +36,59 @@ func TestFaultScenarios(t *testing.T) {
 		{"consumer-kill", []string{bench.ActionKillConsumers}, map[string]bool{"kafka": true}, map[string]float64{"kafka": 500}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			out := t.TempDir()
-			code, _, stderr := runBench("run", "--time-scale", "0.4", "--out", out, "../../scenarios/faults/"+tc.file+".yaml")
-			if code != exitOK {
-				t.Fatalf("exit %d\n%s", code, stderr)
-			}
-			files, _ := filepath.Glob(filepath.Join(out, tc.file, "*.json"))
-			if len(files) == 0 {
-				t.Fatalf("no result\n%s", stderr)
-			}
-			for _, f := range files {
-				r, err := report.Read(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				name := r.Target.Name
-				if len(r.Sweep) > 0 {
-					name += " " + filepath.Base(f)
-				}
-				checkFaults(t, name, r, tc.faults, tc.atLeast[r.Target.Name])
-				c := r.Counts
-				if c.Sent+c.NotSent != c.Requested || c.Acked+c.SendErrors != c.Sent || c.Received+c.Lost != c.Acked+c.Unacknowledged {
-					t.Errorf("%s: counts do not add up: %+v", name, c)
-				}
-				if tc.exact[r.Target.Name] && (c.Lost != 0 || c.Duplicated != 0 || c.SendErrors != 0) {
-					t.Errorf("%s: acks=all with idempotence lost or duplicated messages: %+v", name, c)
-				}
-				if r.Replay != nil && (r.Replay.Missing != 0 || r.Replay.Read != r.Replay.Distinct) {
-					t.Errorf("%s: the replay found the log incomplete or with copies: %+v", name, *r.Replay)
-				}
-				t.Logf("%s: counts %+v; %s", name, c, strings.Join(r.Notes, "; "))
-			}
+			runFaultScenario(t, "../../scenarios/faults/"+tc.file+".yaml", tc.faults, tc.exact, tc.atLeast)
 		})
+	}
+}
+
+// runFaultScenario runs the fault scenario file at 0.4 of its length (unless args give
+// another --time-scale, which comes later and wins), with the bench flags args, and checks each target's result: its faults (checkFaults), counts that add
+// up, nothing lost or duplicated for the targets exact names, a complete replay. It
+// returns the results.
+func runFaultScenario(t *testing.T, file string, faults []string, exact map[string]bool, atLeast map[string]float64, args ...string) []*report.Result {
+	t.Helper()
+	out := t.TempDir()
+	args = append(append([]string{"run", "--time-scale", "0.4", "--out", out}, args...), file)
+	code, _, stderr := runBench(args...)
+	if code != exitOK {
+		t.Fatalf("bench %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+	}
+	name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+	files, _ := filepath.Glob(filepath.Join(out, name, "*.json"))
+	if len(files) == 0 {
+		t.Fatalf("no result\n%s", stderr)
+	}
+	var results []*report.Result
+	for _, f := range files {
+		r, err := report.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := r.Target.Name
+		if len(r.Sweep) > 0 {
+			name += " " + filepath.Base(f)
+		}
+		checkFaults(t, name, r, faults, atLeast[r.Target.Name])
+		checkCounts(t, name, r, exact[r.Target.Name])
+		t.Logf("%s: counts %+v; %s", name, r.Counts, strings.Join(r.Notes, "; "))
+		results = append(results, r)
+	}
+	return results
+}
+
+// checkCounts checks that the result's counts add up, that nothing was lost or duplicated
+// where exact says the target must deliver exactly, and that a replay found the log whole.
+func checkCounts(t *testing.T, name string, r *report.Result, exact bool) {
+	t.Helper()
+	c := r.Counts
+	if c.Sent+c.NotSent != c.Requested || c.Acked+c.SendErrors != c.Sent || c.Received+c.Lost != c.Acked+c.Unacknowledged {
+		t.Errorf("%s: counts do not add up: %+v", name, c)
+	}
+	if exact && (c.Lost != 0 || c.Duplicated != 0 || c.SendErrors != 0) {
+		t.Errorf("%s: acks=all with idempotence lost or duplicated messages: %+v", name, c)
+	}
+	if r.Replay != nil && (r.Replay.Missing != 0 || r.Replay.Read != r.Replay.Distinct) {
+		t.Errorf("%s: the replay found the log incomplete or with copies: %+v", name, *r.Replay)
 	}
 }
 

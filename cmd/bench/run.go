@@ -74,6 +74,12 @@ Flags (every flag given is recorded in the result's "overrides"):
                         web identity, instance role, assumed roles); never written anywhere
   --aws-profile P       the profile of ~/.aws/config to use (default $AWS_PROFILE), for
                         Kinesis and for --kafka-sasl aws-msk-iam
+  --kafka-image I       the image --env docker runs for kafka (default $BENCH_KAFKA_IMAGE,
+                        else apache/kafka:4.1.2); likewise --redpanda-image
+                        ($BENCH_REDPANDA_IMAGE) and --localstack-image
+                        ($BENCH_LOCALSTACK_IMAGE). docker compose reads the same variables
+                        when it starts the services. scripts/images builds images of
+                        Kafka and LocalStack where none can be pulled
 
 Security of an external Kafka or Redpanda cluster (for the local broker, use the
 kafka-tls and kafka-tls-scram targets instead; a run whose broker is not external, the
@@ -139,6 +145,7 @@ type runFlags struct {
 	kafkaBrokers string
 	kinesisURL   string
 	engine       string
+	images       brokers.Images
 	region       string
 	cpuProfile   string
 	repeat       int
@@ -169,6 +176,11 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
 	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
 	fs.StringVar(&f.engine, "kinesis-engine", "", "")
+	// The variables are defaults, so that the one setting serves bench and docker compose.
+	env := brokers.ImagesFromEnv()
+	fs.StringVar(&f.images.Kafka, "kafka-image", env.Kafka, "")
+	fs.StringVar(&f.images.Redpanda, "redpanda-image", env.Redpanda, "")
+	fs.StringVar(&f.images.LocalStack, "localstack-image", env.LocalStack, "")
 	fs.StringVar(&f.region, "kinesis-region", "", "")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
 	fs.IntVar(&f.repeat, "repeat", 1, "")
@@ -393,6 +405,7 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 		Env: f.env, KafkaBrokers: f.kafkaBrokers, RedpandaBrokers: f.redpanda, KafkaSecurity: kafkaSec,
 		KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, AWSProfile: f.awsProfile, Log: stderr,
 		Kinesis: kinesisOptions(f.engine, s),
+		Images:  f.images,
 		Proxy:   s.NetworkFaults(),
 	})
 	if err != nil {
