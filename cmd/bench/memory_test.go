@@ -11,7 +11,9 @@ import (
 // rate max, where 1000 of them in flight per producer would not fit in memory, the run is
 // refused before anything starts, naming the fields and the figure.
 func TestRunLargeMessages(t *testing.T) {
-	const large = "name: large\ntargets: [loopback]\nduration: 2s\nwarmup: 0s\ndrain: 2s\nworkload:\n  message_size: 104857600\n  rate: "
+	// A long drain: under -race on a busy machine, making and checking one 100 MiB message
+	// took up to 9 s in CI. The drain ends once both are received.
+	const large = "name: large\ntargets: [loopback]\nduration: 2s\nwarmup: 0s\ndrain: 1m\nworkload:\n  message_size: 104857600\n  rate: "
 	out := filepath.Join(t.TempDir(), "out")
 	if code, stdout, stderr := runBench("run", "--out", out, writeScenario(t, large+"1\n")); code != exitOK {
 		t.Fatalf("100 MiB at 1 msg/s: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
