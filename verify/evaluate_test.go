@@ -240,6 +240,13 @@ func TestQuotaBound(t *testing.T) {
 			t.Errorf("quota note %q lacks %q", v.QuotaNotes[0], w)
 		}
 	}
+	// As read back from a result file, the settings are the JSON they were written as.
+	readBack := func(raw string) func(*report.Result) {
+		return func(r *report.Result) { r.Scenario.Drivers["kinesis"] = drivers.RawSettings(raw) }
+	}
+	if v := evaluate([]*report.Result{quotaRun(0, 998, 5000, readBack(`{"aggregation": false, "linger": "100ms"}`)), kafka}, check); v.Verdict != Supported {
+		t.Errorf("at the quota, settings read back from a file: verdict %q, caveats %q", v.VerdictText(), v.Caveats)
+	}
 	noQuotas := func(r *report.Result) { r.Target.WriteQuotas = false }
 	aggregated := func(r *report.Result) { r.Scenario.Drivers["kinesis"].(*kinesis.Settings).Aggregation = true }
 	for name, r := range map[string]*report.Result{
@@ -248,6 +255,8 @@ func TestQuotaBound(t *testing.T) {
 		"above the quota":        quotaRun(0, 1200, 5000),
 		"quotas not enforced":    quotaRun(0, 998, 5000, noQuotas),
 		"records hold many msgs": quotaRun(0, 998, 5000, aggregated),
+		"aggregated, read back":  quotaRun(0, 998, 5000, readBack(`{"aggregation": true}`)),
+		"settings unknown":       quotaRun(0, 998, 5000, readBack(`{}`)),
 	} {
 		if v := evaluate([]*report.Result{r, kafka}, check); v.Verdict != NotMeasuredHere || len(v.QuotaNotes) > 0 {
 			t.Errorf("%s: verdict %q, quota notes %q; want not measured here", name, v.VerdictText(), v.QuotaNotes)

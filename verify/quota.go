@@ -1,9 +1,9 @@
 package verify
 
 import (
+	"encoding/json"
 	"fmt"
 
-	"streambench/drivers/kinesis"
 	"streambench/report"
 )
 
@@ -32,7 +32,7 @@ func quotaBound(r *report.Result, m metric) (string, bool) {
 	if !r.Target.Emulator || !r.Target.WriteQuotas || m.family != "throughput" || m.name == "throughput.sent_msgs_per_s" {
 		return "", false
 	}
-	if set, ok := r.Scenario.Drivers["kinesis"].(*kinesis.Settings); !ok || set.Aggregation {
+	if aggregated(r) {
 		// Aggregated, a Kinesis record holds several messages: the received rate of
 		// messages is no longer the rate of records the quota counts.
 		return "", false
@@ -48,4 +48,19 @@ func quotaBound(r *report.Result, m metric) (string, bool) {
 	return fmt.Sprintf("%d shard(s) delivered %s records/s: bounded by AWS's published write quota (%s records/s per shard), "+
 		"enforced by the emulator (%s %s, %d writes refused) and by the producer's retries, not by the emulator's speed",
 		shards, number(got), number(perShard), r.Target.Broker.Product, r.Target.Broker.Version, throttled), true
+}
+
+// aggregated reports whether the run's Kinesis producer packed several messages into a
+// record, or says so when its settings cannot be read. A result read back from its file
+// holds the settings as the JSON they were written as, so they are read as JSON either
+// way.
+func aggregated(r *report.Result) bool {
+	b, err := json.Marshal(r.Scenario.Drivers["kinesis"])
+	var set struct {
+		Aggregation *bool `json:"aggregation"`
+	}
+	if err != nil || json.Unmarshal(b, &set) != nil || set.Aggregation == nil {
+		return true
+	}
+	return *set.Aggregation
 }
