@@ -102,7 +102,8 @@ func (r Reference) text() string {
 	return r.Says + " (" + r.Source + ", " + r.Date + ")"
 }
 
-// figureText is an info line's value, marked when it comes from an emulator's speed.
+// figureText is an info line's value, marked when it comes from an emulator's speed or
+// is an AWS quota the emulator enforced.
 func figureText(f Figure) string {
 	s := f.text()
 	if f.Missing != "" {
@@ -110,6 +111,9 @@ func figureText(f Figure) string {
 	}
 	for _, c := range f.Caveats {
 		s += "; " + c
+	}
+	for _, q := range f.QuotaNotes {
+		s += "; bounded by an AWS quota: " + q
 	}
 	return s
 }
