@@ -88,10 +88,15 @@ type KinesisOptions struct {
 }
 
 // WantsWriteQuotas reports whether an engine started with o enforces AWS's write quotas:
-// ferrokinesis unless NoQuotas. o.Engine must be resolved (see KinesisEngineChoice).
+// one that can (ferrokinesis), unless NoQuotas. o.Engine must be resolved (see
+// KinesisEngineChoice).
 func (o KinesisOptions) WantsWriteQuotas() bool {
-	return o.Engine == EngineFerrokinesis && !o.NoQuotas
+	e, err := engineNamed(o.Engine)
+	return err == nil && o.writeQuotas(e)
 }
+
+// writeQuotas reports whether engine e, started with o, enforces AWS's write quotas.
+func (o KinesisOptions) writeQuotas(e kinesisEngine) bool { return e.quotas() && !o.NoQuotas }
 
 // kinesisConfig is KinesisOptions with every default resolved and every value checked.
 type kinesisConfig struct {
@@ -127,7 +132,7 @@ func (o KinesisOptions) resolve() (kinesisConfig, error) {
 	if c.engine, _, err = chooseEngine(o.Engine, c.cacheDir); err != nil {
 		return c, err
 	}
-	c.quotas = c.engine.quotas() && !o.NoQuotas
+	c.quotas = o.writeQuotas(c.engine)
 	c.name, c.stopGrace, c.killNote = c.engine.files(), c.engine.stopGrace(), c.engine.killNote()
 	if c.port == 0 {
 		if c.port, err = portFromEnv(EnvKinesisPort); err != nil {
@@ -253,7 +258,7 @@ func (c kinesisConfig) launch(ctx context.Context, dataDir string, bound bool) (
 		return nil, info, err
 	}
 	cmd.Dir = dataDir
-	c.logf("starting %s at %s (%s, log %s)…", info.label(), info.Endpoint, info.quotaText(), info.LogPath)
+	c.logf("starting %s at %s (%s, log %s)…", info.label(), info.Endpoint, info.QuotaText(), info.LogPath)
 	start := time.Now()
 	proc, err := c.spawn(ctx, cmd, info.Endpoint, info.LogPath, bound, func(ctx context.Context) error {
 		return pingKinesis(ctx, info.Endpoint)

@@ -28,8 +28,8 @@ func (s KinesisState) pid() int      { return s.PID }
 func (s KinesisState) where() string { return s.Endpoint }
 func (s KinesisState) label() string { return s.Product + " " + s.Version }
 
-// quotaText says whether the engine enforces AWS's write quotas, for messages.
-func (s KinesisState) quotaText() string {
+// QuotaText says whether the engine enforces AWS's write quotas, for messages.
+func (s KinesisState) QuotaText() string {
 	if s.WriteQuotas {
 		return "AWS's per-shard write quotas enforced"
 	}

@@ -103,7 +103,7 @@ func localKinesis(ctx context.Context, o Options, ep *Endpoint) error {
 			labelEngine(ep, st)
 			return kinesisProxy(o, ep)
 		}
-		o.logf("the %s of 'bench brokers up' runs with %s; this run asks otherwise, so it gets its own", st.Product, quotaWords(st.WriteQuotas))
+		o.logf("the %s of 'bench brokers up' runs with %s; this run asks otherwise, so it gets its own", st.Product, st.QuotaText())
 		// Its own: on free ports, beside the detached one.
 		ko.FreePorts = true
 	}
@@ -129,14 +129,6 @@ func labelEngine(ep *Endpoint, st brokers.KinesisState) {
 	ep.Notes = append(ep.Notes, engineNotes[st.Product])
 }
 
-// quotaWords says whether an engine enforces AWS's write quotas, for messages.
-func quotaWords(enforced bool) string {
-	if enforced {
-		return "AWS's write quotas enforced"
-	}
-	return "no write quota enforced"
-}
-
 // kinesisProxy puts a fault proxy in front of the local kinesis-mock if o asks for one.
 func kinesisProxy(o Options, ep *Endpoint) error {
 	if !o.Proxy {
@@ -159,7 +151,7 @@ func externalKinesis(ctx context.Context, o Options, ep *Endpoint, endpoint, fro
 		ep.Address = endpoint
 		ep.Why = "the endpoint named by " + from
 		if st, ok := brokers.KinesisEngineOf(ctx, endpoint, o.Kinesis); ok {
-			ep.Why += fmt.Sprintf(", the local %s %s of 'bench brokers up' (%s)", st.Product, st.Version, quotaWords(st.WriteQuotas))
+			ep.Why += fmt.Sprintf(", the local %s %s of 'bench brokers up' (%s)", st.Product, st.Version, st.QuotaText())
 			labelEngine(ep, st)
 			return nil
 		}

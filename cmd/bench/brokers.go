@@ -105,7 +105,7 @@ type summary struct {
 	product, version, where, log string
 	pid                          int
 	since                        time.Time
-	// note, if not empty, ends the line: "; AWS's write quotas enforced".
+	// note, if not empty, ends the line: "; AWS's per-shard write quotas enforced".
 	note string
 }
 
@@ -291,11 +291,7 @@ func kafkaSummary(st brokers.KafkaState) summary {
 }
 
 func kinesisSummary(st brokers.KinesisState) summary {
-	note := ""
-	if st.WriteQuotas {
-		note = "; AWS's per-shard write quotas enforced"
-	}
-	return summary{st.Product, st.Version, st.Endpoint, st.LogPath, st.PID, st.StartedAt, note}
+	return summary{st.Product, st.Version, st.Endpoint, st.LogPath, st.PID, st.StartedAt, "; " + st.QuotaText()}
 }
 
 // kinesisEngines are the Kinesis engines the action applies to: the one named; for up,
