@@ -401,10 +401,11 @@ func applyOverrides(s *bench.Scenario, f runFlags) error {
 // result whenever the load ran, with the error that stopped it, if any.
 func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *kafka.Security, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
 	name, s := pr.target, &pr.point.Scenario
+	ko := kinesisOptions(f.engine, s)
 	ep, err := targets.Resolve(soft, name, targets.Options{
 		Env: f.env, KafkaBrokers: f.kafkaBrokers, RedpandaBrokers: f.redpanda, KafkaSecurity: kafkaSec,
 		KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, AWSProfile: f.awsProfile, Log: stderr,
-		Kinesis: kinesisOptions(f.engine, s),
+		Kinesis: ko,
 		Images:  f.images,
 		Proxy:   s.NetworkFaults(),
 	})
@@ -476,7 +477,7 @@ func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *
 		Target: report.Target{
 			Name: name, Driver: ep.Driver, Broker: info, Address: ep.Address, Topic: topic,
 			Emulator: ep.Emulator, Env: ep.Env, Security: ep.Security,
-			WriteQuotas: ep.WriteQuotas, ReadQuotas: ep.Emulator && readQuotas(s),
+			WriteQuotas: ep.WriteQuotas, ReadQuotas: ep.Emulator && !ko.NoQuotas,
 		},
 		Sweep: pr.point.Sweep.Map(),
 		Host:  report.CurrentHost(),
@@ -527,13 +528,6 @@ func kinesisOptions(flagEngine string, s *bench.Scenario) brokers.KinesisOptions
 		o.NoQuotas = !set.AWSQuotas
 	}
 	return o
-}
-
-// readQuotas reports whether the Kinesis consumer of s keeps to AWS's read quotas on an
-// emulator.
-func readQuotas(s *bench.Scenario) bool {
-	set, ok := s.Drivers["kinesis"].(*kinesis.Settings)
-	return ok && set.AWSQuotas
 }
 
 // startCPUProfile profiles bench into path until the returned function is called.
