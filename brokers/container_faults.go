@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -30,14 +31,41 @@ var ErrContainerRestart = errors.New("a container bench starts for the run publi
 func (c *Container) Pause(ctx context.Context) error {
 	c.ops.Lock()
 	defer c.ops.Unlock()
-	if err := c.engineCall(ctx, "pause", func(cli *testcontainers.DockerClient, id string) error {
-		_, err := cli.ContainerPause(ctx, id, client.ContainerPauseOptions{})
-		return err
-	}); err != nil {
+	err := retryFreeze(ctx, func() error {
+		return c.engineCall(ctx, "pause", func(cli *testcontainers.DockerClient, id string) error {
+			_, err := cli.ContainerPause(ctx, id, client.ContainerPauseOptions{})
+			return err
+		})
+	})
+	if err != nil {
 		return err
 	}
 	c.paused = true
 	return nil
+}
+
+// freezeAttempts is how many times a pause is asked for while the engine answers that it
+// could not freeze the container. With the cgroup v1 freezer, runc gives up, thaws the
+// container and answers "unable to freeze" when a process does not stop within its
+// bounded retries (a busy container sometimes hits it); the container runs on unharmed,
+// and asking again usually succeeds.
+const freezeAttempts = 4
+
+// retryFreeze calls pause until it succeeds, fails for another reason, or has failed
+// freezeAttempts times to freeze, a quarter of a second apart.
+func retryFreeze(ctx context.Context, pause func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := pause()
+		if err == nil || !strings.Contains(err.Error(), "unable to freeze") {
+			return err
+		}
+		if attempt == freezeAttempts {
+			return fmt.Errorf("%w (the engine could not freeze it %d times in a row)", err, attempt)
+		}
+		if serr := sleepCtx(ctx, 250*time.Millisecond); serr != nil {
+			return fmt.Errorf("%w (interrupted before asking again: %v)", err, serr)
+		}
+	}
 }
 
 // Resume lets a paused container go on (docker unpause).
@@ -117,7 +145,7 @@ const composeReadyTimeout = containerReadyTimeout
 // ComposePause freezes every process of service where it stands: `docker compose -f FILE
 // pause SERVICE`. ComposeResume lets it go on.
 func ComposePause(ctx context.Context, file, service string) error {
-	return composeFault(ctx, file, service, "pause")
+	return retryFreeze(ctx, func() error { return composeFault(ctx, file, service, "pause") })
 }
 
 // ComposeResume lets a paused service go on: `docker compose -f FILE unpause SERVICE`.

@@ -300,3 +300,42 @@ func TestComposeFaultFails(t *testing.T) {
 		t.Errorf("unknown service: %v", err)
 	}
 }
+
+// TestRetryFreeze: a pause the engine could not freeze is asked for again, up to
+// freezeAttempts times; any other failure is returned at once.
+func TestRetryFreeze(t *testing.T) {
+	frozen := errors.New("Error response from daemon: Cannot pause container 97e5: OCI runtime pause failed: unable to freeze: unknown")
+	other := errors.New("Error response from daemon: Container 97e5 is not running")
+	cases := []struct {
+		name      string
+		answers   []error
+		wantCalls int
+		wantErr   string
+	}{
+		{"at once", []error{nil}, 1, ""},
+		{"after two failed freezes", []error{frozen, frozen, nil}, 3, ""},
+		{"another failure", []error{other, nil}, 1, "is not running"},
+		{"never frozen", []error{frozen, frozen, frozen, frozen, nil}, freezeAttempts, "could not freeze it 4 times in a row"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			calls := 0
+			err := retryFreeze(context.Background(), func() error {
+				calls++
+				return c.answers[calls-1]
+			})
+			if calls != c.wantCalls {
+				t.Errorf("%d calls, want %d", calls, c.wantCalls)
+			}
+			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+				t.Errorf("error %v, want one containing %q", err, c.wantErr)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	err := retryFreeze(ctx, func() error { calls++; cancel(); return frozen })
+	if calls != 1 || err == nil || !strings.Contains(err.Error(), "interrupted before asking again") {
+		t.Errorf("cancelled while retrying: %d calls, error %v; want 1 call and an error saying it was interrupted", calls, err)
+	}
+}
