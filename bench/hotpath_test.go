@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,16 +27,9 @@ func hotRun(rate float64, messages int, keys KeyMode) *run {
 			MaxInFlight: DefaultMaxInFlight,
 		},
 	}
-	r := &run{
-		s:         s,
-		id:        7,
-		t0:        time.Now(),
-		open:      rate > 0,
-		loadEnd:   int64(time.Hour),
-		stop:      make(chan struct{}),
-		delivered: make([]atomic.Int64, maxPartitions),
-	}
-	if r.open {
+	r := newRun(s)
+	r.id, r.t0, r.loadEnd = 7, time.Now(), int64(time.Hour)
+	if rate > 0 {
 		r.loadEnd = NewSchedule(rate, 1, 0).At(uint64(messages))
 	}
 	return r
@@ -124,7 +116,7 @@ func TestHotPathAllocs(t *testing.T) {
 			ctx := context.Background()
 			run := func() {
 				r.t0 = time.Now()
-				if !r.open {
+				if tc.rate == 0 {
 					stub.stop, stub.stopAfter, stub.sent = make(chan struct{}), messages, 0
 					r.stop = stub.stop
 				}
@@ -246,7 +238,7 @@ func BenchmarkProducerLoop(b *testing.B) {
 			p := newProducer(r, 0)
 			c := newConsumer(r, nil)
 			stub := &brokerStub{ack: p.ack, deliver: c.deliver, batch: 500}
-			if !r.open {
+			if rate == 0 {
 				stub.stop, stub.stopAfter = r.stop, b.N
 			}
 			p.p = stub
