@@ -10,20 +10,13 @@ import (
 	"time"
 )
 
-// The faults a timeline may inject, beside the actions of timeline.go.
+// The faults a timeline may inject, beside the actions of timeline.go: the names of
+// their kinds in `do`, each kind a type below.
 const (
-	// ActionPauseBroker freezes every process of the broker (SIGSTOP) for `for`.
-	ActionPauseBroker = "pause_broker"
-	// ActionKillBroker kills the broker at once (SIGKILL), leaves it down for `for`
-	// (default 0), and starts it again on its data.
-	ActionKillBroker = "kill_broker"
-	// ActionSlowNetwork adds latency, jitter or a bandwidth limit between bench and the
-	// broker, through a fault proxy, for `for`.
-	ActionSlowNetwork = "slow_network"
-	// ActionCutNetwork lets no byte through between bench and the broker for `for`.
-	ActionCutNetwork = "cut_network"
-	// ActionKillConsumers stops every consumer at once, as a crashed process would (no
-	// commit, no goodbye to the group), and starts new ones `for` later (default 0).
+	ActionPauseBroker   = "pause_broker"
+	ActionKillBroker    = "kill_broker"
+	ActionSlowNetwork   = "slow_network"
+	ActionCutNetwork    = "cut_network"
 	ActionKillConsumers = "kill_consumers"
 )
 
@@ -49,27 +42,6 @@ type Network interface {
 	// Cut lets no byte through; Heal ends whatever fault is applied.
 	Cut(ctx context.Context) error
 	Heal(ctx context.Context) error
-}
-
-// isFault says whether an action is a fault whose effect on latency is measured: its
-// window, the highest latency from its start, and the time to recover.
-func isFault(do string) bool {
-	switch do {
-	case ActionPauseBroker, ActionKillBroker, ActionRestartBroker, ActionSlowNetwork, ActionCutNetwork, ActionKillConsumers:
-		return true
-	}
-	return false
-}
-
-// usesFor says whether an action takes a duration (`for`), and whether it needs one.
-func usesFor(do string) (takes, needs bool) {
-	switch do {
-	case ActionPauseBroker, ActionSlowNetwork, ActionCutNetwork:
-		return true, true
-	case ActionKillBroker, ActionKillConsumers:
-		return true, false
-	}
-	return false, false
 }
 
 // FaultEffect is what a fault did to the run's latency.
@@ -162,51 +134,21 @@ func (r ByteRate) String() string {
 	return strconv.FormatInt(int64(r), 10) + "B/s"
 }
 
-// checkFault reports the fields of a that its kind of action does not take or needs.
-func checkFault(path string, a Action, report func(path, msg string)) {
-	takes, needs := usesFor(a.Do)
-	switch {
-	case a.For < 0:
-		report(path+".for", "must not be negative")
-	case a.For != 0 && !takes:
-		report(path+".for", fmt.Sprintf("only %s, %s, %s, %s and %s last for a time",
-			ActionPauseBroker, ActionKillBroker, ActionSlowNetwork, ActionCutNetwork, ActionKillConsumers))
-	case a.For == 0 && needs:
-		report(path+".for", fmt.Sprintf("%s needs `for`: how long the fault lasts", a.Do))
-	}
-	if a.Do != ActionSlowNetwork {
-		for _, f := range []struct {
-			name string
-			set  bool
-		}{{"latency", a.Latency != 0}, {"jitter", a.Jitter != 0}, {"bandwidth", a.Bandwidth != 0}} {
-			if f.set {
-				report(path+"."+f.name, "only slow_network takes "+f.name)
-			}
-		}
-		return
-	}
-	switch {
-	case a.Latency < 0:
-		report(path+".latency", "must not be negative")
-	case a.Latency.D() > time.Minute:
-		report(path+".latency", "at most 1m")
-	case a.Latency == 0 && a.Bandwidth == 0:
-		report(path, "slow_network needs a latency, a bandwidth, or both")
-	}
-	if a.Jitter < 0 || a.Jitter > a.Latency {
-		report(path+".jitter", fmt.Sprintf("must be from 0s to the latency (%s)", a.Latency))
-	}
-}
-
 // NetworkFaults says whether the scenario's timeline has network faults, which need a
 // fault proxy between bench and the broker.
 func (s *Scenario) NetworkFaults() bool {
 	for _, a := range s.Actions {
-		if a.Do == ActionSlowNetwork || a.Do == ActionCutNetwork {
+		if _, ok := a.Do.(networkFault); ok {
 			return true
 		}
 	}
 	return false
+}
+
+// networkFault is a fault done through the fault proxy.
+type networkFault interface {
+	Step
+	network(ctx context.Context, n Network) error
 }
 
 // hold waits for d, the length of a fault, or less if the load is stopped early or ctx
@@ -246,49 +188,161 @@ func (tl *timeline) network() (Network, error) {
 	return tl.opts.Network, nil
 }
 
-// fault carries out one of the faults above.
-func (tl *timeline) fault(ctx context.Context, a Action) error {
-	switch a.Do {
-	case ActionPauseBroker:
-		b, err := tl.broker()
-		if err != nil {
-			return err
-		}
-		if err := b.Pause(ctx); err != nil {
-			return err
-		}
-		tl.hold(ctx, a.For.D())
-		return undo(ctx, b.Resume)
-	case ActionKillBroker:
-		b, err := tl.broker()
-		if err != nil {
-			return err
-		}
-		return b.Restart(ctx, true, a.For.D())
-	case ActionSlowNetwork, ActionCutNetwork:
-		n, err := tl.network()
-		if err != nil {
-			return err
-		}
-		if a.Do == ActionCutNetwork {
-			err = n.Cut(ctx)
-		} else {
-			err = n.Degrade(ctx, a.Latency.D(), a.Jitter.D(), int64(a.Bandwidth))
-		}
-		if err != nil {
-			return err
-		}
-		tl.hold(ctx, a.For.D())
-		return undo(ctx, n.Heal)
-	case ActionKillConsumers:
-		for _, c := range tl.consumers {
-			c.halt()
-			if !c.kill() {
-				tl.note = "closed, not killed: this driver cannot kill its consumers"
-			}
-		}
-		tl.hold(ctx, a.For.D())
-		return tl.startConsumers(ctx)
+// PauseBroker freezes every process of the broker (SIGSTOP) for For.
+type PauseBroker struct {
+	For Duration `yaml:"for" json:"for,omitempty"`
+}
+
+func (*PauseBroker) Name() string         { return ActionPauseBroker }
+func (k *PauseBroker) lasting() *Duration { return &k.For }
+func (*PauseBroker) fault() bool          { return true }
+func (k *PauseBroker) detail() string     { return "for " + k.For.String() }
+func (k *PauseBroker) check(c *timelineCheck) {
+	c.checkFor(k.Name(), k.For, true)
+}
+
+func (k *PauseBroker) run(ctx context.Context, tl *timeline) error {
+	b, err := tl.broker()
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("unknown action %q", a.Do)
+	if err := b.Pause(ctx); err != nil {
+		return err
+	}
+	tl.hold(ctx, k.For.D())
+	return undo(ctx, b.Resume)
+}
+
+// KillBroker kills the broker at once (SIGKILL), leaves it down for For (default 0),
+// and starts it again on its data.
+type KillBroker struct {
+	For Duration `yaml:"for" json:"for,omitempty"`
+}
+
+func (*KillBroker) Name() string         { return ActionKillBroker }
+func (k *KillBroker) lasting() *Duration { return &k.For }
+func (*KillBroker) fault() bool          { return true }
+func (k *KillBroker) detail() string     { return "down for " + k.For.String() }
+func (k *KillBroker) check(c *timelineCheck) {
+	c.checkFor(k.Name(), k.For, false)
+}
+
+func (k *KillBroker) run(ctx context.Context, tl *timeline) error {
+	b, err := tl.broker()
+	if err != nil {
+		return err
+	}
+	return b.Restart(ctx, true, k.For.D())
+}
+
+// SlowNetwork, through the fault proxy, adds Latency ± Jitter to the broker's answers,
+// limits each direction to Bandwidth, or both, for For.
+type SlowNetwork struct {
+	For       Duration `yaml:"for" json:"for,omitempty"`
+	Latency   Duration `yaml:"latency" json:"latency,omitempty"`
+	Jitter    Duration `yaml:"jitter" json:"jitter,omitempty"`
+	Bandwidth ByteRate `yaml:"bandwidth" json:"bandwidth,omitempty"`
+}
+
+func (*SlowNetwork) Name() string         { return ActionSlowNetwork }
+func (k *SlowNetwork) lasting() *Duration { return &k.For }
+func (*SlowNetwork) fault() bool          { return true }
+
+func (k *SlowNetwork) detail() string {
+	var what []string
+	if k.Latency > 0 {
+		what = append(what, fmt.Sprintf("latency %s ± %s", k.Latency, k.Jitter))
+	}
+	if k.Bandwidth > 0 {
+		what = append(what, "bandwidth "+k.Bandwidth.String())
+	}
+	return strings.Join(what, ", ") + " for " + k.For.String()
+}
+
+func (k *SlowNetwork) check(c *timelineCheck) {
+	c.checkFor(k.Name(), k.For, true)
+	switch {
+	case k.Latency < 0:
+		c.problem(".latency", "must not be negative")
+	case k.Latency.D() > time.Minute:
+		c.problem(".latency", "at most 1m")
+	case k.Latency == 0 && k.Bandwidth == 0:
+		c.problem("", "slow_network needs a latency, a bandwidth, or both")
+	}
+	if k.Jitter < 0 || k.Jitter > k.Latency {
+		c.problem(".jitter", fmt.Sprintf("must be from 0s to the latency (%s)", k.Latency))
+	}
+}
+
+func (k *SlowNetwork) run(ctx context.Context, tl *timeline) error {
+	return tl.networkFault(ctx, k, k.For)
+}
+
+func (k *SlowNetwork) network(ctx context.Context, n Network) error {
+	return n.Degrade(ctx, k.Latency.D(), k.Jitter.D(), int64(k.Bandwidth))
+}
+
+// CutNetwork lets no byte through between bench and the broker for For.
+type CutNetwork struct {
+	For Duration `yaml:"for" json:"for,omitempty"`
+}
+
+func (*CutNetwork) Name() string         { return ActionCutNetwork }
+func (k *CutNetwork) lasting() *Duration { return &k.For }
+func (*CutNetwork) fault() bool          { return true }
+func (k *CutNetwork) detail() string     { return "for " + k.For.String() }
+func (k *CutNetwork) check(c *timelineCheck) {
+	c.checkFor(k.Name(), k.For, true)
+}
+
+func (k *CutNetwork) run(ctx context.Context, tl *timeline) error {
+	return tl.networkFault(ctx, k, k.For)
+}
+
+func (*CutNetwork) network(ctx context.Context, n Network) error { return n.Cut(ctx) }
+
+// networkFault applies the fault f through the run's fault proxy, holds it for d, and
+// heals the network.
+func (tl *timeline) networkFault(ctx context.Context, f networkFault, d Duration) error {
+	n, err := tl.network()
+	if err != nil {
+		return err
+	}
+	if err := f.network(ctx, n); err != nil {
+		return err
+	}
+	tl.hold(ctx, d.D())
+	return undo(ctx, n.Heal)
+}
+
+// KillConsumers stops every consumer at once, as a crashed process would (no commit,
+// no goodbye to the group), and starts new ones For later (default 0).
+type KillConsumers struct {
+	For Duration `yaml:"for" json:"for,omitempty"`
+}
+
+func (*KillConsumers) Name() string         { return ActionKillConsumers }
+func (k *KillConsumers) lasting() *Duration { return &k.For }
+func (*KillConsumers) fault() bool          { return true }
+func (k *KillConsumers) detail() string     { return "new ones after " + k.For.String() }
+
+func (k *KillConsumers) check(c *timelineCheck) {
+	c.checkFor(k.Name(), k.For, false)
+	if !c.consumersDuringLoad() {
+		return
+	}
+	if c.stopped {
+		c.problem(".do", "the consumers are stopped: there are none to kill")
+	}
+}
+
+func (k *KillConsumers) run(ctx context.Context, tl *timeline) error {
+	for _, c := range tl.consumers {
+		c.halt()
+		if !c.kill() {
+			tl.note = "closed, not killed: this driver cannot kill its consumers"
+		}
+	}
+	tl.hold(ctx, k.For.D())
+	return tl.startConsumers(ctx)
 }

@@ -62,10 +62,10 @@ func TestFaultsOnTheTimeline(t *testing.T) {
 		// after the first second.
 		s.Warmup, s.Duration = ms(200), ms(3500)
 		s.Actions = []bench.Action{
-			{At: ms(1200), Do: bench.ActionPauseBroker, For: ms(200)},
-			{At: ms(1500), Do: bench.ActionKillBroker, For: ms(100)},
-			{At: ms(1700), Do: bench.ActionSlowNetwork, For: ms(100), Latency: ms(50), Jitter: ms(10), Bandwidth: 1000},
-			{At: ms(1900), Do: bench.ActionCutNetwork, For: ms(100)},
+			{At: ms(1200), Do: &bench.PauseBroker{For: ms(200)}},
+			{At: ms(1500), Do: &bench.KillBroker{For: ms(100)}},
+			{At: ms(1700), Do: &bench.SlowNetwork{For: ms(100), Latency: ms(50), Jitter: ms(10), Bandwidth: 1000}},
+			{At: ms(1900), Do: &bench.CutNetwork{For: ms(100)}},
 		}
 	})
 	b, n := &fakeBroker{}, &fakeNetwork{}
@@ -105,7 +105,7 @@ func TestFaultsOnTheTimeline(t *testing.T) {
 // resumed at once, not left frozen for the rest of the fault.
 func TestFaultCutShortByAnInterrupt(t *testing.T) {
 	s, d := loopbackScenario(t, func(s *bench.Scenario) {
-		s.Actions = []bench.Action{{At: bench.Duration(200 * time.Millisecond), Do: bench.ActionPauseBroker, For: bench.Duration(time.Second)}}
+		s.Actions = []bench.Action{{At: bench.Duration(200 * time.Millisecond), Do: &bench.PauseBroker{For: bench.Duration(time.Second)}}}
 	})
 	interrupt := make(chan struct{})
 	time.AfterFunc(400*time.Millisecond, func() { close(interrupt) })
@@ -124,8 +124,8 @@ func TestFaultCutShortByAnInterrupt(t *testing.T) {
 func TestFaultsWithoutControl(t *testing.T) {
 	s, d := loopbackScenario(t, func(s *bench.Scenario) {
 		s.Actions = []bench.Action{
-			{At: bench.Duration(100 * time.Millisecond), Do: bench.ActionPauseBroker, For: bench.Duration(100 * time.Millisecond)},
-			{At: bench.Duration(300 * time.Millisecond), Do: bench.ActionCutNetwork, For: bench.Duration(100 * time.Millisecond)},
+			{At: bench.Duration(100 * time.Millisecond), Do: &bench.PauseBroker{For: bench.Duration(100 * time.Millisecond)}},
+			{At: bench.Duration(300 * time.Millisecond), Do: &bench.CutNetwork{For: bench.Duration(100 * time.Millisecond)}},
 		}
 	})
 	m, err := bench.Run(context.Background(), s, d, bench.Options{})

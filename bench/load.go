@@ -787,6 +787,10 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 			d.fail(n, path, fmt.Sprintf("want a mapping of fields, not %s", yamlast.Describe(n)))
 			return
 		}
+		if a, ok := v.Addr().Interface().(*Action); ok {
+			d.action(path, n, a) // its kind first, then that kind's fields
+			return
+		}
 		d.mapping(path, n, structFields(v))
 	case reflect.Pointer:
 		p := reflect.New(v.Type().Elem())

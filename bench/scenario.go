@@ -41,7 +41,8 @@ type Scenario struct {
 
 	// Actions are done at given moments of the run, on the same clock as the load (the
 	// first send is 0s, warm-up included): scale the topology, restart the broker, stop
-	// and start the consumers. What happened goes into the result.
+	// and start the consumers, or a fault. Each holds its kind as a type of its own
+	// (Scale, PauseBroker, …). What happened goes into the result.
 	Actions []Action `yaml:"actions" json:"actions,omitempty"`
 
 	// Replay, after the drain, reads the whole topology again from its oldest message

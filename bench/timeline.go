@@ -4,36 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"streambench/drivers"
 )
 
-// Action is one step of a scenario's timeline.
-type Action struct {
-	// At is when to start it, since the first send (warm-up included).
-	At Duration `yaml:"at" json:"at"`
-	// Do is scale, restart_broker, stop_consumers, start_consumers, or a fault:
-	// pause_broker, kill_broker, slow_network, cut_network, kill_consumers.
-	Do string `yaml:"do" json:"do"`
-	// Partitions is the new partition (shard) count, for scale.
-	Partitions int `yaml:"partitions" json:"partitions,omitempty"`
-	// For is how long a fault lasts: a pause, a slow or cut network, the time a killed
-	// broker stays down or killed consumers stay gone.
-	For Duration `yaml:"for" json:"for,omitempty"`
-	// Latency and Jitter are added to the broker's answers, and Bandwidth limits each
-	// direction, for slow_network.
-	Latency   Duration `yaml:"latency" json:"latency,omitempty"`
-	Jitter    Duration `yaml:"jitter" json:"jitter,omitempty"`
-	Bandwidth ByteRate `yaml:"bandwidth" json:"bandwidth,omitempty"`
-}
-
-// actionNames are the actions a timeline may hold, for messages.
-var actionNames = []string{ActionScale, ActionRestartBroker, ActionStopConsumers, ActionStartConsumers,
-	ActionPauseBroker, ActionKillBroker, ActionSlowNetwork, ActionCutNetwork, ActionKillConsumers}
-
-// The actions a timeline may hold.
+// The actions a timeline may hold, beside the faults of faults.go: the names of their
+// kinds in `do`.
 const (
 	ActionScale          = "scale"
 	ActionRestartBroker  = "restart_broker"
@@ -41,76 +20,177 @@ const (
 	ActionStartConsumers = "start_consumers"
 )
 
+// Scale raises the partition (shard) count of the topology.
+type Scale struct {
+	// Partitions is the new count, more than topology.partitions.
+	Partitions int `yaml:"partitions" json:"partitions,omitempty"`
+}
+
+func (*Scale) Name() string       { return ActionScale }
+func (*Scale) lasting() *Duration { return nil }
+func (*Scale) fault() bool        { return false }
+func (k *Scale) detail() string   { return fmt.Sprintf("to %d partitions", k.Partitions) }
+
+func (k *Scale) check(c *timelineCheck) {
+	if k.Partitions <= c.s.Topology.Partitions || k.Partitions > maxPartitions {
+		c.problem(".partitions", fmt.Sprintf("a scale action needs the new count, more than topology.partitions (%d) and at most %d", c.s.Topology.Partitions, maxPartitions))
+	}
+}
+
+func (k *Scale) run(ctx context.Context, tl *timeline) error {
+	sc, ok := tl.d.(drivers.Scaler)
+	if !ok {
+		return errors.New("this driver cannot change the partition count")
+	}
+	return sc.Scale(ctx, k.Partitions)
+}
+
+// RestartBroker stops the broker cleanly and starts it again on its data. It is a
+// fault: its effect on latency is measured.
+type RestartBroker struct{}
+
+func (*RestartBroker) Name() string         { return ActionRestartBroker }
+func (*RestartBroker) lasting() *Duration   { return nil }
+func (*RestartBroker) fault() bool          { return true }
+func (*RestartBroker) detail() string       { return "" }
+func (*RestartBroker) check(*timelineCheck) {}
+
+func (*RestartBroker) run(ctx context.Context, tl *timeline) error {
+	b, err := tl.broker()
+	if err != nil {
+		return err
+	}
+	return b.Restart(ctx, false, 0)
+}
+
+// StopConsumers closes every consumer, as a stopped application would.
+type StopConsumers struct{}
+
+func (*StopConsumers) Name() string       { return ActionStopConsumers }
+func (*StopConsumers) lasting() *Duration { return nil }
+func (*StopConsumers) fault() bool        { return false }
+func (*StopConsumers) detail() string     { return "" }
+
+func (*StopConsumers) check(c *timelineCheck) {
+	if !c.consumersDuringLoad() {
+		return
+	}
+	if c.stopped {
+		c.problem(".do", "the consumers are already stopped")
+	}
+	c.stopped = true
+}
+
+func (*StopConsumers) run(_ context.Context, tl *timeline) error {
+	for _, c := range tl.consumers {
+		c.halt()
+		c.close()
+	}
+	return nil
+}
+
+// StartConsumers starts new consumers in place of those a StopConsumers stopped.
+type StartConsumers struct{}
+
+func (*StartConsumers) Name() string       { return ActionStartConsumers }
+func (*StartConsumers) lasting() *Duration { return nil }
+func (*StartConsumers) fault() bool        { return false }
+func (*StartConsumers) detail() string     { return "" }
+
+func (*StartConsumers) check(c *timelineCheck) {
+	if !c.consumersDuringLoad() {
+		return
+	}
+	if !c.stopped {
+		c.problem(".do", "start_consumers needs a stop_consumers before it")
+	}
+	c.stopped = false
+}
+
+func (*StartConsumers) run(ctx context.Context, tl *timeline) error { return tl.startConsumers(ctx) }
+
 // ScaleTime multiplies the scenario's duration, warm-up and action times by x (to the
-// millisecond), keeping the drain: the same run, shorter or longer.
+// millisecond), keeping the drain: the same run, shorter or longer. The actions are
+// new values, shared with no other scenario.
 func (s *Scenario) ScaleTime(x float64) {
 	scale := func(d Duration) Duration {
 		return Duration(time.Duration(float64(d.D()) * x).Round(time.Millisecond))
 	}
 	s.Duration, s.Warmup = max(scale(s.Duration), Duration(time.Millisecond)), scale(s.Warmup)
-	for i := range s.Actions {
-		s.Actions[i].At = scale(s.Actions[i].At)
-		s.Actions[i].For = scale(s.Actions[i].For)
+	if s.Actions == nil {
+		return
+	}
+	actions := make([]Action, len(s.Actions))
+	for i, a := range s.Actions {
+		a = deepCopy(reflect.ValueOf(a)).Interface().(Action)
+		a.At = scale(a.At)
+		if d := a.lasting(); d != nil {
+			*d = scale(*d)
+		}
+		actions[i] = a
+	}
+	s.Actions = actions
+}
+
+// timelineCheck walks a scenario's timeline for checkActions: each action's check sees
+// the scenario, where the action is, and the state the actions before it left.
+type timelineCheck struct {
+	s      *Scenario
+	path   string // of the action: "actions[2]"
+	report func(path, msg string)
+	// stopped says that a stop_consumers stopped the consumers, and no start_consumers
+	// has started them again.
+	stopped bool
+}
+
+// problem reports msg about field of the action ("" for the action itself, ".for").
+func (c *timelineCheck) problem(field, msg string) { c.report(c.path+field, msg) }
+
+// consumersDuringLoad says whether the load has consumers for an action to act on, and
+// reports the action when it has none.
+func (c *timelineCheck) consumersDuringLoad() bool {
+	if w := c.s.Workload; w.Consumers == 0 || w.Consume == ConsumeAfter {
+		c.problem(".do", "there are no consumers during the load to act on (workload.consumers: 0, or workload.consume: after)")
+		return false
+	}
+	return true
+}
+
+// checkFor reports a `for` of the kind name that is negative, or missing where needed.
+func (c *timelineCheck) checkFor(name string, d Duration, needed bool) {
+	switch {
+	case d < 0:
+		c.problem(".for", "must not be negative")
+	case d == 0 && needed:
+		c.problem(".for", fmt.Sprintf("%s needs `for`: how long the fault lasts", name))
 	}
 }
 
 // checkActions reports each action that cannot be done as written.
 func (s *Scenario) checkActions(report func(path, msg string)) {
 	end := s.Warmup.D() + s.Duration.D()
-	stopped := false
+	c := &timelineCheck{s: s, report: report}
 	var last time.Duration // when the previous action ends, at the earliest
 	for i, a := range s.Actions {
-		path := fmt.Sprintf("actions[%d]", i)
+		c.path = fmt.Sprintf("actions[%d]", i)
+		lasts := a.For()
 		if d := a.At.D(); d < 0 || d >= end {
-			report(path+".at", fmt.Sprintf("must be from 0s to before the load ends (warm-up + duration = %s)", Duration(end)))
+			c.problem(".at", fmt.Sprintf("must be from 0s to before the load ends (warm-up + duration = %s)", Duration(end)))
 		} else if d < last {
-			report(path+".at", fmt.Sprintf("actions run one after another, in time order: %s comes before the previous one ends (%s)", a.At, Duration(last)))
+			c.problem(".at", fmt.Sprintf("actions run one after another, in time order: %s comes before the previous one ends (%s)", a.At, Duration(last)))
 		} else {
-			last = d + max(a.For.D(), 0)
+			last = d + max(lasts.D(), 0)
 		}
-		if a.For > 0 && a.At.D()+a.For.D() >= end {
-			report(path+".for", fmt.Sprintf("the fault must end before the load does (at %s + %s, the load ends at %s), so that the recovery is measured", a.At, a.For, Duration(end)))
+		if lasts > 0 && a.At.D()+lasts.D() >= end {
+			c.problem(".for", fmt.Sprintf("the fault must end before the load does (at %s + %s, the load ends at %s), so that the recovery is measured", a.At, lasts, Duration(end)))
 		}
-		if a.Partitions != 0 && a.Do != ActionScale {
-			report(path+".partitions", "only a scale action takes partitions")
+		if a.Do == nil {
+			c.problem(".do", unknownAction(""))
+			continue
 		}
-		checkFault(path, a, report)
-		switch w := s.Workload; a.Do {
-		case ActionKillConsumers, ActionStopConsumers, ActionStartConsumers:
-			if w.Consumers == 0 || w.Consume == ConsumeAfter {
-				report(path+".do", "there are no consumers during the load to act on (workload.consumers: 0, or workload.consume: after)")
-				continue
-			}
-		}
-		switch a.Do {
-		case ActionScale:
-			if a.Partitions <= s.Topology.Partitions || a.Partitions > maxPartitions {
-				report(path+".partitions", fmt.Sprintf("a scale action needs the new count, more than topology.partitions (%d) and at most %d", s.Topology.Partitions, maxPartitions))
-			}
-		case ActionRestartBroker, ActionPauseBroker, ActionKillBroker, ActionSlowNetwork, ActionCutNetwork:
-		case ActionKillConsumers:
-			if stopped {
-				report(path+".do", "the consumers are stopped: there are none to kill")
-			}
-		case ActionStopConsumers:
-			if stopped {
-				report(path+".do", "the consumers are already stopped")
-			}
-			stopped = true
-		case ActionStartConsumers:
-			if !stopped {
-				report(path+".do", "start_consumers needs a stop_consumers before it")
-			}
-			stopped = false
-		default:
-			msg := fmt.Sprintf("unknown action %q: want one of %s", a.Do, strings.Join(actionNames, ", "))
-			if near := suggest(a.Do, actionNames); near != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", near)
-			}
-			report(path+".do", msg)
-		}
+		a.Do.check(c)
 	}
-	if stopped {
+	if c.stopped {
 		report("actions", "the consumers are stopped and never started again: the run could not receive what was sent after")
 	}
 }
@@ -326,7 +406,7 @@ type timeline struct {
 // comes before is recorded as not done.
 func (tl *timeline) run(ctx context.Context, actions []Action) {
 	for _, a := range actions {
-		rec := ActionRecord{Do: a.Do, Detail: a.detail()}
+		rec := ActionRecord{Do: a.name(), Detail: a.detail()}
 		wait := time.NewTimer(time.Until(tl.r.t0.Add(a.At.D())))
 		select {
 		case <-wait.C:
@@ -336,11 +416,11 @@ func (tl *timeline) run(ctx context.Context, actions []Action) {
 			tl.records = append(tl.records, rec)
 			continue
 		}
-		if isFault(a.Do) {
+		if a.fault() {
 			rec.Effect = &FaultEffect{BaselineP99Ms: tl.baseline()}
 		}
 		start := tl.r.now()
-		tl.logf("action at %s: %s %s", a.At, a.Do, rec.Detail)
+		tl.logf("action at %s: %s %s", a.At, rec.Do, rec.Detail)
 		tl.note = ""
 		err := tl.do(ctx, a)
 		rec.AtS, rec.TookS = float64(start)/1e9, float64(tl.r.now()-start)/1e9
@@ -349,33 +429,10 @@ func (tl *timeline) run(ctx context.Context, actions []Action) {
 		}
 		if err != nil {
 			rec.Error = err.Error()
-			tl.logf("action %s failed: %v", a.Do, err)
+			tl.logf("action %s failed: %v", rec.Do, err)
 		}
 		tl.records = append(tl.records, rec)
 	}
-}
-
-func (a Action) detail() string {
-	switch a.Do {
-	case ActionScale:
-		return fmt.Sprintf("to %d partitions", a.Partitions)
-	case ActionSlowNetwork:
-		var what []string
-		if a.Latency > 0 {
-			what = append(what, fmt.Sprintf("latency %s ± %s", a.Latency, a.Jitter))
-		}
-		if a.Bandwidth > 0 {
-			what = append(what, "bandwidth "+a.Bandwidth.String())
-		}
-		return strings.Join(what, ", ") + " for " + a.For.String()
-	case ActionPauseBroker, ActionCutNetwork:
-		return "for " + a.For.String()
-	case ActionKillBroker:
-		return "down for " + a.For.String()
-	case ActionKillConsumers:
-		return "new ones after " + a.For.String()
-	}
-	return ""
 }
 
 // startConsumers puts a new driver consumer behind each stopped consumer and starts it.
@@ -396,30 +453,12 @@ func (tl *timeline) startConsumers(ctx context.Context) error {
 	return nil
 }
 
+// do carries out one action.
 func (tl *timeline) do(ctx context.Context, a Action) error {
-	switch a.Do {
-	case ActionScale:
-		sc, ok := tl.d.(drivers.Scaler)
-		if !ok {
-			return errors.New("this driver cannot change the partition count")
-		}
-		return sc.Scale(ctx, a.Partitions)
-	case ActionRestartBroker:
-		b, err := tl.broker()
-		if err != nil {
-			return err
-		}
-		return b.Restart(ctx, false, 0)
-	case ActionStopConsumers:
-		for _, c := range tl.consumers {
-			c.halt()
-			c.close()
-		}
-		return nil
-	case ActionStartConsumers:
-		return tl.startConsumers(ctx)
+	if a.Do == nil {
+		return fmt.Errorf("unknown action %q", "")
 	}
-	return tl.fault(ctx, a)
+	return a.Do.run(ctx, tl)
 }
 
 // Replay is what a new reader found when it read the whole topology again, from its

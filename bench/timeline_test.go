@@ -16,8 +16,8 @@ func TestTimeline(t *testing.T) {
 	s, d := loopbackScenario(t, func(s *bench.Scenario) {
 		s.Workload.Rate = bench.Rate{PerSecond: 2000}
 		s.Actions = []bench.Action{
-			{At: bench.Duration(300 * time.Millisecond), Do: bench.ActionRestartBroker},
-			{At: bench.Duration(400 * time.Millisecond), Do: bench.ActionScale, Partitions: 8},
+			{At: bench.Duration(300 * time.Millisecond), Do: &bench.RestartBroker{}},
+			{At: bench.Duration(400 * time.Millisecond), Do: &bench.Scale{Partitions: 8}},
 		}
 	})
 	b := &fakeBroker{restartTakes: 50 * time.Millisecond}
@@ -52,7 +52,7 @@ func TestTimeline(t *testing.T) {
 
 func TestActionsStoppedByTheLoadsEnd(t *testing.T) {
 	s, d := loopbackScenario(t, func(s *bench.Scenario) {
-		s.Actions = []bench.Action{{At: bench.Duration(1100 * time.Millisecond), Do: bench.ActionRestartBroker}}
+		s.Actions = []bench.Action{{At: bench.Duration(1100 * time.Millisecond), Do: &bench.RestartBroker{}}}
 	})
 	interrupt := make(chan struct{})
 	time.AfterFunc(500*time.Millisecond, func() { close(interrupt) })

@@ -105,8 +105,8 @@ func checkFaults(t *testing.T, name string, r *report.Result, want []string, atL
 		switch {
 		case a.Do != want[i] || a.Error != "" || a.Effect == nil:
 			t.Errorf("%s: action %d = %+v, want %s done, with an effect", name, i, a, want[i])
-		case a.TookS < planned.For.D().Seconds():
-			t.Errorf("%s: %s window %.2fs, shorter than its %s", name, a.Do, a.TookS, planned.For)
+		case a.TookS < planned.For().D().Seconds():
+			t.Errorf("%s: %s window %.2fs, shorter than its %s", name, a.Do, a.TookS, planned.For())
 		case a.Effect.BaselineP99Ms <= 0 || a.Effect.MaxEndToEndMs <= 0:
 			t.Errorf("%s: %s effect %+v", name, a.Do, *a.Effect)
 		}
