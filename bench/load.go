@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -195,15 +194,15 @@ func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
 	t := &s.Topology
 	checkRange(report, "topology.partitions", t.Partitions, 1, maxPartitions, "")
 	checkRange(report, "topology.replication", t.Replication, 1, maxReplication, "")
-	if !t.Retention.Unlimited && t.Retention.Time < 0 {
-		report("topology.retention", "must be a positive duration, default or unlimited")
+	if !t.Retention.valid() {
+		report("topology.retention", retentionRange)
 	}
 
 	w := &s.Workload
 	checkRange(report, "workload.message_size", w.MessageSize, EnvelopeSize, maxMessageSize,
 		fmt.Sprintf(" (at least the %d-byte envelope, at most 100 MiB)", EnvelopeSize))
-	if r := w.Rate; !r.Max && !(r.PerSecond > 0 && r.PerSecond <= 1e9) {
-		report("workload.rate", "must be max or a number of messages per second above 0 and at most 1e9")
+	if !w.Rate.valid() {
+		report("workload.rate", rateRange)
 	}
 	checkRange(report, "workload.producers", w.Producers, 1, maxClients, "")
 	checkRange(report, "workload.consumers", w.Consumers, 0, maxClients, "")
@@ -216,12 +215,8 @@ func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
 	default:
 		report("workload.consume", fmt.Sprintf("must be during or after, not %q", w.Consume))
 	}
-	switch k := w.Keys; k.Mode {
-	case KeysNone, KeysRoundRobin, KeysRandom:
-	case KeysFixed:
-		checkRange(report, "workload.keys", k.Count, 1, 10_000_000, " keys")
-	default:
-		report("workload.keys", fmt.Sprintf("must be none, round-robin, random or a key count, not %q", k.Mode))
+	if msg := w.Keys.problem(); msg != "" {
+		report("workload.keys", msg)
 	}
 	switch w.Payload {
 	case PayloadRandom, PayloadZeros, PayloadText:
@@ -700,21 +695,29 @@ func isMapping(n ast.Node) bool {
 
 var textType = reflect.TypeFor[encoding.TextUnmarshaler]()
 
-// scalarDecoder returns the function that reads a value of type t from one YAML scalar,
-// for the value types of the scenario (and drivers.Duration in driver blocks); nil for
-// other types.
-func scalarDecoder(t reflect.Type) func(ast.Node) (any, error) {
-	switch t {
-	case reflect.TypeFor[Duration]():
-		return decodeDuration
-	case reflect.TypeFor[Retention]():
-		return decodeRetention
-	case reflect.TypeFor[Rate]():
-		return decodeRate
-	case reflect.TypeFor[Keys]():
-		return decodeKeys
+// nodeDecoder is a value type of the scenario that reads itself from one YAML scalar,
+// a number by its value rather than by its text. On error it is left as it was.
+type nodeDecoder interface {
+	decodeNode(n ast.Node) error
+}
+
+// scalarDecoder is v's nodeDecoder, for the value types of the scenario (and
+// drivers.Duration in driver blocks); nil for other types, and for a v that cannot be
+// set.
+func scalarDecoder(v reflect.Value) nodeDecoder {
+	if !v.CanAddr() {
+		return nil
 	}
-	return nil
+	if d, ok := v.Addr().Interface().(*Duration); ok {
+		return (*fieldDuration)(d)
+	}
+	nd, _ := v.Addr().Interface().(nodeDecoder)
+	return nd
+}
+
+// isValueType says whether t is one of the value types scalarDecoder finds.
+func isValueType(t reflect.Type) bool {
+	return t == reflect.TypeFor[Duration]() || reflect.PointerTo(t).Implements(reflect.TypeFor[nodeDecoder]())
 }
 
 // plain strips an anchor from n, reporting it; false (reported) for an alias or a tag,
@@ -745,7 +748,7 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 		return
 	}
 
-	decodeScalar := scalarDecoder(v.Type())
+	decodeScalar := scalarDecoder(v)
 	if yamlast.IsNull(n) {
 		if v.Kind() == reflect.Struct && decodeScalar == nil {
 			return // an empty block keeps every default
@@ -761,12 +764,9 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 	}
 
 	if decodeScalar != nil {
-		x, err := decodeScalar(n)
-		if err != nil {
+		if err := decodeScalar.decodeNode(n); err != nil {
 			d.fail(n, path, err.Error())
-			return
 		}
-		v.Set(reflect.ValueOf(x))
 		return
 	}
 	if v.CanAddr() && v.Addr().Type().Implements(textType) {
@@ -884,50 +884,28 @@ func (d *decoder) value(path string, n ast.Node, v reflect.Value) {
 	}
 }
 
-func decodeDuration(n ast.Node) (any, error) {
+// fieldDuration is a scenario's Duration as it reads itself from YAML: the type is
+// drivers', which knows nothing of YAML nodes.
+type fieldDuration Duration
+
+// decodeNode reads a duration with a unit; a bare number is refused, since no unit is
+// the obvious one. A duration too long to hold is left to the field's own limit
+// (ParseFieldDuration).
+func (f *fieldDuration) decodeNode(n ast.Node) error {
 	switch n.(type) {
 	case *ast.IntegerNode, *ast.FloatNode:
-		return nil, fmt.Errorf("a duration needs a unit, e.g. 30s, 500ms, 2h or 7d, not the bare number %s", n.GetToken().Value)
+		return fmt.Errorf("a duration needs a unit, e.g. 30s, 500ms, 2h or 7d, not the bare number %s", n.GetToken().Value)
 	}
 	text, ok := yamlast.StringValue(n)
 	if !ok {
-		return nil, fmt.Errorf("want a duration with a unit, e.g. 30s, 500ms, 2h or 7d, not %s", yamlast.Describe(n))
+		return fmt.Errorf("want a duration with a unit, e.g. 30s, 500ms, 2h or 7d, not %s", yamlast.Describe(n))
 	}
 	x, err := ParseFieldDuration(text)
-	return Duration(x), err
-}
-
-func decodeRetention(n ast.Node) (any, error) {
-	text, ok := yamlast.StringValue(n)
-	if !ok {
-		return nil, fmt.Errorf("want default, unlimited or a duration with a unit, e.g. 7d, not %s", yamlast.Describe(n))
+	if err != nil {
+		return err
 	}
-	return ParseRetention(text)
-}
-
-func decodeRate(n ast.Node) (any, error) {
-	text, ok := yamlast.StringValue(n) // "max", and numbers the parser keeps as strings ("1e3")
-	if x, isNumber := yamlast.NumberValue(n); isNumber {
-		text, ok = strconv.FormatFloat(x, 'g', -1, 64), true
-	}
-	if !ok {
-		return nil, fmt.Errorf("want max or a number of messages per second, not %s", yamlast.Describe(n))
-	}
-	return ParseRate(text)
-}
-
-func decodeKeys(n ast.Node) (any, error) {
-	text, ok := yamlast.StringValue(n)
-	if i, isInt := n.(*ast.IntegerNode); isInt {
-		text, ok = i.GetToken().Value, true
-		if x, fits := intValue(i); fits {
-			text = strconv.FormatInt(x, 10) // 1_000 as ParseKeys reads it
-		}
-	}
-	if !ok {
-		return nil, fmt.Errorf("want none, round-robin, random or a key count, not %s", yamlast.Describe(n))
-	}
-	return ParseKeys(text)
+	*f = fieldDuration(x)
+	return nil
 }
 
 // intValue is an integer node's value when it fits an int64.

@@ -436,7 +436,7 @@ func refusal(key string) string {
 
 // isScalar says whether a field of type t is written as one YAML value.
 func isScalar(t reflect.Type) bool {
-	if scalarDecoder(t) != nil || reflect.PointerTo(t).Implements(textType) {
+	if isValueType(t) || reflect.PointerTo(t).Implements(textType) {
 		return true
 	}
 	switch t.Kind() {

@@ -8,10 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
+	"github.com/goccy/go-yaml/ast"
+
 	"streambench/drivers"
+	"streambench/internal/yamlast"
 )
 
 // Scenario is one workload, fully resolved: every field holds a value, either from the
@@ -171,6 +175,13 @@ type Retention struct {
 	Time time.Duration
 }
 
+// retentionRange is the range rule of a retention, in the words of Validate's message.
+const retentionRange = "must be a positive duration, default or unlimited"
+
+// valid is the range rule of a retention: a time limit is not negative (0 is the
+// broker's default).
+func (r Retention) valid() bool { return r.Unlimited || r.Time >= 0 }
+
 func (r Retention) String() string {
 	switch {
 	case r.Unlimited:
@@ -205,20 +216,44 @@ func (r *Retention) UnmarshalJSON(b []byte) error {
 
 // ParseRetention reads "default", "unlimited" or a positive duration.
 func ParseRetention(s string) (Retention, error) {
-	switch s {
+	var r Retention
+	if err := r.UnmarshalText([]byte(s)); err != nil {
+		return Retention{}, err
+	}
+	return r, nil
+}
+
+// UnmarshalText reads "default", "unlimited" or a positive duration; on error r is
+// left as it was.
+func (r *Retention) UnmarshalText(b []byte) error {
+	switch s := string(b); s {
 	case "default":
-		return Retention{}, nil
+		*r = Retention{}
 	case "unlimited":
-		return Retention{Unlimited: true}, nil
+		*r = Retention{Unlimited: true}
+	default:
+		d, err := ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%w (or default, unlimited)", err)
+		}
+		// A written 0s would read back as the default: the text asks for more than
+		// the range rule, a duration above 0.
+		if v := (Retention{Time: d}); d == 0 || !v.valid() {
+			return fmt.Errorf("retention must be positive, default or unlimited, not %q", s)
+		}
+		*r = Retention{Time: d}
 	}
-	d, err := ParseDuration(s)
-	if err != nil {
-		return Retention{}, fmt.Errorf("%w (or default, unlimited)", err)
+	return nil
+}
+
+// decodeNode reads the retention from a YAML string; a number has no unit, so it is
+// refused.
+func (r *Retention) decodeNode(n ast.Node) error {
+	text, ok := yamlast.StringValue(n)
+	if !ok {
+		return fmt.Errorf("want default, unlimited or a duration with a unit, e.g. 7d, not %s", yamlast.Describe(n))
 	}
-	if d <= 0 {
-		return Retention{}, fmt.Errorf("retention must be positive, default or unlimited, not %q", s)
-	}
-	return Retention{Time: d}, nil
+	return r.UnmarshalText([]byte(text))
 }
 
 // Rate is the offered load in messages per second, or Max for a closed loop.
@@ -226,6 +261,15 @@ type Rate struct {
 	Max       bool
 	PerSecond float64
 }
+
+// maxRate is the highest rate a scenario may ask for; rateRange says it in words.
+const (
+	maxRate   = 1e9
+	rateRange = "must be max or a number of messages per second above 0 and at most 1e9"
+)
+
+// valid is the range rule of a rate (rateRange).
+func (r Rate) valid() bool { return r.Max || r.PerSecond > 0 && r.PerSecond <= maxRate }
 
 func (r Rate) String() string {
 	if r.Max {
@@ -254,14 +298,60 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 
 // ParseRate reads "max" or a positive number of messages per second.
 func ParseRate(s string) (Rate, error) {
+	var r Rate
+	if err := r.UnmarshalText([]byte(s)); err != nil {
+		return Rate{}, err
+	}
+	return r, nil
+}
+
+// UnmarshalText reads "max" or a number of messages per second within the range rule;
+// on error r is left as it was.
+func (r *Rate) UnmarshalText(b []byte) error {
+	s := string(b)
 	if s == "max" {
-		return Rate{Max: true}, nil
+		*r = Rate{Max: true}
+		return nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v <= 0 || v > 1e9 {
-		return Rate{}, fmt.Errorf("rate must be max or a number of messages per second above 0 and at most 1e9, not %q", s)
+	if err != nil {
+		return rateError(s)
 	}
-	return Rate{PerSecond: v}, nil
+	if math.IsNaN(v) {
+		// A written NaN has always passed here and been refused by Validate, whose
+		// message quotes no text: kept so, so that no message changes.
+		*r = Rate{PerSecond: v}
+		return nil
+	}
+	return r.set(v, s)
+}
+
+// decodeNode reads the rate from a YAML scalar: a number by its value, "max" and the
+// numbers the parser keeps as strings ("1e3") by their text.
+func (r *Rate) decodeNode(n ast.Node) error {
+	if v, ok := yamlast.NumberValue(n); ok {
+		// The text in a message is the number as Go writes it, as it always was.
+		return r.set(v, strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	text, ok := yamlast.StringValue(n)
+	if !ok {
+		return fmt.Errorf("want max or a number of messages per second, not %s", yamlast.Describe(n))
+	}
+	return r.UnmarshalText([]byte(text))
+}
+
+// set makes r a rate of v messages per second if the range rule holds; text is how v
+// was written, for the error.
+func (r *Rate) set(v float64, text string) error {
+	if !(Rate{PerSecond: v}).valid() {
+		return rateError(text)
+	}
+	*r = Rate{PerSecond: v}
+	return nil
+}
+
+func rateError(text string) error {
+	return fmt.Errorf("rate %s, not %q", rateRange, text)
 }
 
 // KeyMode is how messages are keyed.
@@ -284,6 +374,30 @@ type Keys struct {
 	Mode  KeyMode
 	Count int
 }
+
+// The range of a key count.
+const (
+	minKeys = 1
+	maxKeys = 10_000_000
+)
+
+// problem is what Validate says of k, or "" when k is a known mode and, for fixed
+// keys, its count is within the range rule.
+func (k Keys) problem() string {
+	switch k.Mode {
+	case KeysNone, KeysRoundRobin, KeysRandom:
+	case KeysFixed:
+		if !countInRange(int64(k.Count)) {
+			return fmt.Sprintf("must be from %d to %d keys, not %d", minKeys, maxKeys, k.Count)
+		}
+	default:
+		return fmt.Sprintf("must be none, round-robin, random or a key count, not %q", k.Mode)
+	}
+	return ""
+}
+
+// countInRange is the range rule of a key count.
+func countInRange(n int64) bool { return n >= minKeys && n <= maxKeys }
 
 func (k Keys) String() string {
 	if k.Mode == KeysFixed {
@@ -324,15 +438,59 @@ func (k *Keys) UnmarshalJSON(b []byte) error {
 
 // ParseKeys reads none, round-robin, random or a key count from 1 to 10,000,000.
 func ParseKeys(s string) (Keys, error) {
+	var k Keys
+	if err := k.UnmarshalText([]byte(s)); err != nil {
+		return Keys{}, err
+	}
+	return k, nil
+}
+
+// UnmarshalText reads none, round-robin, random or a key count within the range rule;
+// on error k is left as it was.
+func (k *Keys) UnmarshalText(b []byte) error {
+	s := string(b)
 	switch m := KeyMode(s); m {
 	case KeysNone, KeysRoundRobin, KeysRandom:
-		return Keys{Mode: m}, nil
+		*k = Keys{Mode: m}
+		return nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 10_000_000 {
-		return Keys{}, fmt.Errorf("keys must be none, round-robin, random or a key count from 1 to 10000000, not %q", s)
+	if err != nil {
+		return keysError(s)
 	}
-	return Keys{Mode: KeysFixed, Count: n}, nil
+	return k.setCount(int64(n), s)
+}
+
+// decodeNode reads the keys from a YAML scalar: a whole number by its value, a mode by
+// its text.
+func (k *Keys) decodeNode(n ast.Node) error {
+	if i, ok := n.(*ast.IntegerNode); ok {
+		if x, fits := intValue(i); fits {
+			// The text in a message is the number without its underscores or base
+			// (1_000, 0x10), as it always was.
+			return k.setCount(x, strconv.FormatInt(x, 10))
+		}
+		return keysError(i.GetToken().Value)
+	}
+	text, ok := yamlast.StringValue(n)
+	if !ok {
+		return fmt.Errorf("want none, round-robin, random or a key count, not %s", yamlast.Describe(n))
+	}
+	return k.UnmarshalText([]byte(text))
+}
+
+// setCount makes k n fixed keys if the range rule holds; text is how n was written,
+// for the error.
+func (k *Keys) setCount(n int64, text string) error {
+	if !countInRange(n) {
+		return keysError(text)
+	}
+	*k = Keys{Mode: KeysFixed, Count: int(n)}
+	return nil
+}
+
+func keysError(text string) error {
+	return fmt.Errorf("keys must be none, round-robin, random or a key count from %d to %d, not %q", minKeys, maxKeys, text)
 }
 
 // Payload is what fills a message after its envelope.
