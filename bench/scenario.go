@@ -5,6 +5,7 @@ package bench
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -215,13 +216,7 @@ func (r *Retention) UnmarshalJSON(b []byte) error {
 }
 
 // ParseRetention reads "default", "unlimited" or a positive duration.
-func ParseRetention(s string) (Retention, error) {
-	var r Retention
-	if err := r.UnmarshalText([]byte(s)); err != nil {
-		return Retention{}, err
-	}
-	return r, nil
-}
+func ParseRetention(s string) (Retention, error) { return parseText[Retention](s) }
 
 // UnmarshalText reads "default", "unlimited" or a positive duration; on error r is
 // left as it was.
@@ -254,6 +249,20 @@ func (r *Retention) decodeNode(n ast.Node) error {
 		return fmt.Errorf("want default, unlimited or a duration with a unit, e.g. 7d, not %s", yamlast.Describe(n))
 	}
 	return r.UnmarshalText([]byte(text))
+}
+
+// parseText reads a value of type T, one of the scenario's value types, from s; the zero
+// T on error.
+func parseText[T any, P interface {
+	*T
+	encoding.TextUnmarshaler
+}](s string) (T, error) {
+	var v T
+	if err := P(&v).UnmarshalText([]byte(s)); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
 }
 
 // Rate is the offered load in messages per second, or Max for a closed loop.
@@ -297,13 +306,7 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 }
 
 // ParseRate reads "max" or a positive number of messages per second.
-func ParseRate(s string) (Rate, error) {
-	var r Rate
-	if err := r.UnmarshalText([]byte(s)); err != nil {
-		return Rate{}, err
-	}
-	return r, nil
-}
+func ParseRate(s string) (Rate, error) { return parseText[Rate](s) }
 
 // UnmarshalText reads "max" or a number of messages per second within the range rule;
 // on error r is left as it was.
@@ -437,13 +440,7 @@ func (k *Keys) UnmarshalJSON(b []byte) error {
 }
 
 // ParseKeys reads none, round-robin, random or a key count from 1 to 10,000,000.
-func ParseKeys(s string) (Keys, error) {
-	var k Keys
-	if err := k.UnmarshalText([]byte(s)); err != nil {
-		return Keys{}, err
-	}
-	return k, nil
-}
+func ParseKeys(s string) (Keys, error) { return parseText[Keys](s) }
 
 // UnmarshalText reads none, round-robin, random or a key count within the range rule;
 // on error k is left as it was.

@@ -14,22 +14,24 @@ import (
 // TestValueTextAndYAML: a value given as text (a command-line flag) and the same value
 // written in a scenario are read alike, and refused with the same words.
 func TestValueTextAndYAML(t *testing.T) {
+	rate := func(s Scenario) any { return s.Workload.Rate }
+	keys := func(s Scenario) any { return s.Workload.Keys }
 	for _, c := range []struct {
 		field, written string
 		text           encoding.TextUnmarshaler
 		got            func(Scenario) any
 	}{
-		{"rate", "5000", new(Rate), func(s Scenario) any { return s.Workload.Rate }},
-		{"rate", "2.5e3", new(Rate), func(s Scenario) any { return s.Workload.Rate }},
-		{"rate", "1e9", new(Rate), func(s Scenario) any { return s.Workload.Rate }},
-		{"rate", "0.001", new(Rate), func(s Scenario) any { return s.Workload.Rate }},
-		{"rate", "max", new(Rate), func(s Scenario) any { return s.Workload.Rate }},
+		{"rate", "5000", new(Rate), rate},
+		{"rate", "2.5e3", new(Rate), rate},
+		{"rate", "1e9", new(Rate), rate},
+		{"rate", "0.001", new(Rate), rate},
+		{"rate", "max", new(Rate), rate},
 		{"rate", "0", new(Rate), nil},
 		{"rate", "-5", new(Rate), nil},
 		{"rate", "1e30", new(Rate), nil},
-		{"keys", "1", new(Keys), func(s Scenario) any { return s.Workload.Keys }},
-		{"keys", "10000000", new(Keys), func(s Scenario) any { return s.Workload.Keys }},
-		{"keys", "random", new(Keys), func(s Scenario) any { return s.Workload.Keys }},
+		{"keys", "1", new(Keys), keys},
+		{"keys", "10000000", new(Keys), keys},
+		{"keys", "random", new(Keys), keys},
 		{"keys", "0", new(Keys), nil},
 		{"keys", "10000001", new(Keys), nil},
 		{"keys", "fixed", new(Keys), nil},
