@@ -4,83 +4,20 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
+
+	"streambench/report"
 )
 
-// spread is the median, least and greatest of one figure over repetitions.
-type spread struct {
-	n                int
-	median, min, max float64
-}
-
-func spreadOf(samples []Sample, tool, key string) spread {
+// spreadOf is the spread of one figure over a tool's repetitions.
+func spreadOf(samples []Sample, tool, key string) report.Spread {
 	var vs []float64
 	for _, s := range samples {
 		if v, ok := s.Values[key]; ok && s.Tool == tool {
 			vs = append(vs, v)
 		}
 	}
-	if len(vs) == 0 {
-		return spread{}
-	}
-	slices.Sort(vs)
-	med := vs[len(vs)/2]
-	if len(vs)%2 == 0 {
-		med = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
-	}
-	return spread{n: len(vs), median: med, min: vs[0], max: vs[len(vs)-1]}
-}
-
-func (s spread) String() string {
-	switch s.n {
-	case 0:
-		return "–"
-	case 1:
-		return number(s.median)
-	}
-	return fmt.Sprintf("%s [%s–%s]", number(s.median), number(s.min), number(s.max))
-}
-
-// number prints a figure with three significant digits, or whole above 1000.
-func number(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a >= 1000:
-		return commas(int64(math.Round(v)))
-	case a >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case a >= 10:
-		return fmt.Sprintf("%.1f", v)
-	case a >= 1:
-		return fmt.Sprintf("%.2f", v)
-	}
-	return fmt.Sprintf("%.3f", v)
-}
-
-func commas(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// ratio is bench's median over the peer's, or "–".
-func ratio(b, p spread) string {
-	if b.n == 0 || p.n == 0 || p.median == 0 {
-		return "–"
-	}
-	return fmt.Sprintf("%.2f×", b.median/p.median)
+	return report.SpreadOf(vs)
 }
 
 // Markdown writes one table per measurement: each figure's median [min–max] over the
@@ -93,11 +30,11 @@ func Markdown(w io.Writer, outs []Outcome) error {
 		fmt.Fprintf(&b, "| | bench | %s | bench / %s |\n|---|---:|---:|---:|\n", o.Peer, o.Peer)
 		for _, m := range o.Metrics {
 			bs, ps := spreadOf(o.Samples, "bench", m.Key), spreadOf(o.Samples, peerClass(o.Peer), m.Key)
-			r := ratio(bs, ps)
-			if m.Better == "" {
-				r = ""
+			r := "" // no ratio for a count
+			if m.Better != "" {
+				r = report.Ratio2.FormatOK(bs.Over(ps))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m.Name, bs, ps, r)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m.Name, bs.Text(report.Grouped), ps.Text(report.Grouped), r)
 		}
 		fmt.Fprintf(&b, "\n%s\n\n", repetitions(o))
 		if o.Err != "" {
@@ -156,20 +93,20 @@ func Targets(outs []Outcome) []Target {
 		}
 		return nil
 	}
-	medians := func(o *Outcome, key string) (b, p spread) {
+	medians := func(o *Outcome, key string) (b, p report.Spread) {
 		return spreadOf(o.Samples, "bench", key), spreadOf(o.Samples, peerClass(o.Peer), key)
 	}
-	judge := func(target string, b, p spread, ok func(r float64) bool) {
-		if b.n == 0 || p.n == 0 || p.median == 0 {
+	judge := func(target string, b, p report.Spread, ok func(r float64) bool) {
+		r, measured := b.Over(p)
+		if !measured {
 			ts = append(ts, Target{target, "not measured", "–"})
 			return
 		}
-		r := b.median / p.median
 		v := "missed"
 		if ok(r) {
 			v = "met"
 		}
-		ts = append(ts, Target{target, fmt.Sprintf("%.2f× (%s vs %s)", r, number(b.median), number(p.median)), v})
+		ts = append(ts, Target{target, fmt.Sprintf("%s (%s vs %s)", report.Ratio2.Format(r), report.Grouped.Format(b.Median), report.Grouped.Format(p.Median)), v})
 	}
 	if o := find(Produce100); o != nil {
 		b, p := medians(o, kRecordsPerS)
@@ -190,14 +127,14 @@ func Targets(outs []Outcome) []Target {
 	if o := find(Stall); o != nil {
 		b := spreadOf(o.Samples, "bench", "max_ms")
 		v := "missed"
-		if b.n > 0 && b.min >= float64(stallFor.Milliseconds())*0.75 {
+		if b.Runs > 0 && b.Min >= float64(stallFor.Milliseconds())*0.75 {
 			v = "met"
 		}
-		if b.n == 0 {
+		if b.Runs == 0 {
 			v = "–"
 		}
 		ts = append(ts, Target{fmt.Sprintf("the %s stall shows in bench's publish latency (max ≥ ¾ of it in every run)", stallFor),
-			fmt.Sprintf("max %s ms", b), v})
+			fmt.Sprintf("max %s ms", b.Text(report.Grouped)), v})
 	}
 	return ts
 }

@@ -3,6 +3,8 @@ package peer
 import (
 	"strings"
 	"testing"
+
+	"streambench/report"
 )
 
 func samples(tool string, key string, vs ...float64) []Sample {
@@ -16,18 +18,18 @@ func samples(tool string, key string, vs ...float64) []Sample {
 func TestSpread(t *testing.T) {
 	ss := samples("bench", "x", 3, 1, 2, 10)
 	s := spreadOf(ss, "bench", "x")
-	if s.n != 4 || s.median != 2.5 || s.min != 1 || s.max != 10 {
+	if s.Runs != 4 || s.Median != 2.5 || s.Min != 1 || s.Max != 10 {
 		t.Errorf("spread %+v: want 4 values, median 2.5 (mean of the middle two), 1 to 10", s)
 	}
-	if got := s.String(); got != "2.50 [1.00–10.0]" {
-		t.Errorf("String() = %q", got)
+	if got := s.Text(report.Grouped); got != "2.50 [1.00–10.0]" {
+		t.Errorf("Text() = %q", got)
 	}
-	if got := spreadOf(ss, "other", "x").String(); got != "–" {
+	if got := spreadOf(ss, "other", "x").Text(report.Grouped); got != "–" {
 		t.Errorf("no samples: %q, want –", got)
 	}
 	for v, want := range map[float64]string{1234567.8: "1,234,568", 512.4: "512", 51.24: "51.2", 5.124: "5.12", 0.5124: "0.512"} {
-		if got := number(v); got != want {
-			t.Errorf("number(%g) = %q, want %q", v, got, want)
+		if got := report.Grouped.Format(v); got != want {
+			t.Errorf("Grouped.Format(%g) = %q, want %q", v, got, want)
 		}
 	}
 }

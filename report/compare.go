@@ -63,12 +63,12 @@ func compareTable(groups []Group) (*table, bool) {
 		t.add(row...)
 	}
 	marked := false
-	numbers := func(f figure) {
-		row := []string{"  " + f.name}
-		s0 := spreadOf(base.Runs, f)
+	numbers := func(f Figure) {
+		row := []string{"  " + f.Name}
+		s0 := f.Spread(base.Runs)
 		for i, g := range groups {
-			s := spreadOf(g.Runs, f)
-			row = append(row, s.cell(f.format))
+			s := f.Spread(g.Runs)
+			row = append(row, f.text(s))
 			if i == 0 {
 				continue
 			}
@@ -135,10 +135,11 @@ func compareTable(groups []Group) (*table, bool) {
 // compareSpreads is the ratio of s to base, marked not significant when both have a
 // spread and their ranges overlap. It reports whether it marked it.
 func compareSpreads(base, s Spread) (string, bool) {
-	if base.Runs == 0 || s.Runs == 0 || base.Median == 0 {
-		return "-", false
+	m, ok := s.Over(base)
+	if !ok {
+		return Ratio.none(), false
 	}
-	r := ratio(s.Median / base.Median)
+	r := Ratio.Format(m)
 	if base.Runs > 1 && s.Runs > 1 && base.Overlaps(s) {
 		return r + notSignificant, true
 	}

@@ -39,7 +39,12 @@ func TestReportGroups(t *testing.T) {
 }
 
 func TestReportSpread(t *testing.T) {
-	f := figure{format: num, of: func(r *Result) (float64, bool) { return r.Throughput.SentMsgsPerS, r.Throughput.SentMsgsPerS > 0 }}
+	f := Figure{Digits: Rate, Of: func(r *Result) (float64, error) {
+		if r.Throughput.SentMsgsPerS == 0 {
+			return 0, ErrNoValue
+		}
+		return r.Throughput.SentMsgsPerS, nil
+	}}
 	runs := func(vs ...float64) []*Result {
 		var out []*Result
 		for _, v := range vs {
@@ -58,9 +63,9 @@ func TestReportSpread(t *testing.T) {
 		{[]float64{9, 1, 5}, Spread{1, 5, 9, 3}, "5.0 [1.0–9.0]"},
 		{[]float64{4, 1, 2, 0, 8}, Spread{1, 3, 8, 4}, "3.0 [1.0–8.0]"},
 	} {
-		got := spreadOf(runs(tc.values...), f)
-		if got != tc.want || got.cell(num) != tc.cell {
-			t.Errorf("%v: %+v %q, want %+v %q", tc.values, got, got.cell(num), tc.want, tc.cell)
+		got := f.Spread(runs(tc.values...))
+		if got != tc.want || f.text(got) != tc.cell {
+			t.Errorf("%v: %+v %q, want %+v %q", tc.values, got, f.text(got), tc.want, tc.cell)
 		}
 	}
 }

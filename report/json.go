@@ -85,7 +85,7 @@ func summarize(g Group) jsonGroup {
 		out.DriverCounts = driver
 	}
 	for _, f := range throughputFigures() {
-		out.Throughput[f.key] = spreadOf(g.Runs, f)
+		out.Throughput[f.Key] = f.Spread(g.Runs)
 	}
 	for _, m := range Metrics() {
 		var count int64
@@ -94,7 +94,7 @@ func summarize(g Group) jsonGroup {
 		}
 		l := map[string]any{"count": count}
 		for _, f := range latencyFigures(m) {
-			l[f.key] = spreadOf(g.Runs, f)
+			l[f.Key] = f.Spread(g.Runs)
 		}
 		out.Latency[m.Key] = l
 	}

@@ -59,7 +59,7 @@ func TestCompareRatios(t *testing.T) {
 	}
 	text := out.String()
 	p99 := lineOf(t, text, "  p99 ", "end-to-end latency (ms)")
-	want := ratio(rs[1].Latency.EndToEnd.P99 / rs[0].Latency.EndToEnd.P99)
+	want := Ratio.Format(rs[1].Latency.EndToEnd.P99 / rs[0].Latency.EndToEnd.P99)
 	if !strings.HasSuffix(p99, " "+want) || !strings.Contains(p99, " "+ms(rs[0].Latency.EndToEnd.P99)+" ") {
 		t.Errorf("end-to-end p99 row %q: want kafka's %s and the ratio %s", p99, ms(rs[0].Latency.EndToEnd.P99), want)
 	}
@@ -89,17 +89,17 @@ func TestCompareSpread(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := out.String()
-	for _, p := range percentiles() {
-		f := figure{p.name, p.key, ms, func(r *Result) (float64, bool) { return p.of(r.Latency.EndToEnd), true }}
-		a, b := spreadOf(groups[0].Runs, f), spreadOf(groups[1].Runs, f)
-		row := lineOf(t, text, "  "+p.name+" ", "end-to-end latency (ms)")
+	e2e, _ := MetricNamed("end-to-end")
+	for _, f := range latencyFigures(e2e) {
+		a, b := f.Spread(groups[0].Runs), f.Spread(groups[1].Runs)
+		row := lineOf(t, text, "  "+f.Name+" ", "end-to-end latency (ms)")
 		cell := ms(a.Median) + " [" + ms(a.Min) + "–" + ms(a.Max) + "]"
 		if !strings.Contains(row, cell) {
-			t.Errorf("%s row %q lacks the spread %s", p.name, row, cell)
+			t.Errorf("%s row %q lacks the spread %s", f.Name, row, cell)
 		}
 		overlap := a.Min <= b.Max && b.Min <= a.Max
 		if strings.HasSuffix(row, "(n.s.)") != overlap {
-			t.Errorf("%s row %q: ranges %+v and %+v overlap: %v", p.name, row, a, b, overlap)
+			t.Errorf("%s row %q: ranges %+v and %+v overlap: %v", f.Name, row, a, b, overlap)
 		}
 	}
 	if !strings.Contains(text, "(n.s.)") || !strings.Contains(text, "n.s.: not significant") {
@@ -176,8 +176,8 @@ func TestReportJSONSummary(t *testing.T) {
 	if err := json.Unmarshal(k.Latency["end_to_end"]["p99_us"], &p99); err != nil {
 		t.Fatal(err)
 	}
-	f := figure{of: func(r *Result) (float64, bool) { return r.Latency.EndToEnd.P99, true }}
-	if want := spreadOf(Groups(rs)[0].Runs, f); p99 != want || p99.Min >= p99.Max {
+	f := Figure{Of: func(r *Result) (float64, error) { return r.Latency.EndToEnd.P99, nil }}
+	if want := f.Spread(Groups(rs)[0].Runs); p99 != want || p99.Min >= p99.Max {
 		t.Errorf("end-to-end p99 %+v, want %+v (three different runs)", p99, want)
 	}
 }

@@ -195,23 +195,16 @@ func numericValues(values []string) (map[string]float64, string, bool) {
 // sweepFigure is what a sweep chart shows of each point.
 type sweepFigure struct {
 	id, title, yLabel string
-	f                 figure
-	// scale divides the figure's value (µs to ms).
-	scale   float64
-	latency bool
+	f                 Figure
+	latency           bool
 }
 
 func sweepFigures() []sweepFigure {
-	received := figureNamed(throughputFigures(), "received msg/s")
-	var p99 figure
-	for _, m := range Metrics() {
-		if m.Name == "end-to-end" {
-			p99 = figureNamed(latencyFigures(m), "p99")
-		}
-	}
+	received, _ := FigureClaimed("throughput.received_msgs_per_s")
+	p99, _ := FigureClaimed("latency.end_to_end.p99")
 	return []sweepFigure{
-		{"throughput", "Throughput", "received msg/s", received, 1, false},
-		{"p99", "End-to-end p99 latency", "end-to-end p99 latency (ms)", p99, 1e3, true},
+		{"throughput", "Throughput", "received msg/s", received, false},
+		{"p99", "End-to-end p99 latency", "end-to-end p99 latency (ms)", p99, true},
 	}
 }
 
@@ -243,8 +236,7 @@ func sweepChart(s sweep, sf sweepFigure, pal palette) (chart, error) {
 	for i, l := range s.lines {
 		slices.SortStableFunc(l.points, func(a, b sweepPoint) int { return cmp.Compare(at[a.value], at[b.value]) })
 		for _, p := range l.points {
-			sp := spreadOf(p.group.Runs, sf.f)
-			sp.Min, sp.Median, sp.Max = sp.Min/sf.scale, sp.Median/sf.scale, sp.Max/sf.scale
+			sp := sf.f.Spread(p.group.Runs).Map(sf.f.InUnit)
 			spreads[i] = append(spreads[i], sp)
 			ys = append(ys, sp.Min, sp.Max)
 		}
@@ -325,10 +317,4 @@ func chartID(s string) string {
 		}
 		return '-'
 	}, s)
-}
-
-// figureNamed is the figure of that name among figs.
-func figureNamed(figs []figure, name string) figure {
-	i := slices.IndexFunc(figs, func(f figure) bool { return f.name == name })
-	return figs[i]
 }

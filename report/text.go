@@ -135,18 +135,18 @@ func countsTable(g Group) *table {
 }
 
 // spreadTable shows figures: their value for one run, else min, median and max.
-func spreadTable(g Group, title string, figures []figure) *table {
+func spreadTable(g Group, title string, figures []Figure) *table {
 	t := &table{header: []string{title, "value"}, labels: 1}
 	if len(g.Runs) > 1 {
 		t.header = []string{title, "min", "median", "max"}
 	}
 	for _, f := range figures {
-		s := spreadOf(g.Runs, f)
+		s := f.Spread(g.Runs)
 		if len(g.Runs) == 1 {
-			t.add(f.name, s.cell(f.format))
+			t.add(f.Name, f.text(s))
 			continue
 		}
-		t.add(append([]string{f.name}, s.cells(f.format)...)...)
+		t.add(append([]string{f.Name}, f.cells(s)...)...)
 	}
 	return t
 }
@@ -171,7 +171,7 @@ func latencyTable(g Group) *table {
 		// columns[i] are the cells of percentile i: min, median, max.
 		var columns [][]string
 		for _, f := range latencyFigures(m) {
-			columns = append(columns, spreadOf(g.Runs, f).cells(f.format))
+			columns = append(columns, f.cells(f.Spread(g.Runs)))
 		}
 		row := func(i int, lead ...string) []string {
 			for _, c := range columns {

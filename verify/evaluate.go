@@ -106,7 +106,7 @@ func (e evaluator) figure(left Ref, right *Ref) Figure {
 	}
 	l, rs := f.Left.Value, r.Value
 	if rs.Min <= 0 && rs.Max >= 0 {
-		f.Missing = fmt.Sprintf("%s ranges over 0 [%s–%s]: no ratio", right, number(rs.Min), number(rs.Max))
+		f.Missing = fmt.Sprintf("%s ranges over 0 [%s–%s]: no ratio", right, report.Trimmed.Format(rs.Min), report.Trimmed.Format(rs.Max))
 		return f
 	}
 	ends := []float64{l.Min / rs.Min, l.Min / rs.Max, l.Max / rs.Min, l.Max / rs.Max}
@@ -165,7 +165,7 @@ func (e evaluator) side(ref Ref) Side {
 		v, err := m.of(r, e.prices)
 		if err != nil {
 			s.values = append(s.values, nil)
-			why = append(why, strings.TrimPrefix(err.Error(), errNoValue.Error()+": "))
+			why = append(why, strings.TrimPrefix(err.Error(), report.ErrNoValue.Error()+": "))
 			continue
 		}
 		s.values = append(s.values, &v)
@@ -304,16 +304,7 @@ func sweepLabel(r *report.Result) string {
 	return strings.Join(parts, " ")
 }
 
-// spread is the median, minimum and maximum of vs.
+// spread is the spread of vs, leaving out a NaN (a value that is none).
 func spread(vs []float64) report.Spread {
-	vs = slices.DeleteFunc(slices.Clone(vs), math.IsNaN)
-	if len(vs) == 0 {
-		return report.Spread{}
-	}
-	slices.Sort(vs)
-	s := report.Spread{Min: vs[0], Max: vs[len(vs)-1], Runs: len(vs), Median: vs[len(vs)/2]}
-	if len(vs)%2 == 0 {
-		s.Median = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
-	}
-	return s
+	return report.SpreadOf(slices.DeleteFunc(slices.Clone(vs), math.IsNaN))
 }

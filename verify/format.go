@@ -2,7 +2,6 @@ package verify
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,49 +10,13 @@ import (
 	"streambench/report"
 )
 
-// number writes a value with as many digits as a reader can use: whole numbers whole,
-// others to three or four significant digits.
-func number(v float64) string {
-	a := math.Abs(v)
-	var s string
-	switch {
-	case math.IsInf(v, 1):
-		return "∞"
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return "-"
-	case v == math.Trunc(v) && a < 1e15:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 1000:
-		s = strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 10:
-		s = strconv.FormatFloat(v, 'f', 1, 64)
-	case a >= 1:
-		s = strconv.FormatFloat(v, 'f', 2, 64)
-	default:
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
 // spreadText writes a figure: the value of a single run, else the median with the
 // range, "12.5 [11.9–13.1]", then the unit.
 func spreadText(s report.Spread, unit string) string {
-	var t string
-	switch s.Runs {
-	case 0:
-		return "-"
-	case 1:
-		t = number(s.Median)
-	default:
-		t = fmt.Sprintf("%s [%s–%s]", number(s.Median), number(s.Min), number(s.Max))
+	if s.Runs == 0 || unit == "" {
+		return s.Text(report.Trimmed)
 	}
-	if unit != "" {
-		t += " " + unit
-	}
-	return t
+	return s.Text(report.Trimmed) + " " + unit
 }
 
 // text writes the figure's value, or "-" when there is none (the outcome says why).
@@ -99,7 +62,7 @@ func (c ClaimVerdict) keyNumber() string {
 	if ch.Value.Runs == 0 {
 		return string(ch.Outcome)
 	}
-	return fmt.Sprintf("%s (%s %s)", ch.text(), ch.Op.symbol(), number(ch.Threshold))
+	return fmt.Sprintf("%s (%s %s)", ch.text(), ch.Op.symbol(), report.Trimmed.Format(ch.Threshold))
 }
 
 // shorten cuts s to about n characters at a word boundary.

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +13,7 @@ import (
 type metric struct {
 	name string
 	// family is the part before the first dot: latency, throughput, counts, driver,
-	// cpu, probe, action or cost.
+	// cpu, probe, action, replay, scale or cost.
 	family string
 	// unit is shown after the metric's values ("ms", "msgs/s"; the currency for costs).
 	unit string
@@ -45,57 +44,42 @@ func (m metric) aspect() string {
 	return "throughput"
 }
 
-var (
-	latencyKinds = []string{"publish", "end_to_end", "service", "send_lag"}
-	latencyStats = []string{"min", "mean", "p50", "p90", "p99", "p999", "p9999", "max"}
-	throughputs  = []string{"sent_msgs_per_s", "received_msgs_per_s", "received_mb_per_s"}
-	countNames   = []string{"requested", "sent", "acked", "send_errors", "not_sent", "received", "lost", "duplicated", "reordered", "unacknowledged", "foreign", "redelivered"}
-	costNames    = []string{"kinesis_provisioned_month", "kinesis_on_demand_month", "kafka_month"}
-	replayNames  = []string{"read", "distinct", "missing"}
-)
+// cost is a metric a prices file gives: what a month of the run's load would cost.
+type cost struct {
+	name string
+	of   func(*Prices, *report.Result) float64
+}
 
-// errNoValue is the reason of a metric that a result does not have.
-var errNoValue = errors.New("no value")
+var costs = []cost{
+	{"kinesis_provisioned_month", (*Prices).kinesisProvisioned},
+	{"kinesis_on_demand_month", (*Prices).kinesisOnDemand},
+	{"kafka_month", (*Prices).kafka},
+}
 
-// parseMetric understands a metric name, or says what is wrong with it.
+// parseMetric understands a metric name, or says what is wrong with it: a figure of
+// report's catalogue, a cost, or a count, probe or action the run names itself.
 func parseMetric(name string) (metric, error) {
 	family, rest, _ := strings.Cut(name, ".")
 	m := metric{name: name, family: family}
+	if f, ok := report.FigureClaimed(name); ok {
+		m.unit = f.Unit
+		m.of = func(r *report.Result, _ *Prices) (float64, error) {
+			v, err := f.Of(r)
+			return f.InUnit(v), err
+		}
+		return m, nil
+	}
 	switch family {
-	case "latency":
-		kind, stat, _ := strings.Cut(rest, ".")
-		k, s := slices.Index(latencyKinds, kind), slices.Index(latencyStats, stat)
-		if k < 0 || s < 0 {
+	case "cost":
+		i := slices.IndexFunc(costs, func(c cost) bool { return c.name == rest })
+		if i < 0 {
 			break
 		}
-		m.unit = "ms"
-		m.of = func(r *report.Result, _ *Prices) (float64, error) {
-			l := []report.Latency{r.Latency.Publish, r.Latency.EndToEnd, r.Latency.Service, r.Latency.SendLag}[k]
-			if l.Count == 0 {
-				return 0, fmt.Errorf("%w: no %s latency was recorded", errNoValue, kind)
+		m.of = func(r *report.Result, p *Prices) (float64, error) {
+			if p == nil {
+				return 0, fmt.Errorf("%w: cost metrics need a prices file", report.ErrNoValue)
 			}
-			us := []float64{l.Min, l.Mean, l.P50, l.P90, l.P99, l.P999, l.P9999, l.Max}[s]
-			return us / 1000, nil
-		}
-		return m, nil
-	case "throughput":
-		i := slices.Index(throughputs, rest)
-		if i < 0 {
-			break
-		}
-		m.unit = []string{"msgs/s", "msgs/s", "MB/s"}[i]
-		m.of = func(r *report.Result, _ *Prices) (float64, error) {
-			t := r.Throughput
-			return []float64{t.SentMsgsPerS, t.ReceivedMsgsPerS, t.ReceivedMBPerS}[i], nil
-		}
-		return m, nil
-	case "counts":
-		i := slices.Index(countNames, rest)
-		if i < 0 {
-			break
-		}
-		m.of = func(r *report.Result, _ *Prices) (float64, error) {
-			return float64(countsOf(r.Counts)[i]), nil
+			return costs[i].of(p, r), nil
 		}
 		return m, nil
 	case "driver":
@@ -105,22 +89,9 @@ func parseMetric(name string) (metric, error) {
 		m.of = func(r *report.Result, _ *Prices) (float64, error) {
 			n, ok := r.DriverCounts[rest]
 			if !ok {
-				return 0, fmt.Errorf("%w: the driver kept no count %q", errNoValue, rest)
+				return 0, fmt.Errorf("%w: the driver kept no count %q", report.ErrNoValue, rest)
 			}
 			return float64(n), nil
-		}
-		return m, nil
-	case "cpu":
-		if rest != "percent" {
-			break
-		}
-		m.unit = "%"
-		m.of = func(r *report.Result, _ *Prices) (float64, error) {
-			secs := r.EndedAt.Sub(r.StartedAt).Seconds()
-			if secs <= 0 {
-				return 0, fmt.Errorf("%w: the run has no duration", errNoValue)
-			}
-			return r.ClientCPUSeconds / secs * 100, nil
 		}
 		return m, nil
 	case "probe":
@@ -141,49 +112,8 @@ func parseMetric(name string) (metric, error) {
 			return actionTook(r.Actions, do)
 		}
 		return m, nil
-	case "replay":
-		i := slices.Index(replayNames, rest)
-		if i < 0 {
-			break
-		}
-		m.of = func(r *report.Result, _ *Prices) (float64, error) {
-			rp := r.Replay
-			switch {
-			case rp == nil:
-				return 0, fmt.Errorf("%w: the run did not read its topology again (replay: true)", errNoValue)
-			case rp.Error != "":
-				return 0, fmt.Errorf("%w: the replay failed: %s", errNoValue, rp.Error)
-			}
-			return float64([]int64{rp.Read, rp.Distinct, rp.Missing}[i]), nil
-		}
-		return m, nil
-	case "scale":
-		if rest != "carries_after_s" {
-			break
-		}
-		m.unit = "s"
-		m.of = func(r *report.Result, _ *Prices) (float64, error) {
-			return newCapacityCarries(r)
-		}
-		return m, nil
-	case "cost":
-		i := slices.Index(costNames, rest)
-		if i < 0 {
-			break
-		}
-		m.of = func(r *report.Result, p *Prices) (float64, error) {
-			if p == nil {
-				return 0, fmt.Errorf("%w: cost metrics need a prices file", errNoValue)
-			}
-			return []func(*report.Result) float64{p.kinesisProvisioned, p.kinesisOnDemand, p.kafka}[i](r), nil
-		}
-		return m, nil
 	}
 	return metric{}, fmt.Errorf("unknown metric %q (%s)", name, metricHint(name))
-}
-
-func countsOf(c bench.Counts) []int64 {
-	return []int64{c.Requested, c.Sent, c.Acked, c.SendErrors, c.NotSent, c.Received, c.Lost, c.Duplicated, c.Reordered, c.Unacknowledged, c.Foreign, c.Redelivered}
 }
 
 func probeValue(probes []bench.Probe, name string) (float64, error) {
@@ -192,11 +122,11 @@ func probeValue(probes []bench.Probe, name string) (float64, error) {
 			continue
 		}
 		if p.Value == nil {
-			return 0, fmt.Errorf("%w: probe %q has no numeric answer (answer: %q)", errNoValue, name, p.Answer)
+			return 0, fmt.Errorf("%w: probe %q has no numeric answer (answer: %q)", report.ErrNoValue, name, p.Answer)
 		}
 		return *p.Value, nil
 	}
-	return 0, fmt.Errorf("%w: the run asked no probe %q", errNoValue, name)
+	return 0, fmt.Errorf("%w: the run asked no probe %q", report.ErrNoValue, name)
 }
 
 func actionTook(actions []bench.ActionRecord, do string) (float64, error) {
@@ -205,40 +135,11 @@ func actionTook(actions []bench.ActionRecord, do string) (float64, error) {
 			continue
 		}
 		if a.Error != "" {
-			return 0, fmt.Errorf("%w: action %s failed: %s", errNoValue, do, a.Error)
+			return 0, fmt.Errorf("%w: action %s failed: %s", report.ErrNoValue, do, a.Error)
 		}
 		return a.TookS, nil
 	}
-	return 0, fmt.Errorf("%w: the run took no action %q", errNoValue, do)
-}
-
-// newCapacityCarries is how long after the start of the run's scale action the first
-// message arrived from a partition (shard) numbered at or above the count the run
-// started with: one that the scaling made.
-func newCapacityCarries(r *report.Result) (float64, error) {
-	at := -1.0
-	for _, a := range r.Actions {
-		if a.Do == bench.ActionScale {
-			if a.Error != "" {
-				return 0, fmt.Errorf("%w: the scale action failed: %s", errNoValue, a.Error)
-			}
-			at = a.AtS
-			break
-		}
-	}
-	if at < 0 {
-		return 0, fmt.Errorf("%w: the run has no scale action", errNoValue)
-	}
-	first := -1.0
-	for _, p := range r.Partitions {
-		if int(p.Partition) >= r.Scenario.Topology.Partitions && (first < 0 || p.FirstS < first) {
-			first = p.FirstS
-		}
-	}
-	if first < 0 {
-		return 0, fmt.Errorf("%w: no new partition delivered a message during the run", errNoValue)
-	}
-	return first - at, nil
+	return 0, fmt.Errorf("%w: the run took no action %q", report.ErrNoValue, do)
 }
 
 // metricHint suggests the nearest fixed metric name, or lists the forms.
@@ -249,26 +150,48 @@ func metricHint(name string) string {
 	case "driver", "probe":
 		return "write " + family + ".<name>"
 	}
+	byFamily := map[string][]string{}
+	for _, f := range report.Figures() {
+		if family, rest, _ := strings.Cut(f.Claim, "."); f.Claim != "" {
+			byFamily[family] = append(byFamily[family], rest)
+		}
+	}
+	for _, c := range costs {
+		byFamily["cost"] = append(byFamily["cost"], c.name)
+	}
 	var known []string
-	for _, k := range latencyKinds {
-		for _, s := range latencyStats {
-			known = append(known, "latency."+k+"."+s)
+	for _, family := range []string{"latency", "throughput", "counts", "cost", "replay", "cpu", "scale"} {
+		for _, rest := range byFamily[family] {
+			known = append(known, family+"."+rest)
 		}
 	}
-	for _, group := range []struct {
-		prefix string
-		names  []string
-	}{{"throughput.", throughputs}, {"counts.", countNames}, {"cost.", costNames}, {"replay.", replayNames}} {
-		for _, n := range group.names {
-			known = append(known, group.prefix+n)
-		}
-	}
-	known = append(known, "cpu.percent", "scale.carries_after_s")
 	if s := bench.Suggest(name, known); s != "" {
 		return fmt.Sprintf("did you mean %q?", s)
 	}
-	return "known: latency.<" + strings.Join(latencyKinds, "|") + ">.<" + strings.Join(latencyStats, "|") +
-		">, throughput.<" + strings.Join(throughputs, "|") + ">, counts.<" + strings.Join(countNames, "|") +
-		">, driver.<name>, cpu.percent, probe.<name>, action.<do>.took_s, replay.<" + strings.Join(replayNames, "|") +
-		">, scale.carries_after_s, cost.<" + strings.Join(costNames, "|") + ">"
+	// form writes a family's names as family.<a|b>.<c|d>: at each place, the parts
+	// its names have there.
+	form := func(family string) string {
+		var places [][]string
+		for _, rest := range byFamily[family] {
+			for i, part := range strings.Split(rest, ".") {
+				if i == len(places) {
+					places = append(places, nil)
+				}
+				if !slices.Contains(places[i], part) {
+					places[i] = append(places[i], part)
+				}
+			}
+		}
+		s := family
+		for _, parts := range places {
+			if len(parts) == 1 {
+				s += "." + parts[0]
+			} else {
+				s += ".<" + strings.Join(parts, "|") + ">"
+			}
+		}
+		return s
+	}
+	return "known: " + strings.Join([]string{form("latency"), form("throughput"), form("counts"), "driver.<name>",
+		form("cpu"), "probe.<name>", "action.<do>.took_s", form("replay"), form("scale"), form("cost")}, ", ")
 }

@@ -47,7 +47,7 @@ func quotaBound(r *report.Result, m metric) (string, bool) {
 	}
 	return fmt.Sprintf("%d shard(s) delivered %s records/s: bounded by AWS's published write quota (%s records/s per shard), "+
 		"enforced by the emulator (%s %s, %d writes refused) and by the producer's retries, not by the emulator's speed",
-		shards, number(got), number(perShard), r.Target.Broker.Product, r.Target.Broker.Version, throttled), true
+		shards, report.Trimmed.Format(got), report.Trimmed.Format(perShard), r.Target.Broker.Product, r.Target.Broker.Version, throttled), true
 }
 
 // aggregated reports whether the run's Kinesis producer packed several messages into a
