@@ -106,7 +106,7 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	dir, failed := *from, 0
+	dir, runErr := *from, error(nil)
 	if dir == "" {
 		dir = filepath.Join(f.out, "verify", time.Now().UTC().Format("20060102T150405Z"))
 		set := setFlags(fs)
@@ -125,30 +125,37 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 		// Before stopInterrupts: an interrupt during the stop must not kill bench and
 		// leave the brokers; a second one has them killed at once.
 		defer stop(in.hard)
-		scenarios := claims.Scenarios()
-		for i, sc := range scenarios {
-			if in.soft.Err() != nil {
-				// Interrupted between two runs, when no run was there to see it.
-				fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
-				return finishVerify(claims, dir, stdout, stderr, errInterrupted)
-			}
-			fmt.Fprintf(stderr, "== bench verify: scenario %d of %d, %s\n", i+1, len(scenarios), sc)
-			err := runScenario(in, sc, o)
-			switch {
-			case errors.Is(err, errInterrupted):
-				fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
-				return finishVerify(claims, dir, stdout, stderr, errInterrupted)
-			case err != nil:
-				fmt.Fprintf(stderr, "bench verify: %s: %v\n", sc, err)
-				failed++
-			}
-		}
-	}
-	var runErr error
-	if failed > 0 {
-		runErr = fmt.Errorf("%d scenarios had runs that failed; their verdicts rest on what they measured", failed)
+		runErr = runScenarios(in, claims.Scenarios(), o, stderr)
 	}
 	return finishVerify(claims, dir, stdout, stderr, runErr)
+}
+
+// runScenarios runs each scenario file as 'bench run' does, with options o, one after
+// another, until one is interrupted: the error is then errInterrupted. A scenario that
+// fails, or has runs that fail, does not stop those after it.
+func runScenarios(in *interrupts, scenarios []string, o session.Options, stderr io.Writer) error {
+	failed := 0
+	for i, sc := range scenarios {
+		if in.soft.Err() != nil {
+			// Interrupted between two runs, when no run was there to see it.
+			fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
+			return errInterrupted
+		}
+		fmt.Fprintf(stderr, "== bench verify: scenario %d of %d, %s\n", i+1, len(scenarios), sc)
+		err := runScenario(in, sc, o)
+		switch {
+		case errors.Is(err, errInterrupted):
+			fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
+			return errInterrupted
+		case err != nil:
+			fmt.Fprintf(stderr, "bench verify: %s: %v\n", sc, err)
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d scenarios had runs that failed; their verdicts rest on what they measured", failed)
+	}
+	return nil
 }
 
 // verifyOverrides is what each result of verify's runs records as the flags that
