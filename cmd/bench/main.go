@@ -63,7 +63,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", runCmd, runHelp},
+		{"run", runCmd, runHelp()},
 		{"validate", validateCmd, validateHelp},
 		{"report", reportCmd, reportHelp},
 		{"compare", compareCmd, compareHelp},

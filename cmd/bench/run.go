@@ -17,7 +17,14 @@ import (
 	"streambench/targets"
 )
 
-const runHelp = `Usage: bench run [flags] SCENARIO.yaml
+// runHelp is the help of 'bench run': runHelpHead, the flags, each with its usage
+// (runFlagSections), and runHelpTail.
+func runHelp() string {
+	return runHelpHead + flagHelp(newRunFlagSet(new(runFlags)), runFlagSections) + runHelpTail
+}
+
+// runHelpHead is the help of 'bench run' before its flags.
+const runHelpHead = `Usage: bench run [flags] SCENARIO.yaml
 
 Runs the scenario against each of its targets, one after another (never at the same
 time, so they don't compete for the CPU), writes one result file per target and prints
@@ -42,59 +49,10 @@ kafka-tls and kafka-tls-scram: the local broker's TLS listener, and its TLS list
 with SASL SCRAM-SHA-512 (a user and certificate made at start-up), to measure what
 encryption costs (scenarios/tls-overhead.yaml).
 
-Flags (every flag given is recorded in the result's "overrides"):
-  --target NAME         run only this target of the scenario; repeatable
-  --duration D          measured duration, e.g. 10s, 2m (scenario: duration)
-  --warmup D            warm-up before measuring, e.g. 5s, 0s (scenario: warmup)
-  --rate R              messages per second for the whole run, or max (scenario: workload.rate)
-  --out DIR             where result files go (default results)
-  --keep                keep the topic after the run instead of deleting it
-  --env E               auto, local, docker, compose or external (see above)
-  --kafka-brokers LIST  an existing Kafka cluster, host:port[,host:port...]
-                        (default $BENCH_KAFKA_BROKERS)
-  --redpanda-brokers L  an existing Redpanda cluster (default $BENCH_REDPANDA_BROKERS)
-  --kinesis-endpoint U  a Kinesis endpoint URL (LocalStack: http://127.0.0.1:4566), or
-                        aws for Amazon Kinesis itself (default $BENCH_KINESIS_ENDPOINT,
-                        else a local engine)
-  --kinesis-engine E    the local Kinesis engine: ferrokinesis (built once with cargo;
-                        enforces AWS's write quotas) or kinesis-mock (npm; enforces none).
-                        Default: the scenario's kinesis.engine, else $BENCH_KINESIS_ENGINE,
-                        else ferrokinesis where cargo can build it, else kinesis-mock
-  --kinesis-region R    the AWS region for --kinesis-endpoint aws (default $AWS_REGION);
-                        alone, it means Amazon Kinesis in that region. AWS credentials
-                        come from the standard chain (environment, shared files, SSO,
-                        web identity, instance role, assumed roles); never written anywhere
-  --aws-profile P       the profile of ~/.aws/config to use (default $AWS_PROFILE), for
-                        Kinesis and for --kafka-sasl aws-msk-iam
-  --kafka-image I       the image --env docker runs for kafka (default $BENCH_KAFKA_IMAGE,
-                        else apache/kafka:4.1.2); likewise --redpanda-image
-                        ($BENCH_REDPANDA_IMAGE) and --localstack-image
-                        ($BENCH_LOCALSTACK_IMAGE). docker compose reads the same variables
-                        when it starts the services. scripts/images builds images of
-                        Kafka and LocalStack where none can be pulled
+`
 
-Security of an external Kafka or Redpanda cluster (for the local broker, use the
-kafka-tls and kafka-tls-scram targets instead; a run whose broker is not external, the
-local one included, is refused rather than run without them):
-  --kafka-security P    plaintext, ssl, sasl_plaintext or sasl_ssl (default: sasl_ssl
-                        with --kafka-sasl, ssl with any TLS flag, else plaintext)
-  --kafka-sasl M        plain, scram-sha-256, scram-sha-512 or aws-msk-iam
-  --kafka-user U        SASL user (default $BENCH_KAFKA_USER)
-  --kafka-password-file F  file holding the SASL password (default: the password is
-                        read from $BENCH_KAFKA_PASSWORD; there is no password flag)
-  --kafka-ca FILE       PEM certificates to trust (default: the system's)
-  --kafka-cert FILE, --kafka-key FILE  client certificate and key (PEM), for mTLS
-  --kafka-server-name N the name to verify in the broker's certificate
-  --kafka-insecure-skip-verify  accept any certificate (a test cluster only; the
-                        result says so)
-  --time-scale X        multiply the scenario's duration, warm-up and action times by X
-                        (0.1 runs it at a tenth of its length; the drain is kept)
-  --repeat N            run each target N times, alternating them (A B A B …); the
-                        summary then shows each figure's median [min–max] and marks
-                        differences smaller than that spread. Start the brokers once
-                        with 'bench brokers up' first, or each run starts its own
-  --cpuprofile FILE     write a Go CPU profile of bench itself (for 'go tool pprof')
-
+// runHelpTail is the help of 'bench run' after its flags.
+const runHelpTail = `
 Ctrl-C once stops the load, lets consumers drain, writes the results marked
 "interrupted" and stops what bench started. Ctrl-C twice stops at once: a broker bench
 started is killed rather than shut down cleanly. A broker started for the run dies with
@@ -146,37 +104,7 @@ type runFlags struct {
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
 	var f runFlags
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.Var(&f.targets, "target", "")
-	fs.StringVar(&f.env, "env", targets.EnvAuto, "")
-	fs.StringVar(&f.redpanda, "redpanda-brokers", "", "")
-	fs.StringVar(&f.awsProfile, "aws-profile", "", "")
-	fs.StringVar(&f.kafkaSec.Protocol, "kafka-security", "", "")
-	fs.StringVar(&f.kafkaSec.Mechanism, "kafka-sasl", "", "")
-	fs.StringVar(&f.kafkaSec.User, "kafka-user", "", "")
-	fs.StringVar(&f.kafkaSec.PasswordFile, "kafka-password-file", "", "")
-	fs.StringVar(&f.kafkaSec.CAFile, "kafka-ca", "", "")
-	fs.StringVar(&f.kafkaSec.CertFile, "kafka-cert", "", "")
-	fs.StringVar(&f.kafkaSec.KeyFile, "kafka-key", "", "")
-	fs.StringVar(&f.kafkaSec.ServerName, "kafka-server-name", "", "")
-	fs.BoolVar(&f.kafkaSec.InsecureSkipVerify, "kafka-insecure-skip-verify", false, "")
-	fs.StringVar(&f.duration, "duration", "", "")
-	fs.StringVar(&f.warmup, "warmup", "", "")
-	fs.StringVar(&f.rate, "rate", "", "")
-	fs.StringVar(&f.out, "out", "results", "")
-	fs.BoolVar(&f.keep, "keep", false, "")
-	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
-	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
-	fs.StringVar(&f.engine, "kinesis-engine", "", "")
-	// The variables are defaults, so that the one setting serves bench and docker compose.
-	env := brokers.ImagesFromEnv()
-	fs.StringVar(&f.images.Kafka, "kafka-image", env.Kafka, "")
-	fs.StringVar(&f.images.Redpanda, "redpanda-image", env.Redpanda, "")
-	fs.StringVar(&f.images.LocalStack, "localstack-image", env.LocalStack, "")
-	fs.StringVar(&f.region, "kinesis-region", "", "")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
-	fs.IntVar(&f.repeat, "repeat", 1, "")
-	fs.Float64Var(&f.timeScale, "time-scale", 1, "")
+	fs := newRunFlagSet(&f)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -219,6 +147,77 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	in.announceTo(stderr)
 	return ses.Run(in.hard, in.soft.Done())
+}
+
+// runFlagSections are the headings of the flags of 'bench run' in its help, and the flags
+// under each, in order.
+var runFlagSections = []flagSection{
+	{`Flags (every flag given is recorded in the result's "overrides"):`, []string{
+		"target", "duration", "warmup", "rate", "out", "keep", "env", "kafka-brokers", "redpanda-brokers",
+		"kinesis-endpoint", "kinesis-engine", "kinesis-region", "aws-profile",
+		"kafka-image", "redpanda-image", "localstack-image", "time-scale", "repeat", "cpuprofile",
+	}},
+	{"Security of an external Kafka or Redpanda cluster (for the local broker, use the " +
+		"kafka-tls and kafka-tls-scram targets instead; a run whose broker is not external, the " +
+		"local one included, is refused rather than run without them):", []string{
+		"kafka-security", "kafka-sasl", "kafka-user", "kafka-password-file", "kafka-ca",
+		"kafka-cert", "kafka-key", "kafka-server-name", "kafka-insecure-skip-verify",
+	}},
+}
+
+// newRunFlagSet registers the flags of 'bench run', with their usage, into f. The
+// back-quoted word of a usage names the flag's value in the help.
+func newRunFlagSet(f *runFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.Var(&f.targets, "target", "run only the scenario's target `NAME`; repeatable")
+	fs.StringVar(&f.duration, "duration", "", "the measured duration `D`, e.g. 10s, 2m (scenario: duration)")
+	fs.StringVar(&f.warmup, "warmup", "", "the warm-up `D` before measuring, e.g. 5s, 0s (scenario: warmup)")
+	fs.StringVar(&f.rate, "rate", "", "`R` messages per second for the whole run, or max (scenario: workload.rate)")
+	fs.StringVar(&f.out, "out", "results", "the directory `DIR` result files go to (default results)")
+	fs.BoolVar(&f.keep, "keep", false, "keep the topic after the run instead of deleting it")
+	fs.StringVar(&f.env, "env", targets.EnvAuto, "the environment `E` of the brokers: auto, local, docker, compose or external (see above)")
+	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "an existing Kafka cluster, `LIST` being host:port[,host:port...] (default $"+targets.EnvKafkaBrokers+")")
+	fs.StringVar(&f.redpanda, "redpanda-brokers", "", "an existing Redpanda cluster, `LIST` as for --kafka-brokers (default $"+targets.EnvRedpandaBrokers+")")
+	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "a Kinesis endpoint `URL` (LocalStack: http://127.0.0.1:4566), or aws for Amazon "+
+		"Kinesis itself (default $"+targets.EnvKinesisEndpoint+", else a local engine)")
+	fs.StringVar(&f.engine, "kinesis-engine", "", "the local Kinesis `ENGINE`: ferrokinesis (built once with cargo; enforces AWS's write "+
+		"quotas) or kinesis-mock (npm; enforces none). Default: the scenario's kinesis.engine, else $"+brokers.EnvKinesisEngine+
+		", else ferrokinesis where cargo can build it, else kinesis-mock")
+	fs.StringVar(&f.region, "kinesis-region", "", "the AWS `REGION` for --kinesis-endpoint aws (default $AWS_REGION); alone, it means "+
+		"Amazon Kinesis in that region. AWS credentials come from the standard chain (environment, shared files, SSO, web "+
+		"identity, instance role, assumed roles); never written anywhere")
+	fs.StringVar(&f.awsProfile, "aws-profile", "", "the `PROFILE` of ~/.aws/config to use (default $AWS_PROFILE), for Kinesis and for "+
+		"--kafka-sasl aws-msk-iam")
+	// The variables are defaults, so that the one setting serves bench and docker compose.
+	env := brokers.ImagesFromEnv()
+	image := func(product, variable, pinned string) string {
+		return "the `IMAGE` --env docker runs for " + product + " (default $" + variable + ", else " + pinned + "); docker " +
+			"compose reads the same variable when it starts the services"
+	}
+	fs.StringVar(&f.images.Kafka, "kafka-image", env.Kafka, image("kafka", brokers.EnvKafkaImage, brokers.KafkaImage)+
+		". scripts/images builds images of Kafka and LocalStack where none can be pulled")
+	fs.StringVar(&f.images.Redpanda, "redpanda-image", env.Redpanda, image("redpanda", brokers.EnvRedpandaImage, brokers.RedpandaImage))
+	fs.StringVar(&f.images.LocalStack, "localstack-image", env.LocalStack, image("kinesis", brokers.EnvLocalStackImage, brokers.LocalStackImage))
+	fs.Float64Var(&f.timeScale, "time-scale", 1, "multiply the scenario's duration, warm-up and action times by `X` (0.1 runs it at a "+
+		"tenth of its length; the drain is kept)")
+	fs.IntVar(&f.repeat, "repeat", 1, "run each target `N` times, alternating them (A B A B …); the summary then shows each "+
+		"figure's median [min–max] and marks differences smaller than that spread. Start the brokers once with 'bench "+
+		"brokers up' first, or each run starts its own")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of bench itself to `FILE` (for 'go tool pprof')")
+
+	fs.StringVar(&f.kafkaSec.Protocol, "kafka-security", "", "the security protocol `P`: plaintext, ssl, sasl_plaintext or sasl_ssl "+
+		"(default: sasl_ssl with --kafka-sasl, ssl with any TLS flag, else plaintext)")
+	fs.StringVar(&f.kafkaSec.Mechanism, "kafka-sasl", "", "the SASL mechanism `M`: plain, scram-sha-256, scram-sha-512 or aws-msk-iam")
+	fs.StringVar(&f.kafkaSec.User, "kafka-user", "", "the SASL `USER` (default $"+targets.EnvKafkaUser+")")
+	fs.StringVar(&f.kafkaSec.PasswordFile, "kafka-password-file", "", "the `FILE` holding the SASL password (default: the password is "+
+		"read from $"+targets.EnvKafkaPassword+"; there is no password flag)")
+	fs.StringVar(&f.kafkaSec.CAFile, "kafka-ca", "", "the PEM certificates to trust, in `FILE` (default: the system's)")
+	fs.StringVar(&f.kafkaSec.CertFile, "kafka-cert", "", "the client certificate (PEM) in `FILE`, for mTLS, with --kafka-key")
+	fs.StringVar(&f.kafkaSec.KeyFile, "kafka-key", "", "the client certificate's key (PEM) in `FILE`, with --kafka-cert")
+	fs.StringVar(&f.kafkaSec.ServerName, "kafka-server-name", "", "the `NAME` to verify in the broker's certificate")
+	fs.BoolVar(&f.kafkaSec.InsecureSkipVerify, "kafka-insecure-skip-verify", false, "accept any certificate (a test cluster only; "+
+		"the result says so)")
+	return fs
 }
 
 // options checks the flags of a run that are not about the scenario and turns them
