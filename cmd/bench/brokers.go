@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"time"
@@ -130,8 +129,9 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 		return usagef("unknown action %q: want up, status or down", action)
 	}
 	set := setFlags(fs)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	in, stop := catchInterrupts()
 	defer stop()
+	ctx := in.soft
 	switch *env {
 	case targets.EnvAuto:
 		*env = targets.EnvLocal

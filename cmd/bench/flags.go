@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // errHelp asks for a command's help text.
@@ -50,4 +51,79 @@ func (l *stringList) String() string { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error {
 	*l = append(*l, v)
 	return nil
+}
+
+// A flagSection is a heading of a command's help and the flags listed under it.
+type flagSection struct {
+	title string
+	flags []string
+}
+
+// Where a command's help puts a flag's usage, and how wide its lines are.
+const (
+	helpIndent = 24
+	helpWidth  = 88
+)
+
+// flagHelp lists the flags of fs for a command's help, under the headings of sections
+// and in their order: each flag with the name of its value (the back-quoted word of its
+// usage; none for a bool) and its usage, wrapped; a blank line between two sections.
+// A flag that no section lists, or one listed that fs lacks, is a mistake of the
+// command's code, which panics (and which its tests catch).
+func flagHelp(fs *flag.FlagSet, sections []flagSection) string {
+	var b strings.Builder
+	listed := map[string]bool{}
+	for i, s := range sections {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(wrap(s.title, 0, 0))
+		for _, name := range s.flags {
+			f := fs.Lookup(name)
+			if f == nil || listed[name] {
+				panic("help of " + fs.Name() + ": flag --" + name + " unknown or listed twice")
+			}
+			listed[name] = true
+			arg, usage := flag.UnquoteUsage(f)
+			head := "  --" + name
+			if arg != "" {
+				head += " " + arg
+			}
+			if len(head) <= helpIndent-2 {
+				head += strings.Repeat(" ", helpIndent-len(head))
+			} else {
+				head += "  "
+			}
+			b.WriteString(head + wrap(usage, len(head), helpIndent))
+		}
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		if !listed[f.Name] {
+			panic("help of " + fs.Name() + ": flag --" + f.Name + " in no section")
+		}
+	})
+	return b.String()
+}
+
+// wrap breaks text into lines of at most helpWidth characters (a word longer than a
+// line has one of its own), the first starting at column first (already written), the
+// others indented to column indent; each line ends with a newline.
+func wrap(text string, first, indent int) string {
+	var b strings.Builder
+	col := first
+	for i, word := range strings.Fields(text) {
+		n := utf8.RuneCountInString(word)
+		switch {
+		case i == 0:
+		case col+1+n > helpWidth:
+			b.WriteString("\n" + strings.Repeat(" ", indent))
+			col = indent
+		default:
+			b.WriteString(" ")
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	return b.String() + "\n"
 }

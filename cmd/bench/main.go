@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"streambench/session"
 )
 
 // Exit codes.
@@ -49,8 +51,9 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-// errInterrupted reports that a run was stopped by the user after writing its results.
-var errInterrupted = errors.New("interrupted")
+// errInterrupted reports that a command was stopped by the user after writing its
+// results: a session's own error, for a command that runs one or more.
+var errInterrupted = session.ErrInterrupted
 
 type command struct {
 	name string
@@ -60,7 +63,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", runCmd, runHelp},
+		{"run", runCmd, runHelp()},
 		{"validate", validateCmd, validateHelp},
 		{"report", reportCmd, reportHelp},
 		{"compare", compareCmd, compareHelp},

@@ -92,8 +92,9 @@ func peerCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("finding bench's own binary, whose runs are measured: %w", err)
 	}
 
-	soft, hard, stopSignals := verifySignals()
-	defer stopSignals()
+	in, stopInterrupts := catchInterrupts()
+	defer stopInterrupts()
+	soft, hard := in.soft, in.hard
 	ko := brokers.KafkaOptions{Log: stderr, Bound: true}
 	st, started, err := brokers.UpKafka(soft, ko)
 	if err != nil {

@@ -66,7 +66,7 @@ func (s *syncWriter) Write(b []byte) (int, error) {
 	return s.w.Write(b)
 }
 
-func (v *progressView) update(p bench.Progress) {
+func (v *progressView) Progress(p bench.Progress) {
 	remaining := max(0, p.Total-p.Elapsed).Truncate(time.Second)
 	p99 := "-"
 	if p.P99 > 0 {
@@ -86,7 +86,7 @@ func (v *progressView) update(p bench.Progress) {
 	}
 }
 
-func (v *progressView) logf(format string, args ...any) {
+func (v *progressView) Logf(format string, args ...any) {
 	line := fmt.Sprintf("target %s: "+format+"\n", append([]any{v.target}, args...)...)
 	if v.p != nil {
 		v.p.Write([]byte(line))
@@ -95,7 +95,7 @@ func (v *progressView) logf(format string, args ...any) {
 	io.WriteString(v.w, line)
 }
 
-func (v *progressView) done() {
+func (v *progressView) Done() {
 	if v.bar != nil {
 		v.bar.SetTotal(-1, true)
 		v.p.Wait()

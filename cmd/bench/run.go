@@ -6,26 +6,25 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"syscall"
-	"time"
 
 	"streambench/bench"
 	"streambench/brokers"
-	"streambench/drivers"
-	"streambench/drivers/kafka"
-	"streambench/drivers/kinesis"
-	"streambench/report"
+	"streambench/session"
 	"streambench/targets"
 )
 
-const runHelp = `Usage: bench run [flags] SCENARIO.yaml
+// runHelp is the help of 'bench run': runHelpHead, the flags, each with its usage
+// (runFlagSections), and runHelpTail.
+func runHelp() string {
+	return runHelpHead + flagHelp(newRunFlagSet(new(runFlags)), runFlagSections) + runHelpTail
+}
+
+// runHelpHead is the help of 'bench run' before its flags.
+const runHelpHead = `Usage: bench run [flags] SCENARIO.yaml
 
 Runs the scenario against each of its targets, one after another (never at the same
 time, so they don't compete for the CPU), writes one result file per target and prints
@@ -50,59 +49,10 @@ kafka-tls and kafka-tls-scram: the local broker's TLS listener, and its TLS list
 with SASL SCRAM-SHA-512 (a user and certificate made at start-up), to measure what
 encryption costs (scenarios/tls-overhead.yaml).
 
-Flags (every flag given is recorded in the result's "overrides"):
-  --target NAME         run only this target of the scenario; repeatable
-  --duration D          measured duration, e.g. 10s, 2m (scenario: duration)
-  --warmup D            warm-up before measuring, e.g. 5s, 0s (scenario: warmup)
-  --rate R              messages per second for the whole run, or max (scenario: workload.rate)
-  --out DIR             where result files go (default results)
-  --keep                keep the topic after the run instead of deleting it
-  --env E               auto, local, docker, compose or external (see above)
-  --kafka-brokers LIST  an existing Kafka cluster, host:port[,host:port...]
-                        (default $BENCH_KAFKA_BROKERS)
-  --redpanda-brokers L  an existing Redpanda cluster (default $BENCH_REDPANDA_BROKERS)
-  --kinesis-endpoint U  a Kinesis endpoint URL (LocalStack: http://127.0.0.1:4566), or
-                        aws for Amazon Kinesis itself (default $BENCH_KINESIS_ENDPOINT,
-                        else a local engine)
-  --kinesis-engine E    the local Kinesis engine: ferrokinesis (built once with cargo;
-                        enforces AWS's write quotas) or kinesis-mock (npm; enforces none).
-                        Default: the scenario's kinesis.engine, else $BENCH_KINESIS_ENGINE,
-                        else ferrokinesis where cargo can build it, else kinesis-mock
-  --kinesis-region R    the AWS region for --kinesis-endpoint aws (default $AWS_REGION);
-                        alone, it means Amazon Kinesis in that region. AWS credentials
-                        come from the standard chain (environment, shared files, SSO,
-                        web identity, instance role, assumed roles); never written anywhere
-  --aws-profile P       the profile of ~/.aws/config to use (default $AWS_PROFILE), for
-                        Kinesis and for --kafka-sasl aws-msk-iam
-  --kafka-image I       the image --env docker runs for kafka (default $BENCH_KAFKA_IMAGE,
-                        else apache/kafka:4.1.2); likewise --redpanda-image
-                        ($BENCH_REDPANDA_IMAGE) and --localstack-image
-                        ($BENCH_LOCALSTACK_IMAGE). docker compose reads the same variables
-                        when it starts the services. scripts/images builds images of
-                        Kafka and LocalStack where none can be pulled
+`
 
-Security of an external Kafka or Redpanda cluster (for the local broker, use the
-kafka-tls and kafka-tls-scram targets instead; a run whose broker is not external, the
-local one included, is refused rather than run without them):
-  --kafka-security P    plaintext, ssl, sasl_plaintext or sasl_ssl (default: sasl_ssl
-                        with --kafka-sasl, ssl with any TLS flag, else plaintext)
-  --kafka-sasl M        plain, scram-sha-256, scram-sha-512 or aws-msk-iam
-  --kafka-user U        SASL user (default $BENCH_KAFKA_USER)
-  --kafka-password-file F  file holding the SASL password (default: the password is
-                        read from $BENCH_KAFKA_PASSWORD; there is no password flag)
-  --kafka-ca FILE       PEM certificates to trust (default: the system's)
-  --kafka-cert FILE, --kafka-key FILE  client certificate and key (PEM), for mTLS
-  --kafka-server-name N the name to verify in the broker's certificate
-  --kafka-insecure-skip-verify  accept any certificate (a test cluster only; the
-                        result says so)
-  --time-scale X        multiply the scenario's duration, warm-up and action times by X
-                        (0.1 runs it at a tenth of its length; the drain is kept)
-  --repeat N            run each target N times, alternating them (A B A B …); the
-                        summary then shows each figure's median [min–max] and marks
-                        differences smaller than that spread. Start the brokers once
-                        with 'bench brokers up' first, or each run starts its own
-  --cpuprofile FILE     write a Go CPU profile of bench itself (for 'go tool pprof')
-
+// runHelpTail is the help of 'bench run' after its flags.
+const runHelpTail = `
 Ctrl-C once stops the load, lets consumers drain, writes the results marked
 "interrupted" and stops what bench started. Ctrl-C twice stops at once: a broker bench
 started is killed rather than shut down cleanly. A broker started for the run dies with
@@ -154,37 +104,7 @@ type runFlags struct {
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
 	var f runFlags
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.Var(&f.targets, "target", "")
-	fs.StringVar(&f.env, "env", targets.EnvAuto, "")
-	fs.StringVar(&f.redpanda, "redpanda-brokers", "", "")
-	fs.StringVar(&f.awsProfile, "aws-profile", "", "")
-	fs.StringVar(&f.kafkaSec.Protocol, "kafka-security", "", "")
-	fs.StringVar(&f.kafkaSec.Mechanism, "kafka-sasl", "", "")
-	fs.StringVar(&f.kafkaSec.User, "kafka-user", "", "")
-	fs.StringVar(&f.kafkaSec.PasswordFile, "kafka-password-file", "", "")
-	fs.StringVar(&f.kafkaSec.CAFile, "kafka-ca", "", "")
-	fs.StringVar(&f.kafkaSec.CertFile, "kafka-cert", "", "")
-	fs.StringVar(&f.kafkaSec.KeyFile, "kafka-key", "", "")
-	fs.StringVar(&f.kafkaSec.ServerName, "kafka-server-name", "", "")
-	fs.BoolVar(&f.kafkaSec.InsecureSkipVerify, "kafka-insecure-skip-verify", false, "")
-	fs.StringVar(&f.duration, "duration", "", "")
-	fs.StringVar(&f.warmup, "warmup", "", "")
-	fs.StringVar(&f.rate, "rate", "", "")
-	fs.StringVar(&f.out, "out", "results", "")
-	fs.BoolVar(&f.keep, "keep", false, "")
-	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
-	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
-	fs.StringVar(&f.engine, "kinesis-engine", "", "")
-	// The variables are defaults, so that the one setting serves bench and docker compose.
-	env := brokers.ImagesFromEnv()
-	fs.StringVar(&f.images.Kafka, "kafka-image", env.Kafka, "")
-	fs.StringVar(&f.images.Redpanda, "redpanda-image", env.Redpanda, "")
-	fs.StringVar(&f.images.LocalStack, "localstack-image", env.LocalStack, "")
-	fs.StringVar(&f.region, "kinesis-region", "", "")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
-	fs.IntVar(&f.repeat, "repeat", 1, "")
-	fs.Float64Var(&f.timeScale, "time-scale", 1, "")
+	fs := newRunFlagSet(&f)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -192,68 +112,28 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one scenario file, got %d arguments", len(pos))
 	}
-	if f.repeat < 1 || f.repeat > 100 {
-		return usagef("--repeat must be from 1 to 100, not %d", f.repeat)
-	}
-	if !(f.timeScale > 0 && f.timeScale <= 10) {
-		return usagef("--time-scale must be above 0 and at most 10, not %v", f.timeScale)
-	}
-	if f.engine != "" && !slices.Contains(brokers.KinesisEngines, f.engine) {
-		return usagef("--kinesis-engine must be one of %s, not %q", strings.Join(brokers.KinesisEngines, ", "), f.engine)
-	}
-	if !slices.Contains(targets.Envs, f.env) {
-		return usagef("--env must be one of %s, not %q", strings.Join(targets.Envs, ", "), f.env)
-	}
-	f.kafkaSec.AWSProfile = f.awsProfile
-	kafkaSec, err := f.kafkaSec.Security(context.Background())
+	o, err := f.options(setFlags(fs), stdout, stderr)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
-	s, err := bench.Load(pos[0], targets.Registry(), targets.Names())
+	s, err := session.Load(pos[0])
 	if err != nil {
 		return invalidInput{err}
 	}
-	overrides := setFlags(fs)
 	if err := applyOverrides(&s, f); err != nil {
 		return err
 	}
 	for flag, field := range map[string]string{"--duration": "duration", "--warmup": "warmup", "--rate": "workload.rate"} {
-		if _, given := overrides[flag]; given && s.Matrix.Has(field) {
+		if _, given := o.Overrides[flag]; given && s.Matrix.Has(field) {
 			return usagef("%s: the scenario's matrix sweeps %s; remove one of the two", flag, field)
 		}
 	}
 	if err := s.Validate(targets.Names()); err != nil {
 		return invalidInput{fmt.Errorf("%s, after the command-line overrides:\n%w", pos[0], err)}
 	}
-	points, err := s.Expand()
+	ses, err := newSession(pos[0], s, o)
 	if err != nil {
-		return invalidInput{fmt.Errorf("%s: %w", pos[0], err)}
-	}
-	if f.timeScale != 1 {
-		for i := range points {
-			points[i].Scenario.ScaleTime(f.timeScale)
-		}
-		s.ScaleTime(f.timeScale) // for the line below
-	}
-	names := s.Targets
-	if len(f.targets) > 0 {
-		for _, t := range f.targets {
-			if !slices.Contains(s.Targets, t) {
-				return usagef("--target %s: the scenario's targets are %v", t, s.Targets)
-			}
-		}
-		names = f.targets
-	}
-
-	// Before any broker work: a run that cannot fit in memory, or whose result cannot be
-	// written, is better not made.
-	for i := range points {
-		if err := bench.CheckMemory(&points[i].Scenario); err != nil {
-			return invalidInput{fmt.Errorf("%s: %w", pos[0], err)}
-		}
-	}
-	if err := report.CheckDir(filepath.Join(f.out, s.Name)); err != nil {
-		return invalidInput{fmt.Errorf("--out %s: results cannot be written there, so nothing was run: %w", f.out, err)}
+		return err
 	}
 
 	if f.cpuProfile != "" {
@@ -263,113 +143,132 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		defer stop()
 	}
+	in, stop := catchInterrupts()
+	defer stop()
+	in.announceTo(stderr)
+	return ses.Run(in.hard, in.soft.Done())
+}
 
-	// A first Ctrl-C (or SIGTERM) stops the load gently; a second cancels everything.
-	hard, cancelHard := context.WithCancelCause(context.Background())
-	defer cancelHard(nil)
-	soft, cancelSoft := context.WithCancel(hard)
-	defer cancelSoft()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-		case <-hard.Done():
-			return
-		}
-		fmt.Fprintln(stderr, "\nbench: interrupt: stopping the load, draining, writing results (interrupt again to stop at once)")
-		cancelSoft()
-		select {
-		case <-sigs:
-		case <-hard.Done():
-			return
-		}
-		fmt.Fprintln(stderr, "bench: second interrupt: stopping now")
-		cancelHard(errors.New("interrupted twice"))
-	}()
+// runFlagSections are the headings of the flags of 'bench run' in its help, and the flags
+// under each, in order.
+var runFlagSections = []flagSection{
+	{`Flags (every flag given is recorded in the result's "overrides"):`, []string{
+		"target", "duration", "warmup", "rate", "out", "keep", "env", "kafka-brokers", "redpanda-brokers",
+		"kinesis-endpoint", "kinesis-engine", "kinesis-region", "aws-profile",
+		"kafka-image", "redpanda-image", "localstack-image", "time-scale", "repeat", "cpuprofile",
+	}},
+	{"Security of an external Kafka or Redpanda cluster (for the local broker, use the " +
+		"kafka-tls and kafka-tls-scram targets instead; a run whose broker is not external, the " +
+		"local one included, is refused rather than run without them):", []string{
+		"kafka-security", "kafka-sasl", "kafka-user", "kafka-password-file", "kafka-ca",
+		"kafka-cert", "kafka-key", "kafka-server-name", "kafka-insecure-skip-verify",
+	}},
+}
 
-	fmt.Fprintf(stderr, "scenario %s: %s warm-up + %s measured, %s msg/s of %d bytes, %d partitions, %d producers, %d consumers\n",
-		s.Name, s.Warmup, s.Duration, s.Workload.Rate, s.Workload.MessageSize, s.Topology.Partitions, s.Workload.Producers, s.Workload.Consumers)
-	if len(points) > 1 {
-		fmt.Fprintf(stderr, "matrix: %d runs per target (%s)\n", len(points), s.Matrix)
+// newRunFlagSet registers the flags of 'bench run', with their usage, into f. The
+// back-quoted word of a usage names the flag's value in the help.
+func newRunFlagSet(f *runFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.Var(&f.targets, "target", "run only the scenario's target `NAME`; repeatable")
+	fs.StringVar(&f.duration, "duration", "", "the measured duration `D`, e.g. 10s, 2m (scenario: duration)")
+	fs.StringVar(&f.warmup, "warmup", "", "the warm-up `D` before measuring, e.g. 5s, 0s (scenario: warmup)")
+	fs.StringVar(&f.rate, "rate", "", "`R` messages per second for the whole run, or max (scenario: workload.rate)")
+	fs.StringVar(&f.out, "out", "results", "the directory `DIR` result files go to (default results)")
+	fs.BoolVar(&f.keep, "keep", false, "keep the topic after the run instead of deleting it")
+	fs.StringVar(&f.env, "env", targets.EnvAuto, "the environment `E` of the brokers: auto, local, docker, compose or external (see above)")
+	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "an existing Kafka cluster, `LIST` being host:port[,host:port...] (default $"+targets.EnvKafkaBrokers+")")
+	fs.StringVar(&f.redpanda, "redpanda-brokers", "", "an existing Redpanda cluster, `LIST` as for --kafka-brokers (default $"+targets.EnvRedpandaBrokers+")")
+	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "a Kinesis endpoint `URL` (LocalStack: http://127.0.0.1:4566), or aws for Amazon "+
+		"Kinesis itself (default $"+targets.EnvKinesisEndpoint+", else a local engine)")
+	fs.StringVar(&f.engine, "kinesis-engine", "", "the local Kinesis `ENGINE`: ferrokinesis (built once with cargo; enforces AWS's write "+
+		"quotas) or kinesis-mock (npm; enforces none). Default: the scenario's kinesis.engine, else $"+brokers.EnvKinesisEngine+
+		", else ferrokinesis where cargo can build it, else kinesis-mock")
+	fs.StringVar(&f.region, "kinesis-region", "", "the AWS `REGION` for --kinesis-endpoint aws (default $AWS_REGION); alone, it means "+
+		"Amazon Kinesis in that region. AWS credentials come from the standard chain (environment, shared files, SSO, web "+
+		"identity, instance role, assumed roles); never written anywhere")
+	fs.StringVar(&f.awsProfile, "aws-profile", "", "the `PROFILE` of ~/.aws/config to use (default $AWS_PROFILE), for Kinesis and for "+
+		"--kafka-sasl aws-msk-iam")
+	// The variables are defaults, so that the one setting serves bench and docker compose.
+	env := brokers.ImagesFromEnv()
+	image := func(product, variable, pinned string) string {
+		return "the `IMAGE` --env docker runs for " + product + " (default $" + variable + ", else " + pinned + "); docker " +
+			"compose reads the same variable when it starts the services"
 	}
-	// Repetitions alternate the targets (A B A B …), and go round the whole matrix
-	// each time, so that whatever drifts on the machine during the runs affects every
-	// target and every point alike.
-	var plan []plannedRun
-	for rep := 1; rep <= f.repeat; rep++ {
-		for i := range points {
-			for _, name := range names {
-				plan = append(plan, plannedRun{target: name, point: &points[i], rep: rep, of: f.repeat})
-			}
-		}
+	fs.StringVar(&f.images.Kafka, "kafka-image", env.Kafka, image("kafka", brokers.EnvKafkaImage, brokers.KafkaImage)+
+		". scripts/images builds images of Kafka and LocalStack where none can be pulled")
+	fs.StringVar(&f.images.Redpanda, "redpanda-image", env.Redpanda, image("redpanda", brokers.EnvRedpandaImage, brokers.RedpandaImage))
+	fs.StringVar(&f.images.LocalStack, "localstack-image", env.LocalStack, image("kinesis", brokers.EnvLocalStackImage, brokers.LocalStackImage))
+	fs.Float64Var(&f.timeScale, "time-scale", 1, "multiply the scenario's duration, warm-up and action times by `X` (0.1 runs it at a "+
+		"tenth of its length; the drain is kept)")
+	fs.IntVar(&f.repeat, "repeat", 1, "run each target `N` times, alternating them (A B A B …); the summary then shows each "+
+		"figure's median [min–max] and marks differences smaller than that spread. Start the brokers once with 'bench "+
+		"brokers up' first, or each run starts its own")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of bench itself to `FILE` (for 'go tool pprof')")
+
+	fs.StringVar(&f.kafkaSec.Protocol, "kafka-security", "", "the security protocol `P`: plaintext, ssl, sasl_plaintext or sasl_ssl "+
+		"(default: sasl_ssl with --kafka-sasl, ssl with any TLS flag, else plaintext)")
+	fs.StringVar(&f.kafkaSec.Mechanism, "kafka-sasl", "", "the SASL mechanism `M`: plain, scram-sha-256, scram-sha-512 or aws-msk-iam")
+	fs.StringVar(&f.kafkaSec.User, "kafka-user", "", "the SASL `USER` (default $"+targets.EnvKafkaUser+")")
+	fs.StringVar(&f.kafkaSec.PasswordFile, "kafka-password-file", "", "the `FILE` holding the SASL password (default: the password is "+
+		"read from $"+targets.EnvKafkaPassword+"; there is no password flag)")
+	fs.StringVar(&f.kafkaSec.CAFile, "kafka-ca", "", "the PEM certificates to trust, in `FILE` (default: the system's)")
+	fs.StringVar(&f.kafkaSec.CertFile, "kafka-cert", "", "the client certificate (PEM) in `FILE`, for mTLS, with --kafka-key")
+	fs.StringVar(&f.kafkaSec.KeyFile, "kafka-key", "", "the client certificate's key (PEM) in `FILE`, with --kafka-cert")
+	fs.StringVar(&f.kafkaSec.ServerName, "kafka-server-name", "", "the `NAME` to verify in the broker's certificate")
+	fs.BoolVar(&f.kafkaSec.InsecureSkipVerify, "kafka-insecure-skip-verify", false, "accept any certificate (a test cluster only; "+
+		"the result says so)")
+	return fs
+}
+
+// options checks the flags of a run that are not about the scenario and turns them
+// into a session's options; set are the flags given, recorded in each result. The
+// summary goes to stdout, the rest to stderr.
+func (f runFlags) options(set map[string]string, stdout, stderr io.Writer) (session.Options, error) {
+	if f.repeat < 1 || f.repeat > 100 {
+		return session.Options{}, usagef("--repeat must be from 1 to 100, not %d", f.repeat)
 	}
-	var results []*report.Result
-	resultDir := "" // where the results went: --out's, or the fallback if writing there failed
-	failed := 0
-	for _, pr := range plan {
-		if soft.Err() != nil {
-			fmt.Fprintf(stderr, "%s: skipped (interrupted)\n", pr)
-			continue
-		}
-		r, path, err := runTarget(hard, soft, pr, f, kafkaSec, overrides, stderr)
-		if r != nil {
-			results = append(results, r)
-		}
-		if path != "" {
-			fmt.Fprintf(stderr, "%s: result written to %s\n", pr, path)
-			resultDir = filepath.Dir(path)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", pr, err)
-			failed++
-		}
+	if !(f.timeScale > 0 && f.timeScale <= 10) {
+		return session.Options{}, usagef("--time-scale must be above 0 and at most 10, not %v", f.timeScale)
 	}
-	if len(results) > 0 {
-		fmt.Fprintln(stdout)
-		if err := report.Summary(stdout, results); err != nil {
-			return err
-		}
-		html := report.Path(f.out, s.Name, "report", results[0].StartedAt)
-		html = strings.TrimSuffix(html, ".json") + ".html"
-		if resultDir != "" {
-			html = filepath.Join(resultDir, filepath.Base(html)) // beside the results
-		}
-		if err := report.WriteHTML(html, results); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "report with charts: %s\n", html)
+	if f.engine != "" && !slices.Contains(brokers.KinesisEngines, f.engine) {
+		return session.Options{}, usagef("--kinesis-engine must be one of %s, not %q", strings.Join(brokers.KinesisEngines, ", "), f.engine)
 	}
+	if !slices.Contains(targets.Envs, f.env) {
+		return session.Options{}, usagef("--env must be one of %s, not %q", strings.Join(targets.Envs, ", "), f.env)
+	}
+	f.kafkaSec.AWSProfile = f.awsProfile
+	kafkaSec, err := f.kafkaSec.Security(context.Background())
+	if err != nil {
+		return session.Options{}, usagef("%v", err)
+	}
+	return session.Options{
+		Targets: f.targets, Repeat: f.repeat, TimeScale: f.timeScale,
+		Brokers: targets.Options{
+			Env: f.env, KafkaBrokers: f.kafkaBrokers, RedpandaBrokers: f.redpanda, KafkaSecurity: kafkaSec,
+			KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, AWSProfile: f.awsProfile,
+			Images: f.images,
+		},
+		KinesisEngine: f.engine,
+		Out:           f.out, Keep: f.keep, Overrides: set,
+		Log: stderr, Summary: stdout, View: func(target string) session.View { return newProgressView(stderr, target) },
+	}, nil
+}
+
+// newSession plans the runs of scenario s, read from path, as session.New does, and
+// words its refusals as the command line's.
+func newSession(path string, s bench.Scenario, o session.Options) (*session.Session, error) {
+	ses, err := session.New(path, s, o)
+	var te *session.TargetError
+	var oe *session.OutError
 	switch {
-	case soft.Err() != nil:
-		return errInterrupted
-	case failed > 0:
-		// each failure was printed with its target above
-		return fmt.Errorf("%d of %d runs failed", failed, len(plan))
+	case err == nil:
+		return ses, nil
+	case errors.As(err, &te):
+		return nil, usagef("--target %s: the scenario's targets are %v", te.Target, te.Have)
+	case errors.As(err, &oe):
+		return nil, invalidInput{fmt.Errorf("--out %s: results cannot be written there, so nothing was run: %w", oe.Out, oe.Err)}
 	}
-	return nil
-}
-
-// plannedRun is one run of the command: a target, a point of the scenario's matrix
-// (the scenario itself when it has none), and which repetition.
-type plannedRun struct {
-	target  string
-	point   *bench.Point
-	rep, of int
-}
-
-// String names the run in messages: "target kafka", "target kafka [kafka.linger=5ms]
-// (run 2 of 3)".
-func (p plannedRun) String() string {
-	s := "target " + p.target
-	if len(p.point.Sweep) > 0 {
-		s += " [" + p.point.Sweep.String() + "]"
-	}
-	if p.of > 1 {
-		s += fmt.Sprintf(" (run %d of %d)", p.rep, p.of)
-	}
-	return s
+	return nil, invalidInput{err}
 }
 
 func applyOverrides(s *bench.Scenario, f runFlags) error {
@@ -395,139 +294,6 @@ func applyOverrides(s *bench.Scenario, f runFlags) error {
 		s.Workload.Rate = r
 	}
 	return nil
-}
-
-// runTarget runs the scenario against one target and writes its result. It returns the
-// result whenever the load ran, with the error that stopped it, if any.
-func runTarget(hard, soft context.Context, pr plannedRun, f runFlags, kafkaSec *kafka.Security, overrides map[string]string, stderr io.Writer) (*report.Result, string, error) {
-	name, s := pr.target, &pr.point.Scenario
-	ko := kinesisOptions(f.engine, s)
-	ep, err := targets.Resolve(soft, name, targets.Options{
-		Env: f.env, KafkaBrokers: f.kafkaBrokers, RedpandaBrokers: f.redpanda, KafkaSecurity: kafkaSec,
-		KinesisEndpoint: f.kinesisURL, KinesisRegion: f.region, AWSProfile: f.awsProfile, Log: stderr,
-		Kinesis: ko,
-		Images:  f.images,
-		Proxy:   s.NetworkFaults(),
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	defer func() {
-		// Stop what was started even after a second interrupt, which ends hard: then a
-		// local broker is killed at once instead of being given its clean shutdown.
-		ctx, cancel := context.WithTimeout(hard, 30*time.Second)
-		defer cancel()
-		if err := ep.Stop(ctx); err != nil {
-			fmt.Fprintf(stderr, "%s: stopping the broker: %v\n", pr, err)
-		}
-	}()
-	fmt.Fprintf(stderr, "%s: %s at %s, %s (%s)\n", pr, ep.Driver, ep.Address, ep.Security, ep.Why)
-
-	reg, err := targets.Registry().Lookup(ep.Driver)
-	if err != nil {
-		return nil, "", err
-	}
-	started := time.Now()
-	topic := fmt.Sprintf("bench-%s-%s-%s-%04x", s.Name, name, started.UTC().Format("20060102T150405Z"), rand.IntN(1<<16))
-	d, err := reg.Open(soft, drivers.Config{
-		Address:    ep.Address,
-		Connection: ep.Connection,
-		Settings:   s.Drivers[ep.Driver],
-		Topology: drivers.Topology{
-			Name:        topic,
-			Partitions:  s.Topology.Partitions,
-			Replication: s.Topology.Replication,
-			Retention:   s.Topology.Retention.Duration(),
-		},
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	defer d.Close()
-	info := ep.Broker
-	if info.Version == "" {
-		asked, err := d.Broker(soft)
-		if err != nil {
-			return nil, "", err
-		}
-		if info.Product == "" {
-			info = asked
-		} else {
-			// A product the driver cannot name (Redpanda speaks Kafka's protocol).
-			info.Version = "unknown (" + asked.Product + " " + asked.Version + ")"
-		}
-	}
-
-	view := newProgressView(stderr, name)
-	m, runErr := bench.Run(hard, s, d, bench.Options{
-		Interrupt: soft.Done(),
-		Broker:    ep.Control,
-		Network:   ep.Network,
-		Keep:      f.keep,
-		Progress:  view.update,
-		Logf:      view.logf,
-	})
-	view.done()
-	if m == nil {
-		return nil, "", runErr
-	}
-	r := &report.Result{
-		Scenario:  *s,
-		Overrides: overrides,
-		Target: report.Target{
-			Name: name, Driver: ep.Driver, Broker: info, Address: ep.Address, Topic: topic,
-			Emulator: ep.Emulator, Env: ep.Env, Security: ep.Security,
-			WriteQuotas: ep.WriteQuotas, ReadQuotas: ep.Emulator && !ko.NoQuotas,
-		},
-		Sweep: pr.point.Sweep.Map(),
-		Host:  report.CurrentHost(),
-		Notes: append([]string{"broker: " + ep.Why}, ep.Notes...),
-	}
-	if runErr != nil {
-		r.Notes = append(r.Notes, "the run ended with an error: "+runErr.Error())
-	}
-	if err := r.FromMeasurements(m); err != nil {
-		return nil, "", errors.Join(runErr, err)
-	}
-	file := name
-	if len(pr.point.Sweep) > 0 {
-		file += "-" + pr.point.Sweep.Label()
-	}
-	path, err := writeResult(f.out, s.Name, file, started, r)
-	return r, path, errors.Join(runErr, err)
-}
-
-// writeResult writes r under out, or when that fails (the directory checked before the
-// run went away, the disk filled up) under the state directory's results/, so that the
-// run is not lost; the error then says where it went. It returns the path written.
-func writeResult(out, scenario, file string, started time.Time, r *report.Result) (string, error) {
-	path, err := report.Write(report.Path(out, scenario, file, started), r)
-	if err == nil {
-		return path, nil
-	}
-	fallback := filepath.Join(os.TempDir(), "streambench-results")
-	if state, serr := brokers.StateDir(""); serr == nil {
-		fallback = filepath.Join(state, "results")
-	}
-	kept, kerr := report.Write(report.Path(fallback, scenario, file, started), r)
-	if kerr != nil {
-		return "", fmt.Errorf("%w; keeping it under %s failed too: %v", err, fallback, kerr)
-	}
-	return kept, fmt.Errorf("%w; the result was kept at %s instead", err, kept)
-}
-
-// kinesisOptions are the local Kinesis engine's options for scenario s: the engine of
-// --kinesis-engine, else the scenario's, else the default; AWS's quotas as the scenario
-// says.
-func kinesisOptions(flagEngine string, s *bench.Scenario) brokers.KinesisOptions {
-	o := brokers.KinesisOptions{Engine: flagEngine}
-	if set, ok := s.Drivers["kinesis"].(*kinesis.Settings); ok {
-		if o.Engine == "" && set.Engine != kinesis.EngineAuto {
-			o.Engine = set.Engine
-		}
-		o.NoQuotas = !set.AWSQuotas
-	}
-	return o
 }
 
 // startCPUProfile profiles bench into path until the returned function is called.

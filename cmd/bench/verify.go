@@ -7,18 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
-	"streambench/bench"
 	"streambench/brokers"
 	"streambench/report"
+	"streambench/session"
 	"streambench/targets"
 	"streambench/verify"
 )
@@ -76,16 +74,19 @@ Examples:
 func verifyCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	from := fs.String("from", "", "")
-	out := fs.String("out", "results", "")
 	var only stringList
 	fs.Var(&only, "claim", "")
-	repeat := fs.Int("repeat", 1, "")
-	timeScale := fs.Float64("time-scale", 1, "")
-	// Passed on to each 'bench run'.
-	passOn := []string{"env", "kafka-brokers", "kinesis-endpoint", "kinesis-region", "aws-profile", "kinesis-engine"}
-	for _, name := range passOn {
-		fs.String(name, "", "")
-	}
+	// The flags of the runs, as 'bench run' has them.
+	f := runFlags{images: brokers.ImagesFromEnv()}
+	fs.StringVar(&f.out, "out", "results", "")
+	fs.IntVar(&f.repeat, "repeat", 1, "")
+	fs.Float64Var(&f.timeScale, "time-scale", 1, "")
+	fs.StringVar(&f.env, "env", targets.EnvAuto, "")
+	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
+	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
+	fs.StringVar(&f.region, "kinesis-region", "", "")
+	fs.StringVar(&f.awsProfile, "aws-profile", "", "")
+	fs.StringVar(&f.engine, "kinesis-engine", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -105,50 +106,86 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	dir, failed := *from, 0
+	dir, runErr := *from, error(nil)
 	if dir == "" {
-		dir = filepath.Join(*out, "verify", time.Now().UTC().Format("20060102T150405Z"))
+		dir = filepath.Join(f.out, "verify", time.Now().UTC().Format("20060102T150405Z"))
 		set := setFlags(fs)
-		soft, hard, stopSignals := verifySignals()
-		defer stopSignals()
-		stop, err := shareLocalBrokers(soft, set, kinesisEnginesOf(claims.Scenarios(), set["--kinesis-engine"]), stderr)
+		f.out = dir
+		// Each run's own summary goes to stderr: stdout is for the verdicts.
+		o, err := f.options(verifyOverrides(set, dir, f.repeat, f.timeScale), stderr, stderr)
 		if err != nil {
 			return err
 		}
-		// Before stopSignals: an interrupt during the stop must not kill bench and leave
-		// the brokers; a second one has them killed at once.
-		defer stop(hard)
-		runArgs := []string{"--out", dir, "--repeat", strconv.Itoa(*repeat), "--time-scale", strconv.FormatFloat(*timeScale, 'g', -1, 64)}
-		for _, name := range passOn {
-			if v, ok := set["--"+name]; ok {
-				runArgs = append(runArgs, "--"+name, v)
-			}
+		in, stopInterrupts := catchInterrupts()
+		defer stopInterrupts()
+		stop, err := shareLocalBrokers(in.soft, set, kinesisEnginesOf(claims.Scenarios(), f.engine), stderr)
+		if err != nil {
+			return err
 		}
-		scenarios := claims.Scenarios()
-		for i, sc := range scenarios {
-			if soft.Err() != nil {
-				// Interrupted between two runs, when no run was there to see it.
-				fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
-				return finishVerify(claims, dir, stdout, stderr, errInterrupted)
-			}
-			fmt.Fprintf(stderr, "== bench verify: scenario %d of %d, %s\n", i+1, len(scenarios), sc)
-			// Each run's own summary goes to stderr: stdout is for the verdicts.
-			err := runCmd(append(slices.Clone(runArgs), sc), stderr, stderr)
-			switch {
-			case errors.Is(err, errInterrupted):
-				fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
-				return finishVerify(claims, dir, stdout, stderr, errInterrupted)
-			case err != nil:
-				fmt.Fprintf(stderr, "bench verify: %s: %v\n", sc, err)
-				failed++
-			}
-		}
-	}
-	var runErr error
-	if failed > 0 {
-		runErr = fmt.Errorf("%d scenarios had runs that failed; their verdicts rest on what they measured", failed)
+		// Before stopInterrupts: an interrupt during the stop must not kill bench and
+		// leave the brokers; a second one has them killed at once.
+		defer stop(in.hard)
+		runErr = runScenarios(in, claims.Scenarios(), o, stderr)
 	}
 	return finishVerify(claims, dir, stdout, stderr, runErr)
+}
+
+// runScenarios runs each scenario file as 'bench run' does, with options o, one after
+// another, until one is interrupted: the error is then errInterrupted. A scenario that
+// fails, or has runs that fail, does not stop those after it.
+func runScenarios(in *interrupts, scenarios []string, o session.Options, stderr io.Writer) error {
+	failed := 0
+	for i, sc := range scenarios {
+		if in.soft.Err() != nil {
+			// Interrupted between two runs, when no run was there to see it.
+			fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
+			return errInterrupted
+		}
+		fmt.Fprintf(stderr, "== bench verify: scenario %d of %d, %s\n", i+1, len(scenarios), sc)
+		err := runScenario(in, sc, o)
+		switch {
+		case errors.Is(err, errInterrupted):
+			fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
+			return errInterrupted
+		case err != nil:
+			fmt.Fprintf(stderr, "bench verify: %s: %v\n", sc, err)
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d scenarios had runs that failed; their verdicts rest on what they measured", failed)
+	}
+	return nil
+}
+
+// verifyOverrides is what each result of verify's runs records as the flags that
+// changed its scenario: where the runs go (dir), the repetitions and time scale, and
+// those of verify's flags (set) that say where the brokers are.
+func verifyOverrides(set map[string]string, dir string, repeat int, timeScale float64) map[string]string {
+	o := map[string]string{"--out": dir, "--repeat": strconv.Itoa(repeat), "--time-scale": strconv.FormatFloat(timeScale, 'g', -1, 64)}
+	for _, name := range []string{"--env", "--kafka-brokers", "--kinesis-endpoint", "--kinesis-region", "--aws-profile", "--kinesis-engine"} {
+		if v, ok := set[name]; ok {
+			o[name] = v
+		}
+	}
+	return o
+}
+
+// runScenario runs the scenario file at path as 'bench run' does, with options o and
+// no flag that changes the scenario; each interrupt caught during the run is announced
+// on o.Log.
+func runScenario(in *interrupts, path string, o session.Options) error {
+	s, err := session.Load(path)
+	if err != nil {
+		return invalidInput{err}
+	}
+	ses, err := newSession(path, s, o)
+	if err != nil {
+		return err
+	}
+	in.announceTo(o.Log)
+	defer in.announceTo(nil)
+	return ses.Run(in.hard, in.soft.Done())
 }
 
 // keepClaims narrows the claims to those --claim names.
@@ -266,40 +303,13 @@ func kinesisEnginesOf(scenarios []string, flag string) []string {
 	}
 	var engines []string
 	for _, path := range scenarios {
-		s, err := bench.Load(path, targets.Registry(), targets.Names())
+		s, err := session.Load(path)
 		if err != nil || !slices.Contains(s.Targets, "kinesis") {
 			continue
 		}
-		if e, _, err := brokers.KinesisEngineChoice(kinesisOptions("", &s).Engine, ""); err == nil && !slices.Contains(engines, e) {
+		if e, _, err := brokers.KinesisEngineChoice(session.KinesisOptions("", &s).Engine, ""); err == nil && !slices.Contains(engines, e) {
 			engines = append(engines, e)
 		}
 	}
 	return engines
-}
-
-// verifySignals catches Ctrl-C and SIGTERM for the whole of verify's runs, so that none
-// falls between two runs (or during the brokers' stop) with no handler and kills bench
-// outright, leaving its brokers behind. soft ends at the first, hard at the second. Each
-// run sees them too and handles them as 'bench run' does.
-func verifySignals() (soft, hard context.Context, stop func()) {
-	hard, cancelHard := context.WithCancel(context.Background())
-	soft, cancelSoft := context.WithCancel(hard)
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		for _, cancel := range []context.CancelFunc{cancelSoft, cancelHard} {
-			select {
-			case <-sigs:
-				cancel()
-			case <-done:
-				return
-			}
-		}
-	}()
-	return soft, hard, func() {
-		signal.Stop(sigs)
-		close(done)
-		cancelHard()
-	}
 }
