@@ -180,9 +180,9 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	ko := brokers.KafkaOptions{Port: *port, HeapMB: *heap, Log: stderr}
+	ko := brokers.KafkaOptions{HeapMB: *heap, Log: stderr}
 	if *port != 0 {
-		ko.ControllerPort, ko.TLSPort, ko.SASLPort, ko.FaultPort, ko.ProxyPort = *port+1, *port+2, *port+3, *port+4, *port+5
+		ko.Ports = brokers.KafkaPortsFrom(*port)
 	}
 	engines, err := kinesisEngines(ctx, action, *kinesisEngine)
 	if err != nil {
