@@ -14,6 +14,7 @@ type record interface {
 	pid() int      // of the broker, which also leads its process group
 	where() string // where clients connect, for messages
 	label() string // product and version, "Apache Kafka 4.1.2"
+	running() Running
 }
 
 // detached is the up/status/down logic of a broker that outlives the command that started
