@@ -168,7 +168,7 @@ func (d detached[S]) signal(_ context.Context, sig syscall.Signal) error {
 	if err != nil {
 		return err
 	}
-	if !ok || !d.ours(st) {
+	if !ok || !st.ours() {
 		return fmt.Errorf("detached %s (state directory %s): %w", d.name, d.stateDir, errNotRunning)
 	}
 	return groupSignal(st.pid(), sig)
