@@ -17,30 +17,22 @@ var log4j2XML []byte
 // kafkaNodeID is the node id of the single combined broker+controller.
 const kafkaNodeID = 1
 
-// kafkaPorts are the ports of a local broker's listeners, all on 127.0.0.1.
-type kafkaPorts struct {
-	plain, controller, tls, sasl int
-	// fault is a PLAINTEXT listener advertised as proxy, the port of bench's fault proxy
-	// (which forwards to fault); nothing listens on proxy outside such a run.
-	fault, proxy int
-}
-
 // serverProperties renders server.properties for a single node in KRaft combined mode with
 // a one-voter dynamic quorum (formatted with --standalone), with four client listeners:
 // PLAINTEXT, SSL and SASL_SSL (see kafkaSecurity), and FAULTS, a PLAINTEXT listener that
 // advertises the fault proxy's port instead of its own. Everything listens on 127.0.0.1 only:
 // the broker is for local benchmarks, never for the network.
-func serverProperties(p kafkaPorts, logDir string, sec kafkaSecurity) (string, error) {
+func serverProperties(p KafkaPorts, logDir string, sec kafkaSecurity) (string, error) {
 	for _, path := range []string{logDir, sec.keystore} {
 		if strings.ContainsAny(path, "\n\r") {
 			return "", fmt.Errorf("kafka file path %q contains a line break", path)
 		}
 	}
-	ctrl := fmt.Sprintf("127.0.0.1:%d", p.controller)
+	ctrl := fmt.Sprintf("127.0.0.1:%d", p.Controller)
 	listeners := fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,SSL://127.0.0.1:%d,SASL_SSL://127.0.0.1:%d,FAULTS://127.0.0.1:%d,CONTROLLER://%s",
-		p.plain, p.tls, p.sasl, p.fault, ctrl)
+		p.Plain, p.TLS, p.SASL, p.Fault, ctrl)
 	advertised := fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,SSL://127.0.0.1:%d,SASL_SSL://127.0.0.1:%d,FAULTS://127.0.0.1:%d,CONTROLLER://%s",
-		p.plain, p.tls, p.sasl, p.proxy, ctrl)
+		p.Plain, p.TLS, p.SASL, p.Proxy, ctrl)
 	props := [][2]string{
 		{"process.roles", "broker,controller"},
 		{"node.id", fmt.Sprint(kafkaNodeID)},

@@ -167,6 +167,36 @@ func ComposeRestart(ctx context.Context, file, service string) error {
 	return composeRestart(ctx, file, service, ComposeCheck)
 }
 
+// ComposeFaults returns the faults of service in the compose file, through the docker
+// compose CLI (ComposePause, ComposeResume, ComposeKill, ComposeRestart). Kafka and
+// Redpanda are published on fixed host ports, so they can be killed and restarted: they
+// come back where their clients left them. LocalStack runs kinesis-mock: pause and resume
+// only (see KinesisFaults).
+func ComposeFaults(file, service string) Faults {
+	s := serviceFaults{file: file, name: service}
+	if service == ContainerLocalStack {
+		return KinesisFaults(s)
+	}
+	return s
+}
+
+// serviceFaults are the faults of a service of a compose file.
+type serviceFaults struct{ file, name string }
+
+func (s serviceFaults) Pause(ctx context.Context) error  { return ComposePause(ctx, s.file, s.name) }
+func (s serviceFaults) Resume(ctx context.Context) error { return ComposeResume(ctx, s.file, s.name) }
+
+func (s serviceFaults) Restart(ctx context.Context, kill bool, down time.Duration) error {
+	how, err := restartHowFor(kill, down)
+	switch {
+	case err != nil:
+		return err
+	case how.kill:
+		return ComposeKill(ctx, s.file, s.name, how.down)
+	}
+	return ComposeRestart(ctx, s.file, s.name)
+}
+
 // composeKill is ComposeKill with the readiness check given, so that tests can answer it.
 func composeKill(ctx context.Context, file, service string, down time.Duration, check func(context.Context, string) error) error {
 	if err := composeFault(ctx, file, service, "kill", "-s", "SIGKILL"); err != nil {

@@ -14,6 +14,30 @@ type record interface {
 	pid() int      // of the broker, which also leads its process group
 	where() string // where clients connect, for messages
 	label() string // product and version, "Apache Kafka 4.1.2"
+	running() Running
+	// ours reports whether pid still runs the broker the state describes, rather than
+	// having exited (or been recycled for another program).
+	ours() bool
+	// ping checks that a broker that is ours answers.
+	ping(ctx context.Context) error
+}
+
+// launcher starts brokers of one kind: its resolved configuration (kafkaConfig,
+// kinesisConfig).
+type launcher[S record] interface {
+	// launch starts a broker in dataDir and returns once it answers. bound ties it to
+	// this process; otherwise it is detached. On error nothing is left running.
+	launch(ctx context.Context, dataDir string, bound bool) (*child, S, error)
+}
+
+// relauncher is a launcher whose brokers can be restarted on their data.
+type relauncher[S record] interface {
+	launcher[S]
+	// relaunchIn checks that the broker st describes can start again in dataDir, keeping
+	// its data, and returns the function that starts it there, detached. It is called
+	// while the broker still runs, so that what can be found wrong beforehand does not
+	// take it down first.
+	relaunchIn(ctx context.Context, dataDir string, st S) (start func(context.Context) (*child, S, error), err error)
 }
 
 // detached is the up/status/down logic of a broker that outlives the command that started
@@ -25,18 +49,9 @@ type detached[S record] struct {
 	err error
 	baseConfig
 	product string // "Apache Kafka", for messages
-	// ours reports whether st's pid still runs the broker st describes, rather than
-	// having exited (or been recycled for another program).
-	ours func(st S) bool
-	// ping checks that a broker that is ours answers.
-	ping func(ctx context.Context, st S) error
-	// launch starts a detached broker in dataDir and returns once it answers.
-	launch func(ctx context.Context, dataDir string) (*child, S, error)
-	// relaunch, nil for a broker that cannot be restarted, checks that the broker st
-	// describes can start again in dataDir, keeping its data, and returns the function that
-	// starts it there, detached. It is called while the broker still runs, so that what
-	// can be found wrong beforehand does not take it down first.
-	relaunch func(ctx context.Context, dataDir string, st S) (start func(context.Context) (*child, S, error), err error)
+	// bound ties the broker up starts to this process (see KafkaOptions.Bound).
+	bound  bool
+	engine launcher[S]
 }
 
 func (d detached[S]) statePath() string { return filepath.Join(d.stateDir, d.name+".json") }
@@ -73,7 +88,7 @@ func (d detached[S]) up(ctx context.Context) (st S, started bool, err error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return zero, false, fmt.Errorf("create %s data directory: %w", d.name, err)
 	}
-	proc, st, err := d.launch(ctx, dataDir)
+	proc, st, err := d.engine.launch(ctx, dataDir, d.bound)
 	if err != nil {
 		err = keepFailedLog(err, filepath.Join(dataDir, logFileName(d.name)),
 			filepath.Join(d.stateDir, failedLogFileName(d.name)))
@@ -116,7 +131,7 @@ func (d detached[S]) down(ctx context.Context) error {
 		d.logf("no detached %s running (no state in %s)", d.product, d.stateDir)
 		return nil
 	}
-	if d.ours(st) {
+	if st.ours() {
 		d.logf("stopping %s at %s (pid %d)…", st.label(), st.where(), st.pid())
 		if err := d.stop(ctx, nil, st.pid(), st.where()); err != nil {
 			return err
@@ -139,7 +154,7 @@ func (d detached[S]) status(ctx context.Context, locked bool) (S, bool, error) {
 	if err != nil || !ok {
 		return zero, false, err
 	}
-	if !d.ours(st) {
+	if !st.ours() {
 		if !locked {
 			unlock, ok := d.tryLock()
 			if !ok {
@@ -154,7 +169,7 @@ func (d detached[S]) status(ctx context.Context, locked bool) (S, bool, error) {
 		d.logf("removing stale state of %s at %s (pid %d is gone)", st.label(), st.where(), st.pid())
 		return zero, false, d.removeState()
 	}
-	if err := d.ping(ctx, st); err != nil {
+	if err := st.ping(ctx); err != nil {
 		return st, false, fmt.Errorf("%s pid %d is running but does not answer at %s: %w", d.name, st.pid(), st.where(), err)
 	}
 	return st, true, nil

@@ -65,24 +65,20 @@ func DownKafka(ctx context.Context, o KafkaOptions) error {
 
 func (o KafkaOptions) detached() detached[KafkaState] {
 	c, err := o.resolve()
-	return detached[KafkaState]{
-		err:        err,
-		baseConfig: c.baseConfig,
-		product:    KafkaProduct,
-		ours:       func(st KafkaState) bool { return isKafkaProcess(st.PID, st.ConfigPath) },
-		ping:       func(ctx context.Context, st KafkaState) error { return ping(ctx, st.Address) },
-		launch: func(ctx context.Context, dataDir string) (*child, KafkaState, error) {
-			return c.launch(ctx, dataDir, o.Bound)
-		},
-		relaunch: func(ctx context.Context, dataDir string, st KafkaState) (func(context.Context) (*child, KafkaState, error), error) {
-			// The data directory is where this state directory keeps it, whatever the
-			// state file says, as for removeState.
-			st.DataDir = dataDir
-			st.ConfigPath = filepath.Join(dataDir, configFile)
-			st.LogPath = filepath.Join(dataDir, logFileName(c.name))
-			return c.relaunch(ctx, st, false)
-		},
-	}
+	return detached[KafkaState]{err: err, baseConfig: c.baseConfig, product: KafkaProduct, bound: o.Bound, engine: c}
+}
+
+func (s KafkaState) ours() bool                     { return isKafkaProcess(s.PID, s.ConfigPath) }
+func (s KafkaState) ping(ctx context.Context) error { return ping(ctx, s.Address) }
+
+// relaunchIn is relaunch for the detached broker st describes, in dataDir.
+func (c kafkaConfig) relaunchIn(ctx context.Context, dataDir string, st KafkaState) (func(context.Context) (*child, KafkaState, error), error) {
+	// The data directory is where this state directory keeps it, whatever the state file
+	// says, as for removeState.
+	st.DataDir = dataDir
+	st.ConfigPath = filepath.Join(dataDir, configFile)
+	st.LogPath = filepath.Join(dataDir, logFileName(c.name))
+	return c.relaunch(ctx, st, false)
 }
 
 // isKafkaProcess reports whether pid runs kafka.Kafka with the given server.properties.

@@ -39,7 +39,7 @@ func parseProperties(t *testing.T, s string) map[string]string {
 
 func TestServerProperties(t *testing.T) {
 	sec := kafkaSecurity{keystore: "/data/security/broker.p12", storePass: "store-secret", password: "user-secret"}
-	got, err := serverProperties(kafkaPorts{19092, 19093, 19094, 19095, 19096, 19097}, "/data/kraft-logs", sec)
+	got, err := serverProperties(KafkaPorts{19092, 19093, 19094, 19095, 19096, 19097}, "/data/kraft-logs", sec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestServerProperties(t *testing.T) {
 		t.Error("controller.quorum.voters set; format --standalone needs it absent")
 	}
 
-	if _, err := serverProperties(kafkaPorts{1, 2, 3, 4, 5, 6}, "/tmp/a\nb", sec); err == nil {
+	if _, err := serverProperties(KafkaPorts{1, 2, 3, 4, 5, 6}, "/tmp/a\nb", sec); err == nil {
 		t.Error("log dir with a newline accepted")
 	}
 }
@@ -121,7 +121,7 @@ func TestResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.version != "4.1.2" || c.ports != (kafkaPorts{9092, 9093, 9094, 9095, 9096, 9097}) || c.heapMB != 1024 ||
+	if c.version != "4.1.2" || c.ports != (KafkaPorts{9092, 9093, 9094, 9095, 9096, 9097}) || c.heapMB != 1024 ||
 		c.startTimeout != 90*time.Second || c.cacheDir != "/cache" || c.stateDir != "/cache/state" ||
 		c.versionDir() != "/cache/kafka-4.1.2" {
 		t.Errorf("defaults = %+v", c)
@@ -142,14 +142,42 @@ func TestResolve(t *testing.T) {
 		{"version", KafkaOptions{Version: "3.9.0"}, `version "3.9.0" is not supported`},
 		{"heap too big", KafkaOptions{HeapMB: 4096}, "heap 4096 MiB"},
 		{"heap too small", KafkaOptions{HeapMB: 64}, "heap 64 MiB"},
-		{"port range", KafkaOptions{Port: 70000}, "port 70000"},
-		{"same ports", KafkaOptions{Port: 9000, ControllerPort: 9000}, "both 9000"},
-		{"tls port is the default sasl port", KafkaOptions{TLSPort: 9095}, "TLS listener port and SASL_SSL listener port are both 9095"},
+		{"port range", KafkaOptions{Ports: KafkaPorts{Plain: 70000}}, "port 70000"},
+		{"same ports", KafkaOptions{Ports: KafkaPorts{Plain: 9000, Controller: 9000}}, "both 9000"},
+		{"tls port is the default sasl port", KafkaOptions{Ports: KafkaPorts{TLS: 9095}}, "TLS listener port and SASL_SSL listener port are both 9095"},
 		{"timeout", KafkaOptions{StartTimeout: -time.Second}, "negative"},
 	}
 	for _, tt := range bad {
 		_, err := tt.o.resolve()
 		errMentions(t, tt.name, err, tt.want)
+	}
+}
+
+// TestKafkaPortsLayout checks where each way of naming a port puts the six: the defaults,
+// $BENCH_KAFKA_PORT, and a port named outright, which the variable does not move.
+func TestKafkaPortsLayout(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	tests := []struct {
+		name, env string
+		ports     KafkaPorts
+		want      KafkaPorts
+	}{
+		{"defaults", "", KafkaPorts{}, KafkaPorts{9092, 9093, 9094, 9095, 9096, 9097}},
+		{"variable", "19092", KafkaPorts{}, KafkaPorts{19092, 19093, 19094, 19095, 19096, 19097}},
+		{"variable, one named", "19092", KafkaPorts{Proxy: 30000}, KafkaPorts{19092, 19093, 19094, 19095, 19096, 30000}},
+		{"listener named", "19092", KafkaPorts{Plain: 29092}, KafkaPorts{29092, 9093, 9094, 9095, 9096, 9097}},
+		{"laid out", "", KafkaPortsFrom(29092), KafkaPorts{29092, 29093, 29094, 29095, 29096, 29097}},
+	}
+	for _, tt := range tests {
+		t.Setenv(EnvKafkaPort, tt.env)
+		c, err := KafkaOptions{Ports: tt.ports, FreePorts: true}.resolve()
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if c.ports != tt.want {
+			t.Errorf("%s: ports %+v, want %+v", tt.name, c.ports, tt.want)
+		}
 	}
 }
 
@@ -164,7 +192,7 @@ func TestChoosePortsTaken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := KafkaOptions{Port: taken, ControllerPort: free[0], TLSPort: free[1], SASLPort: free[2], CacheDir: t.TempDir()}.resolve()
+	c, err := KafkaOptions{Ports: KafkaPorts{Plain: taken, Controller: free[0], TLS: free[1], SASL: free[2]}, CacheDir: t.TempDir()}.resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +204,7 @@ func TestChoosePortsTaken(t *testing.T) {
 	c.freePorts = true
 	p, err := c.choosePorts()
 	seen := map[int]bool{}
-	for _, n := range []int{p.plain, p.controller, p.tls, p.sasl} {
+	for _, n := range []int{p.Plain, p.Controller, p.TLS, p.SASL} {
 		if n == 0 || seen[n] {
 			t.Errorf("free ports = %+v: zero or repeated", p)
 		}

@@ -67,20 +67,15 @@ func (o KinesisOptions) detached() detached[KinesisState] {
 	if err == nil {
 		product = c.engine.product()
 	}
-	return detached[KinesisState]{
-		err:        err,
-		baseConfig: c.baseConfig,
-		product:    product,
-		ours:       isKinesisProcess,
-		ping: func(ctx context.Context, st KinesisState) error {
-			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			defer cancel()
-			return pingKinesis(ctx, st.Endpoint)
-		},
-		launch: func(ctx context.Context, dataDir string) (*child, KinesisState, error) {
-			return c.launch(ctx, dataDir, o.Bound)
-		},
-	}
+	return detached[KinesisState]{err: err, baseConfig: c.baseConfig, product: product, bound: o.Bound, engine: c}
+}
+
+func (s KinesisState) ours() bool { return isKinesisProcess(s) }
+
+func (s KinesisState) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return pingKinesis(ctx, s.Endpoint)
 }
 
 // isKinesisProcess reports whether st.PID runs st.Script in st.DataDir. The program alone

@@ -41,14 +41,11 @@ const (
 
 // Defaults for KafkaOptions fields left zero.
 const (
-	DefaultKafkaPort           = 9092
-	DefaultKafkaControllerPort = 9093
-	DefaultKafkaTLSPort        = 9094
-	DefaultKafkaSASLPort       = 9095
-	DefaultKafkaFaultPort      = 9096
-	DefaultKafkaProxyPort      = 9097
-	DefaultKafkaHeapMB         = 1024
-	DefaultKafkaStartTimeout   = 90 * time.Second
+	// DefaultKafkaPort is the PLAINTEXT listener's port; the others follow it, as
+	// KafkaPortsFrom lays them out.
+	DefaultKafkaPort         = 9092
+	DefaultKafkaHeapMB       = 1024
+	DefaultKafkaStartTimeout = 90 * time.Second
 
 	// minHeapMB is far below what a benchmark wants, but enough for the broker to start;
 	// tests use it to stay light on small machines.
@@ -74,20 +71,11 @@ type KafkaOptions struct {
 	// directories of run-scoped ones (under run/). Empty means
 	// $BENCH_STATE_DIR, or <CacheDir>/state when that is unset.
 	StateDir string
-	// Port is the PLAINTEXT listener on 127.0.0.1; 0 means 9092.
-	Port int
-	// ControllerPort is the KRaft CONTROLLER listener on 127.0.0.1; 0 means 9093.
-	ControllerPort int
-	// TLSPort is the SSL listener (TLS, no authentication); 0 means 9094.
-	TLSPort int
-	// SASLPort is the SASL_SSL listener (TLS, then PLAIN or SCRAM as KafkaUser); 0
-	// means 9095.
-	SASLPort int
-	// FaultPort is a PLAINTEXT listener meant to be reached through a fault proxy: it
-	// advertises ProxyPort, where bench's proxy listens during a run with network faults,
-	// so that clients that bootstrap through the proxy keep using it. 0 means 9096 and 9097.
-	FaultPort, ProxyPort int
-	// FreePorts picks unused ports instead of the six above, so that tests can run
+	// Ports are the broker's listeners. A port left zero takes its place in the layout
+	// of KafkaPortsFrom: from $BENCH_KAFKA_PORT when Ports.Plain is zero and that is
+	// set, else from 9092.
+	Ports KafkaPorts
+	// FreePorts picks unused ports instead of the six of Ports, so that tests can run
 	// beside a broker on the default ports.
 	FreePorts bool
 	// HeapMB is the JVM's maximum heap in MiB; 0 means 1024. Allowed: 256 to 1024.
@@ -194,7 +182,7 @@ func (c baseConfig) stop(ctx context.Context, proc *child, pid int, where string
 type kafkaConfig struct {
 	baseConfig
 	version string
-	ports   kafkaPorts
+	ports   KafkaPorts
 	heapMB  int
 }
 
@@ -212,9 +200,7 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 			stopGrace:    kafkaStopGrace,
 		},
 		version: o.Version,
-		ports: kafkaPorts{plain: o.Port, controller: o.ControllerPort, tls: o.TLSPort, sasl: o.SASLPort,
-			fault: o.FaultPort, proxy: o.ProxyPort},
-		heapMB: o.HeapMB,
+		heapMB:  o.HeapMB,
 	}
 	if c.version == "" {
 		c.version = KafkaVersion
@@ -226,31 +212,17 @@ func (o KafkaOptions) resolve() (kafkaConfig, error) {
 	if c.baseConfig, err = c.baseConfig.resolve(DefaultKafkaStartTimeout); err != nil {
 		return c, err
 	}
-	if c.ports.plain == 0 {
+	base := DefaultKafkaPort
+	if o.Ports.Plain == 0 {
 		p, err := portFromEnv(EnvKafkaPort)
 		if err != nil {
 			return c, err
 		}
-		if p != 0 {
-			c.ports = kafkaPorts{plain: p, controller: cmp.Or(c.ports.controller, p+1),
-				tls: cmp.Or(c.ports.tls, p+2), sasl: cmp.Or(c.ports.sasl, p+3),
-				fault: cmp.Or(c.ports.fault, p+4), proxy: cmp.Or(c.ports.proxy, p+5)}
-		}
+		base = cmp.Or(p, base)
 	}
-	for _, p := range []struct {
-		port *int
-		def  int
-	}{
-		{&c.ports.plain, DefaultKafkaPort}, {&c.ports.controller, DefaultKafkaControllerPort},
-		{&c.ports.tls, DefaultKafkaTLSPort}, {&c.ports.sasl, DefaultKafkaSASLPort},
-		{&c.ports.fault, DefaultKafkaFaultPort}, {&c.ports.proxy, DefaultKafkaProxyPort},
-	} {
-		if *p.port == 0 {
-			*p.port = p.def
-		}
-	}
+	c.ports = o.Ports.or(KafkaPortsFrom(base))
 	if !c.freePorts {
-		if err := checkPorts(c.name, c.namedPorts()); err != nil {
+		if err := checkPorts(c.name, c.ports.named()); err != nil {
 			return c, err
 		}
 	}
@@ -268,21 +240,12 @@ func (c kafkaConfig) versionDir() string {
 	return filepath.Join(c.cacheDir, "kafka-"+c.version)
 }
 
-// namedPorts are the ports the broker listens on, all on 127.0.0.1.
-func (c kafkaConfig) namedPorts() []namedPort {
-	return []namedPort{
-		{"listener", c.ports.plain}, {"controller", c.ports.controller},
-		{"TLS listener", c.ports.tls}, {"SASL_SSL listener", c.ports.sasl},
-		{"fault listener", c.ports.fault}, {"fault proxy", c.ports.proxy},
-	}
-}
-
 // choosePorts returns the ports to use, checking that each can be bound on 127.0.0.1
 // right now.
-func (c kafkaConfig) choosePorts() (kafkaPorts, error) {
-	p, err := choosePorts(c.name, "127.0.0.1", c.freePorts, c.namedPorts())
+func (c kafkaConfig) choosePorts() (KafkaPorts, error) {
+	p, err := choosePorts(c.name, "127.0.0.1", c.freePorts, c.ports.named())
 	if err != nil {
-		return kafkaPorts{}, err
+		return KafkaPorts{}, err
 	}
-	return kafkaPorts{plain: p[0], controller: p[1], tls: p[2], sasl: p[3], fault: p[4], proxy: p[5]}, nil
+	return KafkaPorts{Plain: p[0], Controller: p[1], TLS: p[2], SASL: p[3], Fault: p[4], Proxy: p[5]}, nil
 }

@@ -108,7 +108,8 @@ func (d detached[S]) restartAs(ctx context.Context, how restartHow) (S, error) {
 	if d.err != nil {
 		return zero, d.err
 	}
-	if d.relaunch == nil {
+	engine, ok := d.engine.(relauncher[S])
+	if !ok {
 		return zero, fmt.Errorf("a detached %s cannot be restarted: take it down and up again", d.product)
 	}
 	notRunning := fmt.Errorf("no detached %s running (state directory %s): start one with `bench brokers up %s`",
@@ -130,7 +131,7 @@ func (d detached[S]) restartAs(ctx context.Context, how restartHow) (S, error) {
 		// Ours but not answering: hung, which a restart may well cure.
 		d.logf("%v; restarting it anyway", err)
 	}
-	start, err := d.relaunch(ctx, d.dataDir(), st)
+	start, err := engine.relaunchIn(ctx, d.dataDir(), st)
 	if err != nil {
 		return st, fmt.Errorf("restart %s at %s (left running): %w", d.name, st.where(), err)
 	}

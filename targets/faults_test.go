@@ -45,7 +45,7 @@ func TestContainerControl(t *testing.T) {
 		{brokers.ContainerKafka, []string{"pause", "resume", "restart kill=true down=2s", "restart kill=false down=0s"}, brokers.ErrContainerRestart},
 		{brokers.ContainerRedpanda, []string{"pause", "resume", "restart kill=true down=2s", "restart kill=false down=0s"}, brokers.ErrContainerRestart},
 		// LocalStack is refused before it is asked, as the local kinesis-mock is.
-		{brokers.ContainerLocalStack, []string{"pause", "resume"}, errKinesisRestart},
+		{brokers.ContainerLocalStack, []string{"pause", "resume"}, brokers.ErrKinesisRestart},
 	} {
 		c := &fakeContainer{kind: tc.kind}
 		ctl := containerControl(c)
@@ -171,7 +171,7 @@ func TestResolveComposeControl(t *testing.T) {
 			t.Errorf("%s: a clean restart with down time: %v, want %q", tc.target, err, want)
 		}
 		if tc.service == "localstack" {
-			if err := ep.Control.Restart(ctx, true, 0); !errors.Is(err, errKinesisRestart) {
+			if err := ep.Control.Restart(ctx, true, 0); !errors.Is(err, brokers.ErrKinesisRestart) {
 				t.Errorf("%s: kill: %v, want the kinesis-mock refusal", tc.target, err)
 			}
 		}

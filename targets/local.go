@@ -28,7 +28,7 @@ func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	st, running, err := brokers.KafkaStatus(ctx, o.Kafka)
 	if running || st.PID != 0 {
 		ep.Why = fmt.Sprintf("the local broker started by 'bench brokers up' (pid %d)%s", st.PID, busy(err))
-		ep.Control = detachedKafkaControl(o.Kafka)
+		ep.Control = o.Kafka.Detached()
 	} else {
 		o.logf("starting a local %s %s broker for this run (the first start fetches its jars with Maven)", brokers.KafkaProduct, brokers.KafkaVersion)
 		ko := o.Kafka
@@ -39,7 +39,7 @@ func localKafka(ctx context.Context, t target, o Options, ep *Endpoint) error {
 		}
 		st = k.Info()
 		ep.Why = fmt.Sprintf("no cluster was named, so bench started one (pid %d, log %s)", k.PID(), k.LogPath())
-		ep.Stop, ep.Control = k.Stop, kafkaControl(k)
+		ep.Stop, ep.Control = k.Stop, k.Faults()
 	}
 	ep.Broker = drivers.BrokerInfo{Product: st.Product, Version: st.Version}
 	ep.Address = st.Address
@@ -97,9 +97,7 @@ func localKinesis(ctx context.Context, o Options, ep *Endpoint) error {
 		if st.WriteQuotas == ko.WantsWriteQuotas() {
 			ep.Address = st.Endpoint
 			ep.Why = fmt.Sprintf("the local %s started by 'bench brokers up' (pid %d; %s)%s", st.Product, st.PID, why, busy(err))
-			ep.Control = kinesisControl(
-				func(ctx context.Context) error { return brokers.PauseKinesis(ctx, ko) },
-				func(ctx context.Context) error { return brokers.ResumeKinesis(ctx, ko) })
+			ep.Control = ko.Detached()
 			labelEngine(ep, st)
 			return kinesisProxy(o, ep)
 		}
@@ -114,9 +112,7 @@ func localKinesis(ctx context.Context, o Options, ep *Endpoint) error {
 	}
 	ep.Address, ep.Stop = k.Endpoint(), k.Stop
 	ep.Why = fmt.Sprintf("no endpoint was named, so bench started %s (%s; pid %d, log %s)", engine, why, k.PID(), k.LogPath())
-	ep.Control = kinesisControl(
-		func(context.Context) error { return k.Pause() },
-		func(context.Context) error { return k.Resume() })
+	ep.Control = k.Faults()
 	labelEngine(ep, k.Info())
 	return kinesisProxy(o, ep)
 }

@@ -341,7 +341,7 @@ func compose(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	if err := check(ctx, t.compose); err != nil {
 		return err
 	}
-	ep.Control = composeControl(o.composeFile(), t.compose)
+	ep.Control = brokers.ComposeFaults(o.composeFile(), t.compose)
 	switch t.compose {
 	case "kafka":
 		ep.Address = brokers.ComposeKafkaAddress

@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"streambench/brokers"
 	"streambench/targets"
@@ -91,23 +90,6 @@ var brokerNames = []string{"kafka", "kinesis", "redpanda"}
 // composeService is the docker-compose.yml service of each broker name.
 var composeService = map[string]string{"kafka": "kafka", "kinesis": "localstack", "redpanda": "redpanda"}
 
-// localBroker is one broker `bench brokers` manages, with its options bound.
-type localBroker struct {
-	product string
-	up      func(ctx context.Context) (summary, bool, error)
-	status  func(ctx context.Context) (summary, bool, error)
-	down    func(ctx context.Context) error
-}
-
-// summary is what the command prints of a running broker.
-type summary struct {
-	product, version, where, log string
-	pid                          int
-	since                        time.Time
-	// note, if not empty, ends the line: "; AWS's per-shard write quotas enforced".
-	note string
-}
-
 func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("brokers", flag.ContinueOnError)
 	port := fs.Int("port", 0, "")
@@ -180,29 +162,25 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	ko := brokers.KafkaOptions{Port: *port, HeapMB: *heap, Log: stderr}
+	ko := brokers.KafkaOptions{HeapMB: *heap, Log: stderr}
 	if *port != 0 {
-		ko.ControllerPort, ko.TLSPort, ko.SASLPort, ko.FaultPort, ko.ProxyPort = *port+1, *port+2, *port+3, *port+4, *port+5
+		ko.Ports = brokers.KafkaPortsFrom(*port)
 	}
 	engines, err := kinesisEngines(ctx, action, *kinesisEngine)
 	if err != nil {
 		return err
 	}
-	all := map[string][]localBroker{
-		"kafka": {manage(ko, brokers.KafkaProduct, kafkaSummary,
-			brokers.UpKafka, brokers.KafkaStatus, brokers.DownKafka)},
-	}
+	all := map[string][]brokers.Lifecycle{"kafka": {ko.Detached()}}
 	for _, e := range engines {
 		kio := brokers.KinesisOptions{Engine: e, NoQuotas: !*awsQuotas, Port: *kinesisPort, Log: stderr}
-		all["kinesis"] = append(all["kinesis"], manage(kio, e, kinesisSummary,
-			brokers.UpKinesis, brokers.KinesisStatus, brokers.DownKinesis))
+		all["kinesis"] = append(all["kinesis"], kio.Detached())
 	}
 	var errs []error
 	var notUp []string
 	for _, b := range brokersOf(all, names) {
 		switch action {
 		case "up":
-			s, started, err := b.up(ctx)
+			s, started, err := b.Up(ctx)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -211,21 +189,21 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 			if started {
 				verb = "started"
 			}
-			fmt.Fprintf(stdout, "%s %s %s at %s (pid %d, log %s)%s\n", s.product, s.version, verb, s.where, s.pid, s.log, s.note)
+			fmt.Fprintf(stdout, "%s %s %s at %s (pid %d, log %s)%s\n", s.Product, s.Version, verb, s.Address, s.PID, s.LogPath, note(s))
 		case "status":
-			s, running, err := b.status(ctx)
+			s, running, err := b.Status(ctx)
 			switch {
 			case err != nil:
 				errs = append(errs, err)
 			case !running:
-				fmt.Fprintf(stdout, "%s is not up\n", b.product)
-				notUp = append(notUp, b.product)
+				fmt.Fprintf(stdout, "%s is not up\n", b.Product())
+				notUp = append(notUp, b.Product())
 			default:
-				fmt.Fprintf(stdout, "%s %s up at %s (pid %d since %s, log %s)%s\n", s.product, s.version, s.where,
-					s.pid, s.since.Local().Format("2006-01-02 15:04:05"), s.log, s.note)
+				fmt.Fprintf(stdout, "%s %s up at %s (pid %d since %s, log %s)%s\n", s.Product, s.Version, s.Address,
+					s.PID, s.StartedAt.Local().Format("2006-01-02 15:04:05"), s.LogPath, note(s))
 			}
 		case "down":
-			if err := b.down(ctx); err != nil {
+			if err := b.Down(ctx); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -268,30 +246,13 @@ func chooseBrokers(args []string, compose bool) ([]string, error) {
 	return names, nil
 }
 
-// manage binds a broker's options to its functions in package brokers, and sum to what
-// the command prints of its state.
-func manage[O, S any](o O, product string, sum func(S) summary,
-	up, status func(context.Context, O) (S, bool, error), down func(context.Context, O) error) localBroker {
-	return localBroker{
-		product: product,
-		up: func(ctx context.Context) (summary, bool, error) {
-			st, started, err := up(ctx, o)
-			return sum(st), started, err
-		},
-		status: func(ctx context.Context) (summary, bool, error) {
-			st, running, err := status(ctx, o)
-			return sum(st), running, err
-		},
-		down: func(ctx context.Context) error { return down(ctx, o) },
+// note ends the line of a running broker with what else its numbers need said: "; AWS's
+// per-shard write quotas enforced".
+func note(b brokers.Running) string {
+	if b.Note == "" {
+		return ""
 	}
-}
-
-func kafkaSummary(st brokers.KafkaState) summary {
-	return summary{st.Product, st.Version, st.Address, st.LogPath, st.PID, st.StartedAt, ""}
-}
-
-func kinesisSummary(st brokers.KinesisState) summary {
-	return summary{st.Product, st.Version, st.Endpoint, st.LogPath, st.PID, st.StartedAt, "; " + st.QuotaText()}
+	return "; " + b.Note
 }
 
 // kinesisEngines are the Kinesis engines the action applies to: the one named; for up,
@@ -323,8 +284,8 @@ func kinesisEngines(ctx context.Context, action, named string) ([]string, error)
 }
 
 // brokersOf lists the brokers of the names, in order.
-func brokersOf(all map[string][]localBroker, names []string) []localBroker {
-	var out []localBroker
+func brokersOf(all map[string][]brokers.Lifecycle, names []string) []brokers.Lifecycle {
+	var out []brokers.Lifecycle
 	for _, n := range names {
 		out = append(out, all[n]...)
 	}
