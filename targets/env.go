@@ -51,13 +51,13 @@ func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err e
 	case up:
 		return EnvLocal, "auto: the local broker of 'bench brokers up' is running", nil
 	}
-	if t.compose != "" {
+	if t.service != nil {
 		check := o.Compose
 		if check == nil {
 			check = brokers.ComposeCheck
 		}
-		if check(ctx, t.compose) == nil {
-			return EnvCompose, "auto: the " + t.compose + " service of docker-compose.yml answers", nil
+		if check(ctx, t.service.name) == nil {
+			return EnvCompose, "auto: the " + t.service.name + " service of docker-compose.yml answers", nil
 		}
 	}
 	dockerCheck := o.Docker
@@ -68,9 +68,9 @@ func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err e
 	if err == nil {
 		return EnvDocker, "auto: a Docker engine answers at " + host, nil
 	}
-	if t.name == "redpanda" {
-		return "", "", fmt.Errorf("Redpanda has no local process here, and %v; name a cluster with --redpanda-brokers, "+
-			"or run where Docker is (--env docker or compose)", err)
+	if t.local == noLocalBroker {
+		return "", "", fmt.Errorf("%s has no local process here, and %v; name a cluster with %s, "+
+			"or run where Docker is (--env docker or compose)", t.label(), err, t.cluster.flag)
 	}
 	return EnvLocal, "auto: no cluster named and no Docker engine", nil
 }
@@ -78,12 +78,11 @@ func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err e
 // localUp returns the address of the detached local broker for t, and whether it is
 // running.
 func localUp(ctx context.Context, t target, o Options) (addr string, running bool) {
-	switch {
-	case t.name == "redpanda":
-	case t.driver == "kafka":
+	switch t.local {
+	case kafkaBroker:
 		st, running, _ := brokers.KafkaStatus(ctx, o.Kafka)
 		return st.Address, running
-	case t.driver == "kinesis":
+	case kinesisEngine:
 		st, running, _ := brokers.KinesisStatus(ctx, o.Kinesis)
 		return st.Endpoint, running
 	}

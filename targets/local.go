@@ -14,11 +14,11 @@ import (
 
 // local uses the broker of 'bench brokers up', or starts one for the run.
 func local(ctx context.Context, t target, o Options, ep *Endpoint) error {
-	switch {
-	case t.name == "redpanda":
-		return fmt.Errorf("Redpanda has no local process here (it is not published on the registries this " +
-			"project fetches from): use --env docker, --env compose, or --redpanda-brokers")
-	case t.driver == "kinesis":
+	switch t.local {
+	case noLocalBroker:
+		return fmt.Errorf("%s has no local process here (it is not published on the registries this "+
+			"project fetches from): use --env docker, --env compose, or %s", t.label(), t.cluster.flag)
+	case kinesisEngine:
 		return localKinesis(ctx, o, ep)
 	}
 	return localKafka(ctx, t, o, ep)

@@ -5,6 +5,7 @@
 package targets
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,14 +34,62 @@ func Registry() *drivers.Registry {
 	return drivers.NewRegistry(kafka.Registration, kinesis.Registration, loopback.Registration)
 }
 
-// target is one name a scenario may give in its targets list.
+// target is one name a scenario may give in its targets list, and what bench knows of
+// getting its broker in each environment: adding a target is adding an entry to
+// catalogue.
 type target struct {
 	name, driver string
-	// container is the kind of container of the docker environment, compose the service
-	// of docker-compose.yml; empty where the target has none.
-	container, compose string
-	// listener picks one of the local Kafka broker's listeners (kafka targets only).
+	// product names the broker where its driver cannot (Redpanda speaks Kafka's
+	// protocol), in the result and in messages; empty means the driver names it.
+	product string
+	// cluster is how the user names a cluster of their own (environment external); nil
+	// where there is none.
+	cluster *cluster
+	// local is how bench runs the broker on this machine (environment local); listener
+	// picks one of the local Kafka broker's listeners.
+	local    localBroker
 	listener string
+	// container is the kind of container of the docker environment; empty, and service
+	// nil, where the target has none.
+	container string
+	service   *service
+	// emulator names what its container and compose service run when that is an
+	// emulator, whose numbers are labelled as such; empty for the real broker.
+	emulator string
+}
+
+// localBroker is how bench gets a target's broker on this machine.
+type localBroker int
+
+const (
+	// noLocalBroker: none here; the target is found in the other environments only.
+	noLocalBroker localBroker = iota
+	// kafkaBroker: the local Kafka broker of 'bench brokers up', or one started for the
+	// run.
+	kafkaBroker
+	// kinesisEngine: a local Kinesis engine (ferrokinesis or kinesis-mock).
+	kinesisEngine
+	// inProcess: no broker at all, in any environment: the driver is its own broker.
+	inProcess
+)
+
+// cluster is how the user names a cluster of their own for a target: a flag, failing it
+// an environment variable.
+type cluster struct {
+	flag, env string
+	// value is what the flag takes, for messages.
+	value string
+	// given returns the flag's value from Options.
+	given func(Options) string
+	// region is true when --kinesis-region alone names Amazon Kinesis.
+	region bool
+}
+
+// service is a target's service in docker-compose.yml.
+type service struct {
+	name, address string
+	// product is what the result names the broker; its version comes from the image.
+	product string
 }
 
 // The local Kafka broker's listeners.
@@ -50,13 +99,36 @@ const (
 	listenerSCRAM = "tls-scram"
 )
 
+// catalogue is every target, in the order messages list them.
 var catalogue = []target{
-	{name: "kafka", driver: "kafka", container: brokers.ContainerKafka, compose: "kafka"},
-	{name: "kafka-tls", driver: "kafka", listener: listenerTLS},
-	{name: "kafka-tls-scram", driver: "kafka", listener: listenerSCRAM},
-	{name: "redpanda", driver: "kafka", container: brokers.ContainerRedpanda, compose: "redpanda"},
-	{name: "kinesis", driver: "kinesis", container: brokers.ContainerLocalStack, compose: "localstack"},
-	{name: "loopback", driver: "loopback"},
+	{
+		name: "kafka", driver: "kafka",
+		cluster: &cluster{flag: "--kafka-brokers", env: EnvKafkaBrokers, value: "HOST:PORT[,…]",
+			given: func(o Options) string { return o.KafkaBrokers }},
+		local: kafkaBroker, listener: listenerPlain,
+		container: brokers.ContainerKafka,
+		service:   &service{name: "kafka", address: brokers.ComposeKafkaAddress, product: brokers.KafkaProduct},
+	},
+	{name: "kafka-tls", driver: "kafka", local: kafkaBroker, listener: listenerTLS},
+	{name: "kafka-tls-scram", driver: "kafka", local: kafkaBroker, listener: listenerSCRAM},
+	{
+		name: "redpanda", driver: "kafka", product: "Redpanda",
+		cluster: &cluster{flag: "--redpanda-brokers", env: EnvRedpandaBrokers, value: "HOST:PORT[,…]",
+			given: func(o Options) string { return o.RedpandaBrokers }},
+		local:     noLocalBroker,
+		container: brokers.ContainerRedpanda,
+		service:   &service{name: "redpanda", address: brokers.ComposeRedpandaAddress, product: "Redpanda"},
+	},
+	{
+		name: "kinesis", driver: "kinesis",
+		cluster: &cluster{flag: "--kinesis-endpoint", env: EnvKinesisEndpoint, value: "URL", region: true,
+			given: func(o Options) string { return o.KinesisEndpoint }},
+		local:     kinesisEngine,
+		container: brokers.ContainerLocalStack,
+		service:   &service{name: "localstack", address: brokers.ComposeKinesisEndpoint, product: "LocalStack (kinesis-mock)"},
+		emulator:  "LocalStack",
+	},
+	{name: "loopback", driver: "loopback", local: inProcess},
 }
 
 // Names lists the targets a scenario may name.
@@ -66,6 +138,45 @@ func Names() []string {
 		names[i] = t.name
 	}
 	return names
+}
+
+// label names t's broker in messages.
+func (t target) label() string {
+	return cmp.Or(t.product, t.name)
+}
+
+// A Broker is one that 'bench brokers' manages: a target with a service in
+// docker-compose.yml.
+type Broker struct {
+	// Name is the target's name, Service its service in docker-compose.yml.
+	Name, Service string
+	// Local is true when bench also runs it as a process on this machine.
+	Local bool
+}
+
+// Brokers lists the brokers 'bench brokers' manages: those bench also runs locally
+// first, then those of docker-compose.yml only, each in the catalogue's order.
+func Brokers() []Broker {
+	var local, composeOnly []Broker
+	for _, t := range catalogue {
+		if t.service == nil {
+			continue
+		}
+		b := Broker{Name: t.name, Service: t.service.name, Local: t.local == kafkaBroker || t.local == kinesisEngine}
+		if b.Local {
+			local = append(local, b)
+		} else {
+			composeOnly = append(composeOnly, b)
+		}
+	}
+	return append(local, composeOnly...)
+}
+
+// RunsKinesisEngine says whether the target called name gets a local Kinesis engine
+// when bench runs its broker on this machine.
+func RunsKinesisEngine(name string) bool {
+	t, err := lookup(name)
+	return err == nil && t.local == kinesisEngine
 }
 
 func lookup(name string) (target, error) {
@@ -187,11 +298,11 @@ func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.driver == "loopback" {
+	if t.local == inProcess {
 		return &Endpoint{
-			Name: name, Driver: "loopback", Address: "in-process", Env: "in-process",
-			Why:    "the loopback target has no broker: it measures the harness alone",
-			Broker: drivers.BrokerInfo{Product: "loopback", Version: "1"},
+			Name: name, Driver: t.driver, Address: "in-process", Env: "in-process",
+			Why:    "the " + name + " target has no broker: it measures the harness alone",
+			Broker: drivers.BrokerInfo{Product: t.driver, Version: "1"},
 			Stop:   nothingToStop,
 		}, nil
 	}
@@ -199,6 +310,8 @@ func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A test of the driver, not the target: the flags are the Kafka driver's connection,
+	// whichever Kafka-speaking broker it talks to.
 	if o.KafkaSecurity != nil && o.KafkaSecurity.Protocol != kafka.Plaintext && t.driver == "kafka" && env != EnvExternal {
 		// Only external() applies them: anywhere else they would be dropped in silence,
 		// and a run meant to measure SASL or TLS would measure plaintext.
@@ -229,6 +342,7 @@ func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
 	ep.Why = "environment " + env + " (" + why + "): " + ep.Why
 	if ep.Security == "" {
 		ep.Security = "plaintext"
+		// The Kinesis driver speaks HTTP, whose security the endpoint's scheme says.
 		if t.driver == "kinesis" {
 			ep.Security = "HTTPS"
 			if strings.HasPrefix(ep.Address, "http:") {
@@ -242,29 +356,21 @@ func Resolve(ctx context.Context, name string, o Options) (*Endpoint, error) {
 // named returns the cluster the user named for t, and where it was named; empty when
 // none was.
 func named(t target, o Options) (addr, from string) {
-	pick := func(flag, flagName, env string) (string, string) {
-		if flag != "" {
-			return flag, flagName
-		}
-		if v := os.Getenv(env); v != "" {
-			return v, "$" + env
-		}
+	c := t.cluster
+	if c == nil {
 		return "", ""
 	}
-	switch t.name {
-	case "kafka":
-		return pick(o.KafkaBrokers, "--kafka-brokers", EnvKafkaBrokers)
-	case "redpanda":
-		return pick(o.RedpandaBrokers, "--redpanda-brokers", EnvRedpandaBrokers)
-	case "kinesis":
-		// A region on the command line names Amazon Kinesis over an endpoint the
-		// environment happens to hold.
-		if o.KinesisEndpoint == "" && o.KinesisRegion != "" {
-			return "aws", "--kinesis-region"
-		}
-		if addr, from := pick(o.KinesisEndpoint, "--kinesis-endpoint", EnvKinesisEndpoint); addr != "" {
-			return addr, from
-		}
+	// A region on the command line names Amazon Kinesis over an endpoint the
+	// environment happens to hold.
+	v := c.given(o)
+	if c.region && v == "" && o.KinesisRegion != "" {
+		return "aws", "--kinesis-region"
+	}
+	if v != "" {
+		return v, c.flag
+	}
+	if v := os.Getenv(c.env); v != "" {
+		return v, "$" + c.env
 	}
 	return "", ""
 }
@@ -278,14 +384,14 @@ func external(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	if addr == "" {
 		return fmt.Errorf("no %s was named: %s", t.name, howToName(t))
 	}
+	// The Kinesis driver's connection is an AWS one, not a bootstrap list with TLS and
+	// SASL: a test of the driver, which every Kinesis target shares.
 	if t.driver == "kinesis" {
 		return externalKinesis(ctx, o, ep, addr, from)
 	}
 	ep.Address = addr
 	ep.Why = "the cluster named by " + from
-	if t.name == "redpanda" {
-		ep.Broker.Product = "Redpanda"
-	}
+	ep.Broker.Product = t.product
 	if o.KafkaSecurity != nil {
 		ep.Connection = o.KafkaSecurity
 		ep.Security = o.KafkaSecurity.String()
@@ -298,15 +404,15 @@ func external(ctx context.Context, t target, o Options, ep *Endpoint) error {
 
 // howToName says how to point bench at a cluster for target t.
 func howToName(t target) string {
-	switch t.name {
-	case "kafka":
-		return "give --kafka-brokers HOST:PORT[,…] or set $" + EnvKafkaBrokers
-	case "redpanda":
-		return "give --redpanda-brokers HOST:PORT[,…] or set $" + EnvRedpandaBrokers
-	case "kinesis":
-		return "give --kinesis-endpoint URL, --kinesis-region REGION (Amazon Kinesis) or set $" + EnvKinesisEndpoint
+	c := t.cluster
+	if c == nil {
+		return "it has no external form"
 	}
-	return "it has no external form"
+	how := "give " + c.flag + " " + c.value
+	if c.region {
+		how += ", --kinesis-region REGION (Amazon Kinesis)"
+	}
+	return how + " or set $" + c.env
 }
 
 // docker starts a container for the run.
@@ -323,46 +429,40 @@ func docker(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	ep.Address, ep.Stop, ep.Control = c.Address(), c.Stop, containerControl(c)
 	ep.Broker = drivers.BrokerInfo{Product: c.Product(), Version: c.Version()}
 	ep.Why = "bench started " + c.Image() + " for the run, removed after it"
-	if t.driver == "kinesis" {
-		markEmulator(ep, "LocalStack")
+	if t.emulator != "" {
+		markEmulator(ep, t.emulator)
 	}
 	return nil
 }
 
 // compose uses a service of docker-compose.yml, at its fixed address.
 func compose(ctx context.Context, t target, o Options, ep *Endpoint) error {
-	if t.compose == "" {
+	sv := t.service
+	if sv == nil {
 		return fmt.Errorf("%s has no service in docker-compose.yml: it is a listener of the local broker (use --env local)", t.name)
 	}
 	check := o.Compose
 	if check == nil {
 		check = brokers.ComposeCheck
 	}
-	if err := check(ctx, t.compose); err != nil {
+	if err := check(ctx, sv.name); err != nil {
 		return err
 	}
-	ep.Control = brokers.ComposeFaults(o.composeFile(), t.compose)
-	switch t.compose {
-	case "kafka":
-		ep.Address = brokers.ComposeKafkaAddress
-		ep.Broker = drivers.BrokerInfo{Product: brokers.KafkaProduct}
-	case "redpanda":
-		ep.Address = brokers.ComposeRedpandaAddress
-		ep.Broker = drivers.BrokerInfo{Product: "Redpanda"}
-	case "localstack":
-		ep.Address = brokers.ComposeKinesisEndpoint
-		ep.Broker = drivers.BrokerInfo{Product: "LocalStack (kinesis-mock)"}
-		markEmulator(ep, "LocalStack")
+	ep.Control = brokers.ComposeFaults(o.composeFile(), sv.name)
+	ep.Address = sv.address
+	ep.Broker = drivers.BrokerInfo{Product: sv.product}
+	if t.emulator != "" {
+		markEmulator(ep, t.emulator)
 	}
 	// The result names the image that ran, as for --env docker; the service may have been
 	// started from another image than the compose file's default.
-	image, err := composeImage(ctx, o, t.compose)
+	image, err := composeImage(ctx, o, sv.name)
 	if err != nil {
 		image = "image unknown: " + err.Error()
 	} else {
 		ep.Broker.Version = brokers.ImageVersion(image)
 	}
-	ep.Why = "the " + t.compose + " service of docker-compose.yml (" + image + ")"
+	ep.Why = "the " + sv.name + " service of docker-compose.yml (" + image + ")"
 	return nil
 }
 

@@ -2,6 +2,7 @@ package targets
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,5 +125,27 @@ func TestResolveRefusesSecurityItWouldDrop(t *testing.T) {
 	}
 	if ep != nil {
 		ep.Stop(context.Background())
+	}
+}
+
+// TestCatalogue checks what the code reading the catalogue counts on, so that a new entry
+// that lacks it fails here rather than in a message at run time.
+func TestCatalogue(t *testing.T) {
+	for _, tg := range catalogue {
+		if tg.local == noLocalBroker && (tg.cluster == nil || tg.container == "") {
+			t.Errorf("target %s has no local broker, so it needs a cluster flag and a container to name in its messages", tg.name)
+		}
+		if tg.listener != listenerPlain && tg.local != kafkaBroker {
+			t.Errorf("target %s has a listener of the local Kafka broker but not that broker", tg.name)
+		}
+	}
+	want := []Broker{{"kafka", "kafka", true}, {"kinesis", "localstack", true}, {"redpanda", "redpanda", false}}
+	if got := Brokers(); !slices.Equal(got, want) {
+		t.Errorf("Brokers() = %v, want %v", got, want)
+	}
+	for name, want := range map[string]bool{"kinesis": true, "kafka": false, "loopback": false, "kafak": false} {
+		if got := RunsKinesisEngine(name); got != want {
+			t.Errorf("RunsKinesisEngine(%q) = %v, want %v", name, got, want)
+		}
 	}
 }
