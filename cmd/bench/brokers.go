@@ -83,13 +83,6 @@ Examples:
   bench brokers up --env compose kafka redpanda
 `
 
-// brokerNames are the names `bench brokers` takes, in the order it acts on them;
-// redpanda is a compose service only.
-var brokerNames = []string{"kafka", "kinesis", "redpanda"}
-
-// composeService is the docker-compose.yml service of each broker name.
-var composeService = map[string]string{"kafka": "kafka", "kinesis": "localstack", "redpanda": "redpanda"}
-
 func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("brokers", flag.ContinueOnError)
 	port := fs.Int("port", 0, "")
@@ -142,9 +135,11 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 				return usagef("%s is a setting of the local brokers; the compose services' ports are fixed in %s", f, *composeFile)
 			}
 		}
-		services := make([]string, len(names))
-		for i, n := range names {
-			services[i] = composeService[n]
+		var services []string
+		for _, b := range targets.Brokers() {
+			if slices.Contains(names, b.Name) {
+				services = append(services, b.Service)
+			}
 		}
 		run := map[string]func(context.Context, string, []string, io.Writer) error{
 			"up": brokers.ComposeUp, "status": brokers.ComposeStatus, "down": brokers.ComposeDown,
@@ -220,16 +215,20 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 // chooseBrokers checks the broker names given, defaulting to all of the environment's,
-// and returns them once each in brokerNames order.
+// and returns them once each in the order of targets.Brokers.
 func chooseBrokers(args []string, compose bool) ([]string, error) {
-	known := brokerNames
-	if !compose {
-		known = slices.DeleteFunc(slices.Clone(known), func(n string) bool { return n == "redpanda" })
+	var known, composeOnly []string
+	for _, b := range targets.Brokers() {
+		if compose || b.Local {
+			known = append(known, b.Name)
+		} else {
+			composeOnly = append(composeOnly, b.Name)
+		}
 	}
 	for _, a := range args {
 		switch {
-		case a == "redpanda" && !compose:
-			return nil, usagef("redpanda has no local process here (it is not on the registries this project fetches from): use --env compose")
+		case slices.Contains(composeOnly, a):
+			return nil, usagef("%s has no local process here (it is not on the registries this project fetches from): use --env compose", a)
 		case !slices.Contains(known, a):
 			return nil, usagef("unknown broker %q: want %s", a, strings.Join(known, ", "))
 		}

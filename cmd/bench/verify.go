@@ -304,7 +304,7 @@ func kinesisEnginesOf(scenarios []string, flag string) []string {
 	var engines []string
 	for _, path := range scenarios {
 		s, err := session.Load(path)
-		if err != nil || !slices.Contains(s.Targets, "kinesis") {
+		if err != nil || !slices.ContainsFunc(s.Targets, targets.RunsKinesisEngine) {
 			continue
 		}
 		if e, _, err := brokers.KinesisEngineChoice(session.KinesisOptions("", &s).Engine, ""); err == nil && !slices.Contains(engines, e) {
