@@ -17,18 +17,10 @@ import (
 	"streambench/targets"
 )
 
-// RunOne makes one run, r, and writes its result under o.Out. It returns the result
+// runOne makes run pr and writes its result under o.Out. It returns the result
 // whenever the load ran, with the path it was written to, and the error that stopped
-// the run or the writing, if any: a result kept elsewhere than o.Out (see Run) comes
-// with an error that says where. ctx and interrupt stop it as they stop Session.Run.
-func RunOne(ctx context.Context, interrupt <-chan struct{}, r Run, o Options) (*report.Result, string, error) {
-	o.defaults()
-	soft, stop := softContext(ctx, interrupt)
-	defer stop()
-	return runOne(ctx, soft, r, &o)
-}
-
-// runOne makes run r: hard ends to stop at once, soft to stop gently.
+// the run or the writing, if any: a result kept elsewhere than o.Out comes with an
+// error that says where. hard ends to stop at once, soft to stop gently.
 func runOne(hard, soft context.Context, pr Run, o *Options) (*report.Result, string, error) {
 	name, s := pr.Target, &pr.Point.Scenario
 	ko := KinesisOptions(o.KinesisEngine, s)
