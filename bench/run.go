@@ -217,7 +217,6 @@ func load(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf
 // clients and goroutines, and the contexts that end them.
 type runner struct {
 	r            *run
-	s            *Scenario
 	d            drivers.Driver
 	opts         Options
 	logf         func(string, ...any)
@@ -246,7 +245,7 @@ type runner struct {
 }
 
 func newRunner(ctx context.Context, s *Scenario, d drivers.Driver, opts Options, logf func(string, ...any), readyTimeout time.Duration) *runner {
-	l := &runner{r: newRun(s), s: s, d: d, opts: opts, logf: logf, readyTimeout: readyTimeout}
+	l := &runner{r: newRun(s), d: d, opts: opts, logf: logf, readyTimeout: readyTimeout}
 	l.cctx, l.cancelConsumers = context.WithCancel(ctx)
 	l.drainCtx, l.cancelDrain = context.WithCancel(ctx)
 	return l
@@ -270,8 +269,8 @@ func (l *runner) close() {
 // workload.consume: after they are started once the load is over (readBacklog), like
 // consumers a timeline stopped: wrappers with no driver consumer yet.
 func (l *runner) openConsumers(ctx context.Context) error {
-	l.consumers = make([]*consumer, 0, l.s.Workload.Consumers)
-	for i := range l.s.Workload.Consumers {
+	l.consumers = make([]*consumer, 0, l.r.s.Workload.Consumers)
+	for i := range l.r.s.Workload.Consumers {
 		if l.r.after {
 			c := newConsumer(l.r, nil)
 			c.closed = true
@@ -299,8 +298,8 @@ func (l *runner) openConsumers(ctx context.Context) error {
 
 // openProducers makes the producers, each with the run's pacing.
 func (l *runner) openProducers(ctx context.Context) error {
-	l.producers = make([]*producer, 0, l.s.Workload.Producers)
-	for i := range l.s.Workload.Producers {
+	l.producers = make([]*producer, 0, l.r.s.Workload.Producers)
+	for i := range l.r.s.Workload.Producers {
 		p := newProducer(l.r, i)
 		dp, err := l.d.NewProducer(ctx, i, p.ack)
 		if err != nil {
@@ -327,7 +326,7 @@ func (l *runner) closeProducers() {
 // start starts the run's clock, and with it the consumers' polls, the ticker, the
 // timeline, and the watch for the load's end.
 func (l *runner) start(ctx context.Context) *Measurements {
-	r, s := l.r, l.s
+	r, s := l.r, l.r.s
 	l.cpu0 = ProcessCPU()
 	m := &Measurements{StartedAt: time.Now()}
 	r.t0 = m.StartedAt
@@ -361,10 +360,10 @@ func (l *runner) send() {
 	// A producer blocked in Send (a broker gone away, a full buffer) is released when the
 	// drain time after the load's end runs out.
 	<-l.r.stop
-	l.drainDeadline = time.AfterFunc(l.s.Drain.D(), l.cancelDrain)
+	l.drainDeadline = time.AfterFunc(l.r.s.Drain.D(), l.cancelDrain)
 	producersDone.Wait()
 	<-l.timelineDone
-	l.logf("load stopped; draining for up to %s", l.s.Drain)
+	l.logf("load stopped; draining for up to %s", l.r.s.Drain)
 }
 
 // drain waits, until the drain time runs out, for the producers' last
@@ -375,7 +374,7 @@ func (l *runner) drain(m *Measurements) []error {
 	var errs []error
 	for i, p := range l.producers {
 		if err := p.p.Flush(l.drainCtx); err != nil {
-			errs = append(errs, fmt.Errorf("producer %d still had messages waiting for acknowledgement when the drain time (%s) ran out: %w", i, l.s.Drain, err))
+			errs = append(errs, fmt.Errorf("producer %d still had messages waiting for acknowledgement when the drain time (%s) ran out: %w", i, l.r.s.Drain, err))
 			break
 		}
 	}
@@ -413,14 +412,14 @@ func (l *runner) finish(ctx context.Context, m *Measurements) {
 	m.Intervals = l.tk.intervals
 	collect(m, l.producers, l.reading, stopAt)
 	if m.Backlog != nil {
-		m.Backlog.finish(l.consumers, l.s.Workload.MessageSize)
+		m.Backlog.finish(l.consumers, l.r.s.Workload.MessageSize)
 	}
 	m.Actions = l.tl.records
 	analyseFaults(m.Actions, m.Intervals)
-	if len(l.s.Actions) > 0 {
+	if len(l.r.s.Actions) > 0 {
 		m.Partitions = partitionReceipts(l.consumers)
 	}
-	if l.s.Replay {
+	if l.r.s.Replay {
 		m.Replay = replay(ctx, l.d, r, l.producers, l.logf)
 	}
 }
