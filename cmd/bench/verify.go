@@ -136,13 +136,12 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 func runScenarios(in *interrupts, scenarios []string, o session.Options, stderr io.Writer) error {
 	failed := 0
 	for i, sc := range scenarios {
-		if in.soft.Err() != nil {
-			// Interrupted between two runs, when no run was there to see it.
-			fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
-			return errInterrupted
+		// Interrupted between two runs, when no run was there to see it, as during one.
+		err := errInterrupted
+		if in.soft.Err() == nil {
+			fmt.Fprintf(stderr, "== bench verify: scenario %d of %d, %s\n", i+1, len(scenarios), sc)
+			err = runScenario(in, sc, o)
 		}
-		fmt.Fprintf(stderr, "== bench verify: scenario %d of %d, %s\n", i+1, len(scenarios), sc)
-		err := runScenario(in, sc, o)
 		switch {
 		case errors.Is(err, errInterrupted):
 			fmt.Fprintln(stderr, "bench verify: interrupted; judging what was measured")
