@@ -44,10 +44,19 @@ type inMemory struct{ Pauser }
 // Restart refuses: see ErrKinesisRestart.
 func (inMemory) Restart(context.Context, bool, time.Duration) error { return ErrKinesisRestart }
 
+// CheckRestart checks what Faults.Restart is asked, for every engine: a clean restart has
+// no down time.
+func CheckRestart(kill bool, down time.Duration) error {
+	if !kill && down > 0 {
+		return errors.New("a clean restart has no down time")
+	}
+	return nil
+}
+
 // restartHowFor is how Faults.Restart asks to take a broker down, checked.
 func restartHowFor(kill bool, down time.Duration) (restartHow, error) {
-	if !kill && down > 0 {
-		return restartHow{}, errors.New("a clean restart has no down time")
+	if err := CheckRestart(kill, down); err != nil {
+		return restartHow{}, err
 	}
 	return restartHow{kill: kill, down: down}, nil
 }
@@ -196,8 +205,9 @@ func (c *child) kill() error {
 	}
 }
 
-// sleepCtx waits for d, or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits for d, or until ctx ends (and returns its error): how long a fault leaves a
+// broker down, or waits before asking an engine again.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

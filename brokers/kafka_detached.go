@@ -69,7 +69,7 @@ func (o KafkaOptions) detached() detached[KafkaState] {
 }
 
 func (s KafkaState) ours() bool                     { return isKafkaProcess(s.PID, s.ConfigPath) }
-func (s KafkaState) ping(ctx context.Context) error { return ping(ctx, s.Address) }
+func (s KafkaState) ping(ctx context.Context) error { return PingKafka(ctx, s.Address) }
 
 // relaunchIn is relaunch for the detached broker st describes, in dataDir.
 func (c kafkaConfig) relaunchIn(ctx context.Context, dataDir string, st KafkaState) (func(context.Context) (*child, KafkaState, error), error) {
@@ -86,8 +86,9 @@ func isKafkaProcess(pid int, configPath string) bool {
 	return processMatches(pid, "", kafkaMainClass, configPath)
 }
 
-// ping asks the broker at addr for metadata, giving up after a few seconds.
-func ping(ctx context.Context, addr string) error {
+// PingKafka asks the Kafka API at addr (Apache Kafka, Redpanda) for metadata, giving up
+// after 5s.
+func PingKafka(ctx context.Context, addr string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(2*time.Second))

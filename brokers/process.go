@@ -253,6 +253,13 @@ func pollReady(ctx context.Context, proc *child, prog string, timeout time.Durat
 // errStopped is poll's error when its stop channel closed first.
 var errStopped = errors.New("stopped")
 
+// WaitReady calls try every 250ms (each call bounded to 2s) until it returns nil, timeout
+// passes or ctx ends; after the timeout its error keeps the last reason try gave. It is
+// poll for a broker with no process of ours to watch: a container, a compose service.
+func WaitReady(ctx context.Context, timeout time.Duration, try func(context.Context) error) error {
+	return poll(ctx, timeout, nil, try)
+}
+
 // poll calls try every 250ms (each call bounded to 2s) until it returns nil, stop is
 // closed (a nil stop never is), timeout passes or ctx ends. After the timeout its error
 // keeps the last reason try gave.

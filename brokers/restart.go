@@ -74,7 +74,7 @@ func (r *runScoped) restartAs(ctx context.Context, how restartHow,
 		}
 		r.proc = nil
 	}
-	if err := sleepCtx(startCtx, how.down); err != nil {
+	if err := Sleep(startCtx, how.down); err != nil {
 		return fmt.Errorf("restart %s at %s: interrupted while it was down (nothing is running now): %w", r.c.name, r.where, err)
 	}
 	proc, err := start(startCtx)
@@ -149,7 +149,7 @@ func (d detached[S]) restartAs(ctx context.Context, how restartHow) (S, error) {
 	}
 	// Down or not, the state still names the broker and the lock is held: nobody takes
 	// the stopped broker for one that died.
-	if err := sleepCtx(ctx, how.down); err != nil {
+	if err := Sleep(ctx, how.down); err != nil {
 		err = fmt.Errorf("interrupted while it was down: %w", err)
 	} else {
 		_, st, err = start(ctx)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"streambench/brokers"
+	"streambench/brokers/containers"
 )
 
 // The environments a broker can be found in.
@@ -54,7 +55,7 @@ func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err e
 	if t.service != nil {
 		check := o.Compose
 		if check == nil {
-			check = brokers.ComposeCheck
+			check = containers.ComposeCheck
 		}
 		if check(ctx, t.service.name) == nil {
 			return EnvCompose, "auto: the " + t.service.name + " service of docker-compose.yml answers", nil
@@ -62,7 +63,7 @@ func chooseEnv(ctx context.Context, t target, o Options) (env, why string, err e
 	}
 	dockerCheck := o.Docker
 	if dockerCheck == nil {
-		dockerCheck = brokers.CheckDocker
+		dockerCheck = containers.CheckDocker
 	}
 	host, err := dockerCheck(ctx)
 	if err == nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"streambench/brokers"
+	"streambench/brokers/containers"
 	"streambench/drivers/kafka"
 )
 
@@ -170,9 +171,9 @@ func TestResolveCompose(t *testing.T) {
 		wantProduct  string
 		wantSecurity string
 	}{
-		{"kafka", brokers.ComposeKafkaAddress, false, brokers.KafkaProduct, "plaintext"},
-		{"redpanda", brokers.ComposeRedpandaAddress, false, "Redpanda", "plaintext"},
-		{"kinesis", brokers.ComposeKinesisEndpoint, true, "LocalStack", "plain HTTP"},
+		{"kafka", containers.ComposeKafkaAddress, false, brokers.KafkaProduct, "plaintext"},
+		{"redpanda", containers.ComposeRedpandaAddress, false, "Redpanda", "plaintext"},
+		{"kinesis", containers.ComposeKinesisEndpoint, true, "LocalStack", "plain HTTP"},
 	} {
 		ep, err := Resolve(context.Background(), tc.name, o)
 		if err != nil {

@@ -7,22 +7,23 @@ import (
 
 	"streambench/bench"
 	"streambench/brokers"
+	"streambench/brokers/containers"
 	"streambench/netfault"
 )
 
-// containerFaults is what a container of brokers.StartContainer can do for the faults.
+// containerFaults is what a container of containers.Start can do for the faults.
 type containerFaults interface {
 	brokers.Faults
 	Kind() string
 }
 
-var _ containerFaults = (*brokers.Container)(nil)
+var _ containerFaults = (*containers.Container)(nil)
 
 // containerControl controls the run's container: pause and resume. The container refuses
-// kill and restart (brokers.ErrContainerRestart); LocalStack's is refused before it is
+// kill and restart (containers.ErrRestart); LocalStack's is refused before it is
 // asked, for kinesis-mock's reason (brokers.ErrKinesisRestart).
 func containerControl(c containerFaults) bench.BrokerControl {
-	if c.Kind() == brokers.ContainerLocalStack {
+	if c.Kind() == containers.LocalStack {
 		return brokers.KinesisFaults(c)
 	}
 	return c

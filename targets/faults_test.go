@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"streambench/brokers"
+	"streambench/brokers/containers"
 )
 
-// fakeContainer stands for a container of brokers.StartContainer and records what it
+// fakeContainer stands for a container of containers.Start and records what it
 // was asked.
 type fakeContainer struct {
 	kind  string
@@ -26,7 +27,7 @@ type fakeContainer struct {
 func (c *fakeContainer) Kind() string { return c.kind }
 func (c *fakeContainer) Restart(_ context.Context, kill bool, down time.Duration) error {
 	c.calls = append(c.calls, fmt.Sprintf("restart kill=%t down=%s", kill, down))
-	return brokers.ErrContainerRestart
+	return containers.ErrRestart
 }
 func (c *fakeContainer) Pause(context.Context) error { c.calls = append(c.calls, "pause"); return nil }
 func (c *fakeContainer) Resume(context.Context) error {
@@ -42,10 +43,10 @@ func TestContainerControl(t *testing.T) {
 		wantErr   error
 	}{
 		// Kafka and Redpanda containers answer for themselves: they refuse, saying why.
-		{brokers.ContainerKafka, []string{"pause", "resume", "restart kill=true down=2s", "restart kill=false down=0s"}, brokers.ErrContainerRestart},
-		{brokers.ContainerRedpanda, []string{"pause", "resume", "restart kill=true down=2s", "restart kill=false down=0s"}, brokers.ErrContainerRestart},
+		{containers.Kafka, []string{"pause", "resume", "restart kill=true down=2s", "restart kill=false down=0s"}, containers.ErrRestart},
+		{containers.Redpanda, []string{"pause", "resume", "restart kill=true down=2s", "restart kill=false down=0s"}, containers.ErrRestart},
 		// LocalStack is refused before it is asked, as the local kinesis-mock is.
-		{brokers.ContainerLocalStack, []string{"pause", "resume"}, brokers.ErrKinesisRestart},
+		{containers.LocalStack, []string{"pause", "resume"}, brokers.ErrKinesisRestart},
 	} {
 		c := &fakeContainer{kind: tc.kind}
 		ctl := containerControl(c)
@@ -68,8 +69,8 @@ func TestContainerControl(t *testing.T) {
 			t.Errorf("%s: the container was asked %q, want %q", tc.kind, c.calls, tc.wantCalls)
 		}
 	}
-	if !strings.Contains(brokers.ErrContainerRestart.Error(), "--env compose") {
-		t.Errorf("the refusal does not say where a restart works: %v", brokers.ErrContainerRestart)
+	if !strings.Contains(containers.ErrRestart.Error(), "--env compose") {
+		t.Errorf("the refusal does not say where a restart works: %v", containers.ErrRestart)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"streambench/bench"
 	"streambench/brokers"
+	"streambench/brokers/containers"
 	"streambench/drivers"
 	"streambench/drivers/kafka"
 	"streambench/drivers/kinesis"
@@ -106,8 +107,8 @@ var catalogue = []target{
 		cluster: &cluster{flag: "--kafka-brokers", env: EnvKafkaBrokers, value: "HOST:PORT[,…]",
 			given: func(o Options) string { return o.KafkaBrokers }},
 		local: kafkaBroker, listener: listenerPlain,
-		container: brokers.ContainerKafka,
-		service:   &service{name: "kafka", address: brokers.ComposeKafkaAddress, product: brokers.KafkaProduct},
+		container: containers.Kafka,
+		service:   &service{name: "kafka", address: containers.ComposeKafkaAddress, product: brokers.KafkaProduct},
 	},
 	{name: "kafka-tls", driver: "kafka", local: kafkaBroker, listener: listenerTLS},
 	{name: "kafka-tls-scram", driver: "kafka", local: kafkaBroker, listener: listenerSCRAM},
@@ -116,16 +117,16 @@ var catalogue = []target{
 		cluster: &cluster{flag: "--redpanda-brokers", env: EnvRedpandaBrokers, value: "HOST:PORT[,…]",
 			given: func(o Options) string { return o.RedpandaBrokers }},
 		local:     noLocalBroker,
-		container: brokers.ContainerRedpanda,
-		service:   &service{name: "redpanda", address: brokers.ComposeRedpandaAddress, product: "Redpanda"},
+		container: containers.Redpanda,
+		service:   &service{name: "redpanda", address: containers.ComposeRedpandaAddress, product: "Redpanda"},
 	},
 	{
 		name: "kinesis", driver: "kinesis",
 		cluster: &cluster{flag: "--kinesis-endpoint", env: EnvKinesisEndpoint, value: "URL", region: true,
 			given: func(o Options) string { return o.KinesisEndpoint }},
 		local:     kinesisEngine,
-		container: brokers.ContainerLocalStack,
-		service:   &service{name: "localstack", address: brokers.ComposeKinesisEndpoint, product: "LocalStack (kinesis-mock)"},
+		container: containers.LocalStack,
+		service:   &service{name: "localstack", address: containers.ComposeKinesisEndpoint, product: "LocalStack (kinesis-mock)"},
 		emulator:  "LocalStack",
 	},
 	{name: "loopback", driver: "loopback", local: inProcess},
@@ -211,7 +212,7 @@ type Options struct {
 	AWSProfile string
 	// Images are the images of the docker environment's containers; empty fields mean
 	// the pinned official ones.
-	Images brokers.Images
+	Images containers.Images
 	// Kinesis configures the local kinesis-mock, when one is started.
 	Kinesis brokers.KinesisOptions
 	// Proxy puts a fault proxy between bench and the broker, for network faults; only a
@@ -220,32 +221,32 @@ type Options struct {
 	// Log receives what is being done to get a broker, one line at a time.
 	Log io.Writer
 	// Docker checks that a Docker engine answers and returns where; nil means
-	// brokers.CheckDocker. Tests replace it.
+	// containers.CheckDocker. Tests replace it.
 	Docker func(ctx context.Context) (host string, err error)
 	// Compose checks that a service of docker-compose.yml answers; nil means
-	// brokers.ComposeCheck. Tests replace it.
+	// containers.ComposeCheck. Tests replace it.
 	Compose func(ctx context.Context, service string) error
 	// ComposeImage returns the image a service of docker-compose.yml runs; nil means
-	// brokers.ComposeImage. Tests replace it.
+	// containers.ComposeImage. Tests replace it.
 	ComposeImage func(ctx context.Context, file, service string) (string, error)
 	// ComposeFile is the compose file whose services --env compose uses, which the
-	// broker faults name to docker compose; empty means brokers.ComposeFile in the
+	// broker faults name to docker compose; empty means containers.ComposeFile in the
 	// working directory, as for 'bench brokers --env compose'.
 	ComposeFile string
 }
 
-// composeImage asks Options.ComposeImage, or brokers.ComposeImage, for service's image.
+// composeImage asks Options.ComposeImage, or containers.ComposeImage, for service's image.
 func composeImage(ctx context.Context, o Options, service string) (string, error) {
 	if o.ComposeImage != nil {
 		return o.ComposeImage(ctx, o.composeFile(), service)
 	}
-	return brokers.ComposeImage(ctx, o.composeFile(), service)
+	return containers.ComposeImage(ctx, o.composeFile(), service)
 }
 
 // composeFile is ComposeFile or its default.
 func (o Options) composeFile() string {
 	if o.ComposeFile == "" {
-		return brokers.ComposeFile
+		return containers.ComposeFile
 	}
 	return o.ComposeFile
 }
@@ -422,7 +423,7 @@ func docker(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	}
 	image := o.Images.For(t.container)
 	o.logf("starting a %s container from %s for this run (the first start pulls the image if the engine lacks it)", t.container, image)
-	c, err := brokers.StartContainer(ctx, t.container, image, o.Log)
+	c, err := containers.Start(ctx, t.container, image, o.Log)
 	if err != nil {
 		return err
 	}
@@ -443,12 +444,12 @@ func compose(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	}
 	check := o.Compose
 	if check == nil {
-		check = brokers.ComposeCheck
+		check = containers.ComposeCheck
 	}
 	if err := check(ctx, sv.name); err != nil {
 		return err
 	}
-	ep.Control = brokers.ComposeFaults(o.composeFile(), sv.name)
+	ep.Control = containers.ComposeFaults(o.composeFile(), sv.name)
 	ep.Address = sv.address
 	ep.Broker = drivers.BrokerInfo{Product: sv.product}
 	if t.emulator != "" {
@@ -460,7 +461,7 @@ func compose(ctx context.Context, t target, o Options, ep *Endpoint) error {
 	if err != nil {
 		image = "image unknown: " + err.Error()
 	} else {
-		ep.Broker.Version = brokers.ImageVersion(image)
+		ep.Broker.Version = containers.ImageVersion(image)
 	}
 	ep.Why = "the " + sv.name + " service of docker-compose.yml (" + image + ")"
 	return nil

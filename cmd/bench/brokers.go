@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"streambench/brokers"
+	"streambench/brokers/containers"
 	"streambench/targets"
 )
 
@@ -91,7 +92,7 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	kinesisEngine := fs.String("kinesis-engine", "", "")
 	awsQuotas := fs.Bool("aws-quotas", true, "")
 	env := fs.String("env", targets.EnvAuto, "")
-	composeFile := fs.String("compose-file", brokers.ComposeFile, "")
+	composeFile := fs.String("compose-file", containers.ComposeFile, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -111,7 +112,7 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	case targets.EnvAuto:
 		*env = targets.EnvLocal
 		if _, err := os.Stat(*composeFile); err == nil {
-			if _, err := brokers.CheckDocker(ctx); err == nil {
+			if _, err := containers.CheckDocker(ctx); err == nil {
 				*env = targets.EnvCompose
 			}
 		}
@@ -142,7 +143,7 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		run := map[string]func(context.Context, string, []string, io.Writer) error{
-			"up": brokers.ComposeUp, "status": brokers.ComposeStatus, "down": brokers.ComposeDown,
+			"up": containers.ComposeUp, "status": containers.ComposeStatus, "down": containers.ComposeDown,
 		}[action]
 		return run(ctx, *composeFile, services, stdout)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"streambench/bench"
-	"streambench/brokers"
+	"streambench/brokers/containers"
 	"streambench/report"
 )
 
@@ -24,8 +24,8 @@ func TestContainers(t *testing.T) {
 	// The compose faults and 'bench brokers --env compose' use docker-compose.yml of the
 	// working directory, as a user's would.
 	t.Chdir("../..")
-	images := brokers.ImagesFromEnv()
-	kafkaImage, kinesisImage := images.For(brokers.ContainerKafka), images.For(brokers.ContainerLocalStack)
+	images := containers.ImagesFromEnv()
+	kafkaImage, kinesisImage := images.For(containers.Kafka), images.For(containers.LocalStack)
 	wantImage := map[string]string{"kafka": kafkaImage, "kinesis": kinesisImage}
 	// exact and atLeast are TestFaultScenarios' for the same scenarios: Kafka must lose
 	// and duplicate nothing, and the pause must show as latency.

@@ -13,6 +13,7 @@ import (
 
 	"streambench/bench"
 	"streambench/brokers"
+	"streambench/brokers/containers"
 	"streambench/session"
 	"streambench/targets"
 )
@@ -95,7 +96,7 @@ type runFlags struct {
 	kafkaBrokers string
 	kinesisURL   string
 	engine       string
-	images       brokers.Images
+	images       containers.Images
 	region       string
 	cpuProfile   string
 	repeat       int
@@ -189,15 +190,15 @@ func newRunFlagSet(f *runFlags) *flag.FlagSet {
 	fs.StringVar(&f.awsProfile, "aws-profile", "", "the `PROFILE` of ~/.aws/config to use (default $AWS_PROFILE), for Kinesis and for "+
 		"--kafka-sasl aws-msk-iam")
 	// The variables are defaults, so that the one setting serves bench and docker compose.
-	env := brokers.ImagesFromEnv()
+	env := containers.ImagesFromEnv()
 	image := func(product, variable, pinned string) string {
 		return "the `IMAGE` --env docker runs for " + product + " (default $" + variable + ", else " + pinned + "); docker " +
 			"compose reads the same variable when it starts the services"
 	}
-	fs.StringVar(&f.images.Kafka, "kafka-image", env.Kafka, image("kafka", brokers.EnvKafkaImage, brokers.KafkaImage)+
+	fs.StringVar(&f.images.Kafka, "kafka-image", env.Kafka, image("kafka", containers.EnvKafkaImage, containers.KafkaImage)+
 		". scripts/images builds images of Kafka and LocalStack where none can be pulled")
-	fs.StringVar(&f.images.Redpanda, "redpanda-image", env.Redpanda, image("redpanda", brokers.EnvRedpandaImage, brokers.RedpandaImage))
-	fs.StringVar(&f.images.LocalStack, "localstack-image", env.LocalStack, image("kinesis", brokers.EnvLocalStackImage, brokers.LocalStackImage))
+	fs.StringVar(&f.images.Redpanda, "redpanda-image", env.Redpanda, image("redpanda", containers.EnvRedpandaImage, containers.RedpandaImage))
+	fs.StringVar(&f.images.LocalStack, "localstack-image", env.LocalStack, image("kinesis", containers.EnvLocalStackImage, containers.LocalStackImage))
 	fs.Float64Var(&f.timeScale, "time-scale", 1, "multiply the scenario's duration, warm-up and action times by `X` (0.1 runs it at a "+
 		"tenth of its length; the drain is kept)")
 	fs.IntVar(&f.repeat, "repeat", 1, "run each target `N` times, alternating them (A B A B …); the summary then shows each "+

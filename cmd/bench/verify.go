@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"streambench/brokers"
+	"streambench/brokers/containers"
 	"streambench/report"
 	"streambench/session"
 	"streambench/targets"
@@ -77,7 +78,7 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 	var only stringList
 	fs.Var(&only, "claim", "")
 	// The flags of the runs, as 'bench run' has them.
-	f := runFlags{images: brokers.ImagesFromEnv()}
+	f := runFlags{images: containers.ImagesFromEnv()}
 	fs.StringVar(&f.out, "out", "results", "")
 	fs.IntVar(&f.repeat, "repeat", 1, "")
 	fs.Float64Var(&f.timeScale, "time-scale", 1, "")
@@ -249,7 +250,7 @@ func shareLocalBrokers(ctx context.Context, set map[string]string, engines []str
 	stop = func(context.Context) {}
 	switch env := set["--env"]; env {
 	case "", targets.EnvAuto:
-		if _, err := brokers.CheckDocker(context.Background()); err == nil {
+		if _, err := containers.CheckDocker(context.Background()); err == nil {
 			return stop, nil
 		}
 	case targets.EnvLocal:

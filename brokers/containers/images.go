@@ -1,4 +1,4 @@
-package brokers
+package containers
 
 import (
 	"fmt"
@@ -31,17 +31,16 @@ func ImagesFromEnv() Images {
 	}
 }
 
-// For returns the image of kind (ContainerKafka, ContainerRedpanda or
-// ContainerLocalStack): the one named, else the pinned one. It returns "" for an unknown
-// kind, which StartContainer reports.
+// For returns the image of kind (Kafka, Redpanda or LocalStack): the one named, else the
+// pinned one. It returns "" for an unknown kind, which Start reports.
 func (im Images) For(kind string) string {
 	var named, pinned string
 	switch kind {
-	case ContainerKafka:
+	case Kafka:
 		named, pinned = im.Kafka, KafkaImage
-	case ContainerRedpanda:
+	case Redpanda:
 		named, pinned = im.Redpanda, RedpandaImage
-	case ContainerLocalStack:
+	case LocalStack:
 		named, pinned = im.LocalStack, LocalStackImage
 	}
 	if named != "" {

@@ -1,4 +1,9 @@
-package brokers
+// Package containers gets a broker in Docker: a container of Apache Kafka, Redpanda or
+// LocalStack that bench starts with testcontainers-go for the length of one run (Start),
+// or a service of docker-compose.yml that outlives the command (ComposeUp, ComposeCheck,
+// ComposeDown), with the faults a timeline injects into either (the Faults of package
+// brokers), the Docker engine they need (CheckDocker) and the images they run (Images).
+package containers
 
 import (
 	"context"
@@ -17,18 +22,19 @@ import (
 	"github.com/testcontainers/testcontainers-go/modules/localstack"
 	"github.com/testcontainers/testcontainers-go/modules/redpanda"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"streambench/brokers"
 )
 
-// Kinds of container StartContainer runs. They double as the service names of
-// docker-compose.yml.
+// Kinds of container Start runs. They double as the service names of docker-compose.yml.
 const (
-	// ContainerKafka is Apache Kafka, KRaft, one node acting as broker and controller.
-	ContainerKafka = "kafka"
-	// ContainerRedpanda is Redpanda in dev-container mode on one core.
-	ContainerRedpanda = "redpanda"
-	// ContainerLocalStack is LocalStack serving Kinesis only, with its artificial Kinesis
-	// latency turned off.
-	ContainerLocalStack = "localstack"
+	// Kafka is Apache Kafka, KRaft, one node acting as broker and controller.
+	Kafka = "kafka"
+	// Redpanda is Redpanda in dev-container mode on one core.
+	Redpanda = "redpanda"
+	// LocalStack is LocalStack serving Kinesis only, with its artificial Kinesis latency
+	// turned off.
+	LocalStack = "localstack"
 )
 
 // Images the containers run unless Images names others, pinned so that a result names
@@ -36,7 +42,7 @@ const (
 // by default.
 const (
 	// KafkaImage is the official Apache Kafka image of the release the local broker runs
-	// (KafkaVersion), so that local and container numbers compare.
+	// (brokers.KafkaVersion), so that local and container numbers compare.
 	KafkaImage = "apache/kafka:4.1.2"
 	// RedpandaImage is the Redpanda release that testcontainers-go's redpanda module is
 	// tested with.
@@ -61,12 +67,12 @@ const containerReadyTimeout = 2 * time.Minute
 // containerRemoveTimeout bounds the removal of a container that failed to start.
 const containerRemoveTimeout = 30 * time.Second
 
-// ContainerKinds returns the kinds StartContainer accepts: kafka, redpanda, localstack.
-func ContainerKinds() []string {
-	return []string{ContainerKafka, ContainerRedpanda, ContainerLocalStack}
+// Kinds returns the kinds Start accepts: kafka, redpanda, localstack.
+func Kinds() []string {
+	return []string{Kafka, Redpanda, LocalStack}
 }
 
-// containerKind is what StartContainer needs to know about one kind.
+// containerKind is what Start needs to know about one kind.
 type containerKind struct {
 	name    string
 	product string
@@ -79,18 +85,18 @@ type containerKind struct {
 // lookupContainerKind returns the kind named name.
 func lookupContainerKind(name string) (containerKind, error) {
 	switch name {
-	case ContainerKafka:
-		return containerKind{name: name, product: KafkaProduct, run: runKafkaContainer}, nil
-	case ContainerRedpanda:
+	case Kafka:
+		return containerKind{name: name, product: brokers.KafkaProduct, run: runKafkaContainer}, nil
+	case Redpanda:
 		return containerKind{name: name, product: RedpandaProduct, run: runRedpandaContainer}, nil
-	case ContainerLocalStack:
+	case LocalStack:
 		return containerKind{name: name, product: LocalStackProduct, run: runLocalStackContainer}, nil
 	}
-	return containerKind{}, fmt.Errorf("unknown container kind %q (known: %s)", name, strings.Join(ContainerKinds(), ", "))
+	return containerKind{}, fmt.Errorf("unknown container kind %q (known: %s)", name, strings.Join(Kinds(), ", "))
 }
 
-// Container is a broker in a Docker container, started by StartContainer for the length of
-// one run. testcontainers-go also removes it if this process dies without calling Stop
+// Container is a broker in a Docker container, started by Start for the length of one
+// run. testcontainers-go also removes it if this process dies without calling Stop
 // (through its reaper container, unless TESTCONTAINERS_RYUK_DISABLED is set).
 type Container struct {
 	kind    containerKind
@@ -107,16 +113,16 @@ type Container struct {
 	err  error
 }
 
-// StartContainer starts a container of the given kind (ContainerKafka, ContainerRedpanda
-// or ContainerLocalStack) from image with testcontainers-go and returns once its broker
-// answers from this host. An empty image means the kind's pinned image (Images.For). An
-// image of one's own must behave as the official one does where the kind's setup relies
-// on it (containers/ holds such images, for Kafka and LocalStack). It checks for a Docker
+// Start starts a container of the given kind (Kafka, Redpanda or LocalStack) from image
+// with testcontainers-go and returns once its broker answers from this host. An empty
+// image means the kind's pinned image (Images.For). An image of one's own must behave as
+// the official one does where the kind's setup relies on it (containers/ at the
+// repository root holds such images, for Kafka and LocalStack). It checks for a Docker
 // engine first (see CheckDocker), so that a missing engine is reported as such: some
 // modules panic without one. The first start of an image the engine lacks pulls it. log
 // receives progress lines; nil discards them. ctx bounds the start only; the container
 // then runs until Stop, which the caller must call.
-func StartContainer(ctx context.Context, kind, image string, log io.Writer) (c *Container, err error) {
+func Start(ctx context.Context, kind, image string, log io.Writer) (c *Container, err error) {
 	k, err := lookupContainerKind(kind)
 	if err != nil {
 		return nil, err
@@ -187,7 +193,7 @@ func (c *Container) Version() string { return ImageVersion(c.image) }
 // Image returns the full image reference the container runs.
 func (c *Container) Image() string { return c.image }
 
-// Kind returns the kind StartContainer was given, such as "kafka".
+// Kind returns the kind Start was given, such as "kafka".
 func (c *Container) Kind() string { return c.kind.name }
 
 // Stop stops the container (10s for a clean shutdown, then it is killed; killed at once if
@@ -253,17 +259,17 @@ func runKafkaContainer(ctx context.Context, image string, logger containerLogger
 	if err != nil {
 		return kc, "", err
 	}
-	brokers, err := kc.Brokers(ctx)
+	seeds, err := kc.Brokers(ctx)
 	if err != nil {
 		return kc, "", fmt.Errorf("kafka bootstrap address: %w", err)
 	}
-	if len(brokers) == 0 {
+	if len(seeds) == 0 {
 		return kc, "", errors.New("kafka module returned no bootstrap address")
 	}
-	if err := waitKafkaAPI(ctx, brokers[0], containerReadyTimeout); err != nil {
+	if err := waitKafkaAPI(ctx, seeds[0], containerReadyTimeout); err != nil {
 		return kc, "", err
 	}
-	return kc, brokers[0], nil
+	return kc, seeds[0], nil
 }
 
 // advertiseKafkaListeners tells the waiting container which address to advertise: the host
@@ -361,7 +367,7 @@ func runLocalStackContainer(ctx context.Context, image string, logger containerL
 
 // waitKafkaAPI polls the Kafka API at addr until it answers or timeout passes.
 func waitKafkaAPI(ctx context.Context, addr string, timeout time.Duration) error {
-	return retryUntil(ctx, timeout, func(ctx context.Context) error { return ping(ctx, addr) },
+	return retryUntil(ctx, timeout, func(ctx context.Context) error { return brokers.PingKafka(ctx, addr) },
 		"kafka API at "+addr)
 }
 
@@ -405,7 +411,7 @@ func localStackKinesisRunning(ctx context.Context, endpoint string) error {
 
 // retryUntil is poll for what has no process to watch; its errors name what.
 func retryUntil(ctx context.Context, timeout time.Duration, try func(context.Context) error, what string) error {
-	if err := poll(ctx, timeout, nil, try); err != nil {
+	if err := brokers.WaitReady(ctx, timeout, try); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package brokers
+package containers
 
 import (
 	"bytes"
@@ -21,32 +21,34 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"streambench/brokers"
 )
 
 func TestStartContainerNoEngine(t *testing.T) {
 	host := missingDockerHost(t)
-	for _, kind := range ContainerKinds() {
+	for _, kind := range Kinds() {
 		t.Run(kind, func(t *testing.T) {
 			var c *Container
 			var err error
 			func() {
 				defer func() {
 					if r := recover(); r != nil {
-						t.Fatalf("StartContainer(%s) panicked without an engine: %v", kind, r)
+						t.Fatalf("Start(%s) panicked without an engine: %v", kind, r)
 					}
 				}()
 				start := time.Now()
-				c, err = StartContainer(context.Background(), kind, "", nil)
+				c, err = Start(context.Background(), kind, "", nil)
 				if d := time.Since(start); d > 2*time.Second {
-					t.Errorf("StartContainer took %s to see there is no engine", d)
+					t.Errorf("Start took %s to see there is no engine", d)
 				}
 			}()
 			if err == nil {
 				c.Stop(context.Background())
-				t.Fatalf("StartContainer(%s) started a container at %s with DOCKER_HOST=%s", kind, c.Address(), host)
+				t.Fatalf("Start(%s) started a container at %s with DOCKER_HOST=%s", kind, c.Address(), host)
 			}
 			if c != nil {
-				t.Errorf("StartContainer returned a container with its error")
+				t.Errorf("Start returned a container with its error")
 			}
 			if !errors.Is(err, ErrNoDocker) {
 				t.Errorf("error does not wrap ErrNoDocker: %v", err)
@@ -61,7 +63,7 @@ func TestStartContainerNoEngine(t *testing.T) {
 }
 
 func TestStartContainerUnknownKind(t *testing.T) {
-	_, err := StartContainer(context.Background(), "rabbitmq", "", nil)
+	_, err := Start(context.Background(), "rabbitmq", "", nil)
 	if err == nil || !strings.Contains(err.Error(), `"rabbitmq"`) || !strings.Contains(err.Error(), "kafka, redpanda, localstack") {
 		t.Errorf("want an error naming the kind and the known ones, got %v", err)
 	}
@@ -71,9 +73,9 @@ func TestContainerKinds(t *testing.T) {
 	for _, tc := range []struct {
 		kind, product, image, version string
 	}{
-		{ContainerKafka, "Apache Kafka", "apache/kafka:4.1.2", "4.1.2"},
-		{ContainerRedpanda, "Redpanda", "docker.redpanda.com/redpandadata/redpanda:v25.2.4", "25.2.4"},
-		{ContainerLocalStack, "LocalStack (kinesis-mock)", "localstack/localstack:4.14.0", "4.14.0"},
+		{Kafka, "Apache Kafka", "apache/kafka:4.1.2", "4.1.2"},
+		{Redpanda, "Redpanda", "docker.redpanda.com/redpandadata/redpanda:v25.2.4", "25.2.4"},
+		{LocalStack, "LocalStack (kinesis-mock)", "localstack/localstack:4.14.0", "4.14.0"},
 	} {
 		k, err := lookupContainerKind(tc.kind)
 		if err != nil {
@@ -86,8 +88,8 @@ func TestContainerKinds(t *testing.T) {
 		}
 	}
 	// The container runs the release the local broker runs, so that the two compare.
-	if v := ImageVersion(KafkaImage); v != KafkaVersion {
-		t.Errorf("KafkaImage %s runs Kafka %s, but the local broker runs %s", KafkaImage, v, KafkaVersion)
+	if v := ImageVersion(KafkaImage); v != brokers.KafkaVersion {
+		t.Errorf("KafkaImage %s runs Kafka %s, but the local broker runs %s", KafkaImage, v, brokers.KafkaVersion)
 	}
 }
 
@@ -236,19 +238,19 @@ func TestContainersReal(t *testing.T) {
 		t.Skipf("no Docker engine: %v", err)
 	}
 	images := ImagesFromEnv()
-	for _, kind := range ContainerKinds() {
+	for _, kind := range Kinds() {
 		t.Run(kind, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			image := images.For(kind)
 			if err := haveImage(ctx, image); err != nil {
-				if kind != ContainerRedpanda {
+				if kind != Redpanda {
 					t.Fatalf("%v (build it with scripts/images and name it in $%s)", err, map[string]string{
-						ContainerKafka: EnvKafkaImage, ContainerLocalStack: EnvLocalStackImage}[kind])
+						Kafka: EnvKafkaImage, LocalStack: EnvLocalStackImage}[kind])
 				}
 				t.Skipf("no %s image can be had here: %v", kind, err)
 			}
-			c, err := StartContainer(ctx, kind, image, logWriter{t})
+			c, err := Start(ctx, kind, image, logWriter{t})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -261,7 +263,7 @@ func TestContainersReal(t *testing.T) {
 				}
 			}()
 			t.Logf("%s %s (%s) at %s", c.Product(), c.Version(), c.Image(), c.Address())
-			if kind == ContainerLocalStack {
+			if kind == LocalStack {
 				listStreams(t, ctx, c.Address())
 			} else {
 				produceConsume(t, ctx, c.Address())
@@ -363,7 +365,7 @@ func inEngineChild(t *testing.T, env ...string) bool {
 }
 
 // TestContainerFakeEngine starts each kind against an engine that answers /_ping and
-// nothing else, so that CheckDocker passes and testcontainers-go then fails: StartContainer
+// nothing else, so that CheckDocker passes and testcontainers-go then fails: Start
 // must turn that into an error, whatever the module does (LocalStack's panics). It runs in
 // a child process, because testcontainers-go caches the engine it found for the life of
 // the process, and a later test may need the real one.
@@ -373,24 +375,24 @@ func TestContainerFakeEngine(t *testing.T) {
 	}
 	host, _ := fakeEngine(t, http.StatusOK, "OK")
 	t.Setenv("DOCKER_HOST", host)
-	for _, kind := range ContainerKinds() {
+	for _, kind := range Kinds() {
 		var err error
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					t.Fatalf("StartContainer(%s) panicked: %v", kind, r)
+					t.Fatalf("Start(%s) panicked: %v", kind, r)
 				}
 			}()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var c *Container
-			c, err = StartContainer(ctx, kind, "", logWriter{t})
+			c, err = Start(ctx, kind, "", logWriter{t})
 			if err == nil {
 				c.Stop(context.Background())
 			}
 		}()
 		if err == nil {
-			t.Fatalf("StartContainer(%s) succeeded against an engine that only answers /_ping", kind)
+			t.Fatalf("Start(%s) succeeded against an engine that only answers /_ping", kind)
 		}
 		if !strings.Contains(err.Error(), "start "+kind+" container from ") || !strings.Contains(err.Error(), host) {
 			t.Errorf("error should name the kind, image and engine: %v", err)

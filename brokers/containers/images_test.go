@@ -1,4 +1,4 @@
-package brokers
+package containers
 
 import (
 	"os"
@@ -35,16 +35,16 @@ func TestImagesFor(t *testing.T) {
 	t.Setenv(EnvLocalStackImage, "")
 	im := ImagesFromEnv()
 	for kind, want := range map[string]string{
-		ContainerKafka:      "streambench/kafka:4.1.2-e9c05b7342f3",
-		ContainerRedpanda:   RedpandaImage,
-		ContainerLocalStack: LocalStackImage,
-		"rabbitmq":          "",
+		Kafka:      "streambench/kafka:4.1.2-e9c05b7342f3",
+		Redpanda:   RedpandaImage,
+		LocalStack: LocalStackImage,
+		"rabbitmq": "",
 	} {
 		if got := im.For(kind); got != want {
 			t.Errorf("For(%s) = %q, want %q", kind, got, want)
 		}
 	}
-	if err := checkImage(ContainerKafka, "apache/kafka 4.1.2"); err == nil || !strings.Contains(err.Error(), KafkaImage) {
+	if err := checkImage(Kafka, "apache/kafka 4.1.2"); err == nil || !strings.Contains(err.Error(), KafkaImage) {
 		t.Errorf("an image with a space: want an error showing a good one, got %v", err)
 	}
 }
@@ -52,7 +52,7 @@ func TestImagesFor(t *testing.T) {
 // TestOwnImagesPinned keeps the images of containers/ at the releases the official images
 // bench defaults to, so that a run on our own image measures the same broker.
 func TestOwnImagesPinned(t *testing.T) {
-	script, err := os.ReadFile("../scripts/images")
+	script, err := os.ReadFile("../../scripts/images")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestOwnImagesPinned(t *testing.T) {
 			t.Errorf("scripts/images lacks %q: its image tags name other releases than bench pins", want)
 		}
 	}
-	dockerfile, err := os.ReadFile("../containers/localstack/Dockerfile")
+	dockerfile, err := os.ReadFile("../../containers/localstack/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}

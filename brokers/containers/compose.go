@@ -1,4 +1,4 @@
-package brokers
+package containers
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"streambench/brokers"
 )
 
 // Where the brokers of docker-compose.yml (at the repository root) answer. The file
@@ -33,19 +35,19 @@ const ComposeFile = "docker-compose.yml"
 const composeCheckTimeout = 3 * time.Second
 
 // ComposeServices returns the services of docker-compose.yml: kafka, redpanda,
-// localstack. They are named as the container kinds of StartContainer.
+// localstack. They are named as the container kinds of Start.
 func ComposeServices() []string {
-	return []string{ContainerKafka, ContainerRedpanda, ContainerLocalStack}
+	return []string{Kafka, Redpanda, LocalStack}
 }
 
 // composeAddress returns where service answers.
 func composeAddress(service string) (string, error) {
 	switch service {
-	case ContainerKafka:
+	case Kafka:
 		return ComposeKafkaAddress, nil
-	case ContainerRedpanda:
+	case Redpanda:
 		return ComposeRedpandaAddress, nil
-	case ContainerLocalStack:
+	case LocalStack:
 		return ComposeKinesisEndpoint, nil
 	}
 	return "", fmt.Errorf("compose: unknown service %q (services: %s)", service, strings.Join(ComposeServices(), ", "))
@@ -79,10 +81,10 @@ func composeCheckAt(ctx context.Context, service, addr string) error {
 			hostPort, service, service)
 	}
 	conn.Close()
-	if service == ContainerLocalStack {
+	if service == LocalStack {
 		err = localStackKinesisRunning(ctx, addr)
 	} else {
-		err = ping(ctx, addr)
+		err = brokers.PingKafka(ctx, addr)
 	}
 	if err != nil {
 		return fmt.Errorf("compose: service %s at %s is not ready (%w); wait for it with 'docker compose up -d --wait %s'",

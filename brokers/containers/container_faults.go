@@ -1,4 +1,4 @@
-package brokers
+package containers
 
 import (
 	"context"
@@ -9,20 +9,25 @@ import (
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+
+	"streambench/brokers"
 )
 
-// Faults a benchmark injects into a broker in a container: for the container of
-// StartContainer, pausing and resuming it through the Docker API; for a service of
-// docker-compose.yml, pausing, killing and restarting it through the docker compose CLI.
+// Faults a benchmark injects into a broker in a container: for the container of Start,
+// pausing and resuming it through the Docker API; for a service of docker-compose.yml,
+// pausing, killing and restarting it through the docker compose CLI.
 
-// ErrContainerRestart is why the container of StartContainer is neither killed nor
-// restarted: it publishes its broker on a host port the engine picks when the container
-// starts, and a container started again gets a new one, which neither Kafka nor Redpanda
-// would advertise (each was configured with the old port when it first started), so
-// clients would follow the metadata to a port where nothing answers.
-var ErrContainerRestart = errors.New("a container bench starts for the run publishes its broker on a random host port, " +
+// ErrRestart is why the container of Start is neither killed nor restarted: it publishes
+// its broker on a host port the engine picks when the container starts, and a container
+// started again gets a new one, which neither Kafka nor Redpanda would advertise (each was
+// configured with the old port when it first started), so clients would follow the
+// metadata to a port where nothing answers.
+var ErrRestart = errors.New("a container bench starts for the run publishes its broker on a random host port, " +
 	"which changes when the container starts again while the broker goes on advertising the old one; " +
 	"use --env compose (fixed ports) or --env local to kill or restart the broker")
+
+// A container offers the faults every broker does, local or not.
+var _ brokers.Faults = (*Container)(nil)
 
 // Pause freezes every process of the container where it stands (docker pause, through
 // the cgroup freezer), as a long garbage-collection pause or a frozen virtual machine
@@ -62,7 +67,7 @@ func retryFreeze(ctx context.Context, pause func() error) error {
 		if attempt == freezeAttempts {
 			return fmt.Errorf("%w (the engine could not freeze it %d times in a row)", err, attempt)
 		}
-		if serr := sleepCtx(ctx, 250*time.Millisecond); serr != nil {
+		if serr := brokers.Sleep(ctx, 250*time.Millisecond); serr != nil {
 			return fmt.Errorf("%w (interrupted before asking again: %v)", err, serr)
 		}
 	}
@@ -87,14 +92,14 @@ func (c *Container) resume(ctx context.Context) error {
 	return nil
 }
 
-// Restart refuses, for every kind: see ErrContainerRestart. A LocalStack container would
+// Restart refuses, for every kind: see ErrRestart. A LocalStack container would
 // moreover come back without the run's streams, which kinesis-mock keeps in memory.
 func (c *Container) Restart(_ context.Context, kill bool, _ time.Duration) error {
 	what := "restart"
 	if kill {
 		what = "kill"
 	}
-	return fmt.Errorf("%s %s container %s: %w", what, c.kind.name, shortID(c.ctr.GetContainerID()), ErrContainerRestart)
+	return fmt.Errorf("%s %s container %s: %w", what, c.kind.name, shortID(c.ctr.GetContainerID()), ErrRestart)
 }
 
 // wake resumes the container if Pause left it paused, so that Stop can stop it cleanly:
@@ -117,7 +122,7 @@ func (c *Container) wake(ctx context.Context) {
 func (c *Container) engineCall(ctx context.Context, op string, call func(cli *testcontainers.DockerClient, id string) error) (err error) {
 	id := c.ctr.GetContainerID()
 	// testcontainers-go panics where it cannot make sense of the engine (see
-	// StartContainer); a fault must fail, not take the run down with it.
+	// Start); a fault must fail, not take the run down with it.
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s %s container %s: testcontainers-go failed: %v", op, c.kind.name, shortID(id), r)
@@ -172,10 +177,10 @@ func ComposeRestart(ctx context.Context, file, service string) error {
 // Redpanda are published on fixed host ports, so they can be killed and restarted: they
 // come back where their clients left them. LocalStack runs kinesis-mock: pause and resume
 // only (see KinesisFaults).
-func ComposeFaults(file, service string) Faults {
+func ComposeFaults(file, service string) brokers.Faults {
 	s := serviceFaults{file: file, name: service}
-	if service == ContainerLocalStack {
-		return KinesisFaults(s)
+	if service == LocalStack {
+		return brokers.KinesisFaults(s)
 	}
 	return s
 }
@@ -187,12 +192,11 @@ func (s serviceFaults) Pause(ctx context.Context) error  { return ComposePause(c
 func (s serviceFaults) Resume(ctx context.Context) error { return ComposeResume(ctx, s.file, s.name) }
 
 func (s serviceFaults) Restart(ctx context.Context, kill bool, down time.Duration) error {
-	how, err := restartHowFor(kill, down)
-	switch {
+	switch err := brokers.CheckRestart(kill, down); {
 	case err != nil:
 		return err
-	case how.kill:
-		return ComposeKill(ctx, s.file, s.name, how.down)
+	case kill:
+		return ComposeKill(ctx, s.file, s.name, down)
 	}
 	return ComposeRestart(ctx, s.file, s.name)
 }
@@ -202,7 +206,7 @@ func composeKill(ctx context.Context, file, service string, down time.Duration, 
 	if err := composeFault(ctx, file, service, "kill", "-s", "SIGKILL"); err != nil {
 		return err
 	}
-	if err := sleepCtx(ctx, down); err != nil {
+	if err := brokers.Sleep(ctx, down); err != nil {
 		return fmt.Errorf("compose service %s: interrupted while it was down (it is not running now; "+
 			"'docker compose up -d --wait %s' starts it): %w", service, service, err)
 	}
@@ -231,7 +235,7 @@ func composeFault(ctx context.Context, file, service string, args ...string) err
 
 // waitCompose polls check until service answers again.
 func waitCompose(ctx context.Context, service string, check func(context.Context, string) error) error {
-	err := poll(ctx, composeReadyTimeout, nil, func(ctx context.Context) error { return check(ctx, service) })
+	err := brokers.WaitReady(ctx, composeReadyTimeout, func(ctx context.Context) error { return check(ctx, service) })
 	if err != nil {
 		return fmt.Errorf("compose service %s, started again: %w", service, err)
 	}

@@ -1,4 +1,4 @@
-package brokers
+package containers
 
 import (
 	"context"
@@ -92,7 +92,7 @@ func TestContainerPauseFakeEngine(t *testing.T) {
 	host, calls := fakeDockerAPI(t, http.StatusNoContent)
 	t.Setenv("DOCKER_HOST", host)
 	ctx := context.Background()
-	c := fakeContainer(t, ContainerKafka)
+	c := fakeContainer(t, Kafka)
 	pause := "POST /containers/" + fakeContainerID + "/pause"
 	unpause := "POST /containers/" + fakeContainerID + "/unpause"
 
@@ -132,7 +132,7 @@ func TestContainerPauseRefused(t *testing.T) {
 	}
 	host, calls := fakeDockerAPI(t, http.StatusConflict)
 	t.Setenv("DOCKER_HOST", host)
-	c := fakeContainer(t, ContainerRedpanda)
+	c := fakeContainer(t, Redpanda)
 	err := c.Pause(context.Background())
 	if err == nil {
 		t.Fatal("Pause succeeded where the engine refused")
@@ -157,12 +157,12 @@ func TestContainerRestartRefused(t *testing.T) {
 		kill bool
 		want string
 	}{
-		{ContainerKafka, true, "kill kafka container " + shortID(fakeContainerID)},
-		{ContainerRedpanda, false, "restart redpanda container " + shortID(fakeContainerID)},
+		{Kafka, true, "kill kafka container " + shortID(fakeContainerID)},
+		{Redpanda, false, "restart redpanda container " + shortID(fakeContainerID)},
 	} {
 		err := fakeContainer(t, tc.kind).Restart(context.Background(), tc.kill, time.Second)
-		if !errors.Is(err, ErrContainerRestart) {
-			t.Errorf("%s: %v, want ErrContainerRestart", tc.kind, err)
+		if !errors.Is(err, ErrRestart) {
+			t.Errorf("%s: %v, want ErrRestart", tc.kind, err)
 			continue
 		}
 		for _, want := range []string{tc.want, "random host port", "--env compose", "--env local"} {
@@ -208,16 +208,16 @@ func TestComposeFaultCommands(t *testing.T) {
 	file, logFile := composeFaultSetup(t, "done", 0)
 	ctx := context.Background()
 	up := func(context.Context, string) error { return nil }
-	if err := ComposePause(ctx, file, ContainerKafka); err != nil {
+	if err := ComposePause(ctx, file, Kafka); err != nil {
 		t.Fatal(err)
 	}
-	if err := ComposeResume(ctx, file, ContainerKafka); err != nil {
+	if err := ComposeResume(ctx, file, Kafka); err != nil {
 		t.Fatal(err)
 	}
-	if err := composeKill(ctx, file, ContainerRedpanda, 0, up); err != nil {
+	if err := composeKill(ctx, file, Redpanda, 0, up); err != nil {
 		t.Fatal(err)
 	}
-	if err := composeRestart(ctx, file, ContainerKafka, up); err != nil {
+	if err := composeRestart(ctx, file, Kafka, up); err != nil {
 		t.Fatal(err)
 	}
 	f := "compose -f " + file + " "
@@ -249,7 +249,7 @@ func TestComposeKillWaits(t *testing.T) {
 	}
 	const down = 300 * time.Millisecond
 	start := time.Now()
-	if err := composeKill(context.Background(), file, ContainerKafka, down, check); err != nil {
+	if err := composeKill(context.Background(), file, Kafka, down, check); err != nil {
 		t.Fatal(err)
 	}
 	if took := time.Since(start); took < down+2*250*time.Millisecond {
@@ -263,7 +263,7 @@ func TestComposeKillWaits(t *testing.T) {
 	// A service that never answers again: the error says which, and why.
 	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
 	defer cancel()
-	err := composeRestart(ctx, file, ContainerRedpanda, func(context.Context, string) error {
+	err := composeRestart(ctx, file, Redpanda, func(context.Context, string) error {
 		return errors.New("compose: nothing answers at 127.0.0.1:19093")
 	})
 	if err == nil || !strings.Contains(err.Error(), "compose service redpanda, started again") {
@@ -277,14 +277,14 @@ func TestComposeFaultFails(t *testing.T) {
 	checked := false
 	check := func(context.Context, string) error { checked = true; return nil }
 
-	err := ComposeResume(ctx, file, ContainerLocalStack)
+	err := ComposeResume(ctx, file, LocalStack)
 	t.Log(err)
 	for _, want := range []string{"compose service localstack", "unpause localstack", "exit status 1", "is not paused"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("failed unpause: error lacks %q: %v", want, err)
 		}
 	}
-	err = composeKill(ctx, file, ContainerKafka, time.Hour, check)
+	err = composeKill(ctx, file, Kafka, time.Hour, check)
 	for _, want := range []string{"compose service kafka", "kill -s SIGKILL kafka", "exit status 1", "is not paused"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("failed kill: error lacks %q: %v", want, err)

@@ -1,4 +1,4 @@
-package brokers
+package containers
 
 import (
 	"context"
@@ -31,7 +31,7 @@ type composeService struct {
 // readComposeFile parses docker-compose.yml at the repository root.
 func readComposeFile(t *testing.T) map[string]composeService {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", ComposeFile))
+	data, err := os.ReadFile(filepath.Join("..", "..", ComposeFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestComposeFile(t *testing.T) {
 	}
 
 	// Each image is the variable bench reads, defaulting to the image bench pins.
-	vars := map[string]string{ContainerKafka: EnvKafkaImage, ContainerRedpanda: EnvRedpandaImage, ContainerLocalStack: EnvLocalStackImage}
+	vars := map[string]string{Kafka: EnvKafkaImage, Redpanda: EnvRedpandaImage, LocalStack: EnvLocalStackImage}
 	for _, name := range names {
 		s := services[name]
 		if s.Healthcheck == nil || len(s.Healthcheck.Test) < 2 {
@@ -107,7 +107,7 @@ func TestComposeFile(t *testing.T) {
 		}
 	}
 
-	kafka := services[ContainerKafka]
+	kafka := services[Kafka]
 	if got := kafka.env("KAFKA_ADVERTISED_LISTENERS"); got != "PLAINTEXT://"+ComposeKafkaAddress {
 		t.Errorf("kafka advertises %q, want PLAINTEXT://%s: clients go where metadata says", got, ComposeKafkaAddress)
 	}
@@ -124,14 +124,14 @@ func TestComposeFile(t *testing.T) {
 		t.Errorf("kafka process roles %q, want broker,controller (KRaft, one node)", got)
 	}
 
-	redpanda := services[ContainerRedpanda]
+	redpanda := services[Redpanda]
 	for _, arg := range []string{"--mode=dev-container", "--smp=1", "--advertise-kafka-addr=PLAINTEXT://" + ComposeRedpandaAddress} {
 		if !slices.Contains(redpanda.Command, arg) {
 			t.Errorf("redpanda command %q lacks %s", redpanda.Command, arg)
 		}
 	}
 
-	localstack := services[ContainerLocalStack]
+	localstack := services[LocalStack]
 	if got := localstack.env("KINESIS_LATENCY"); got != "0" {
 		t.Errorf("localstack KINESIS_LATENCY = %q, want 0: its default adds 500ms to every call", got)
 	}
@@ -140,7 +140,7 @@ func TestComposeFile(t *testing.T) {
 	}
 	for name, v := range localStackEnv() {
 		if got := localstack.env(name); got != v {
-			t.Errorf("localstack %s = %q in the compose file, %q in StartContainer", name, got, v)
+			t.Errorf("localstack %s = %q in the compose file, %q in Start", name, got, v)
 		}
 	}
 }
@@ -157,7 +157,7 @@ func TestComposeCheck(t *testing.T) {
 	}
 	closed := ln.Addr().String()
 	ln.Close()
-	err = composeCheckAt(context.Background(), ContainerKafka, closed)
+	err = composeCheckAt(context.Background(), Kafka, closed)
 	want := fmt.Sprintf("compose: nothing answers at %s (service kafka); start it with 'docker compose up -d --wait kafka'", closed)
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
@@ -179,7 +179,7 @@ func TestComposeCheck(t *testing.T) {
 			c.Close()
 		}
 	}()
-	err = composeCheckAt(context.Background(), ContainerRedpanda, ln.Addr().String())
+	err = composeCheckAt(context.Background(), Redpanda, ln.Addr().String())
 	if err == nil || !strings.Contains(err.Error(), "service redpanda at "+ln.Addr().String()+" is not ready") {
 		t.Errorf("a port that hangs up should not pass for Redpanda: %v", err)
 	}
@@ -190,11 +190,11 @@ func TestComposeCheck(t *testing.T) {
 		fmt.Fprintf(w, `{"services": {"kinesis": %q}}`, status)
 	}))
 	defer srv.Close()
-	if err := composeCheckAt(context.Background(), ContainerLocalStack, srv.URL); err == nil {
+	if err := composeCheckAt(context.Background(), LocalStack, srv.URL); err == nil {
 		t.Error("LocalStack with Kinesis only available passed the check")
 	}
 	status = "running"
-	if err := composeCheckAt(context.Background(), ContainerLocalStack, srv.URL); err != nil {
+	if err := composeCheckAt(context.Background(), LocalStack, srv.URL); err != nil {
 		t.Error(err)
 	}
 }

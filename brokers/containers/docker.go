@@ -1,4 +1,4 @@
-package brokers
+package containers
 
 import (
 	"context"
@@ -22,9 +22,9 @@ import (
 	"time"
 )
 
-// ErrNoDocker is wrapped by the errors of CheckDocker, StartContainer and the Compose
-// commands when no Docker engine answers, so that callers can tell "start Docker" apart
-// from a container that failed.
+// ErrNoDocker is wrapped by the errors of CheckDocker, Start and the Compose commands
+// when no Docker engine answers, so that callers can tell "start Docker" apart from a
+// container that failed.
 var ErrNoDocker = errors.New("no Docker engine answers")
 
 // dockerPingTimeout bounds one ping of one place an engine may be. A local engine answers
