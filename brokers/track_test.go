@@ -127,8 +127,14 @@ func TestRunToolCancelled(t *testing.T) {
 		_, err := runTool(ctx, c.note("fake tool"), "", "sh", "-c", "sh -c 'sleep 60; : "+marker+"' & sleep 61; : "+marker)
 		done <- err
 	}()
-	waitFor(t, "the tool and its child to start", func() bool { return len(processesMentioning(marker)) == 2 })
-	if procs, _ := Processes(state); len(procs) != 1 || procs[0].What != "fake tool" || !procs[0].Alive {
+	// The tool's record is written once it has started, which can be just after its
+	// child is already running: wait for both.
+	var procs []Process
+	waitFor(t, "the tool and its child to start, and its record", func() bool {
+		procs, _ = Processes(state)
+		return len(processesMentioning(marker)) == 2 && len(procs) > 0
+	})
+	if len(procs) != 1 || procs[0].What != "fake tool" || !procs[0].Alive {
 		t.Errorf("records while the tool runs: %+v", procs)
 	}
 	start := time.Now()
