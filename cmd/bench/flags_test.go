@@ -48,20 +48,26 @@ func TestFlagHelp(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	fs.String("name", "", "the `N` to use, which is a long description that goes on and on past the width of one line of help")
 	fs.Bool("a-rather-long-flag-name", false, "short")
-	got := flagHelp(fs, []flagSection{{"One:", []string{"name"}}, {"Two:", []string{"a-rather-long-flag-name"}}})
+	fs.Int("o", 0, "one `DASH`")
+	got := flagHelp(fs, []flagSection{{"One:", []string{"name"}}, {"Two:", []string{"a-rather-long-flag-name", "o"}}})
 	want := `One:
   --name N              the N to use, which is a long description that goes on and on
                         past the width of one line of help
 
 Two:
   --a-rather-long-flag-name  short
+  -o DASH               one DASH
 `
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+	fs.String("unnamed", "", "a value without a name")
+	all := []string{"name", "a-rather-long-flag-name", "o", "unnamed"}
 	for _, sections := range [][]flagSection{
-		{{"One:", []string{"name"}}},                 // a flag in no section
-		{{"One:", []string{"name", "nope", "name"}}}, // a flag fs lacks
+		{{"One:", []string{"name"}}},                 // flags in no section
+		{{"One:", append([]string{"nope"}, all...)}}, // a flag fs lacks
+		{{"One:", append([]string{"name"}, all...)}}, // a flag listed twice
+		{{"One:", all}}, // a value the usage does not name
 	} {
 		func() {
 			defer func() {
