@@ -65,8 +65,8 @@ func commands() []command {
 	return []command{
 		{"run", runCmd, runHelp()},
 		{"validate", validateCmd, validateHelp},
-		{"report", reportCmd, reportHelp},
-		{"compare", compareCmd, compareHelp},
+		{"report", reportCmd, reportHelp()},
+		{"compare", compareCmd, compareHelp()},
 		{"brokers", brokersCmd, brokersHelp},
 		{"verify", verifyCmd, verifyHelp},
 		{"peer", peerCmd, peerHelp},
