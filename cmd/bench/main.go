@@ -69,7 +69,7 @@ func commands() []command {
 		{"compare", compareCmd, compareHelp()},
 		{"brokers", brokersCmd, brokersHelp},
 		{"verify", verifyCmd, verifyHelp},
-		{"peer", peerCmd, peerHelp},
+		{"peer", peerCmd, peerHelp()},
 		{"version", versionCmd, "Usage: bench version\n\nPrints bench's version and the Go version it was built with.\n"},
 	}
 }
