@@ -67,7 +67,7 @@ func commands() []command {
 		{"validate", validateCmd, validateHelp},
 		{"report", reportCmd, reportHelp()},
 		{"compare", compareCmd, compareHelp()},
-		{"brokers", brokersCmd, brokersHelp},
+		{"brokers", brokersCmd, brokersHelp()},
 		{"verify", verifyCmd, verifyHelp},
 		{"peer", peerCmd, peerHelp()},
 		{"version", versionCmd, "Usage: bench version\n\nPrints bench's version and the Go version it was built with.\n"},
