@@ -68,7 +68,7 @@ func commands() []command {
 		{"report", reportCmd, reportHelp()},
 		{"compare", compareCmd, compareHelp()},
 		{"brokers", brokersCmd, brokersHelp()},
-		{"verify", verifyCmd, verifyHelp},
+		{"verify", verifyCmd, verifyHelp()},
 		{"peer", peerCmd, peerHelp()},
 		{"version", versionCmd, "Usage: bench version\n\nPrints bench's version and the Go version it was built with.\n"},
 	}
