@@ -15,7 +15,14 @@ import (
 	"streambench/targets"
 )
 
-const brokersHelp = `Usage: bench brokers up|status|down [kafka|kinesis|redpanda]... [flags]
+// brokersHelp is the help of 'bench brokers': brokersHelpHead, the flags, each with its
+// usage, and brokersHelpTail.
+func brokersHelp() string {
+	return brokersHelpHead + flagHelp(newBrokersFlagSet(new(brokersFlags)), brokersFlagSections) + brokersHelpTail
+}
+
+// brokersHelpHead is the help of 'bench brokers' before its flags.
+const brokersHelpHead = `Usage: bench brokers up|status|down [kafka|kinesis|redpanda]... [flags]
 
 Manages brokers that outlive the command, so that several runs, or the tests, can share
 them. 'bench run' uses those that are up, and otherwise starts its own for the run.
@@ -53,19 +60,10 @@ here.
   down    stop it and remove its data; also kill what a bench that was killed
           (or crashed) left behind, and remove its records and its brokers' data
 
-Flags:
-  --env E           auto, local or compose (see above)
-  --compose-file F  the compose file (default docker-compose.yml)
-  --port N          Kafka's PLAINTEXT listener port (default 9092; controller on port+1,
-                    TLS on port+2, SASL over TLS on port+3, the listener behind
-                    bench's fault proxy on port+4, advertised as the proxy's port+5)
-  --heap-mb N       Kafka's JVM heap in MiB, 256 to 1024 (default 1024)
-  --kinesis-port N  the Kinesis engine's plain HTTP port (default 4569 for ferrokinesis,
-                    4568 for kinesis-mock, with HTTPS on port-1)
-  --kinesis-engine E  ferrokinesis or kinesis-mock (default for up: $BENCH_KINESIS_ENGINE,
-                    else ferrokinesis where cargo can build it, else kinesis-mock)
-  --aws-quotas=false  start ferrokinesis without AWS's write quotas
+`
 
+// brokersHelpTail is the help of 'bench brokers' after its flags.
+const brokersHelpTail = `
 Locally, Kafka needs java (17 or later) and mvn on PATH, ferrokinesis cargo (once, to
 build it), kinesis-mock node (18 or later) and npm. Each is fetched once into
 $BENCH_CACHE_DIR (default: the user cache directory, streambench/); state, and the data
@@ -84,15 +82,37 @@ Examples:
   bench brokers up --env compose kafka redpanda
 `
 
-func brokersCmd(args []string, stdout, stderr io.Writer) error {
+var brokersFlagSections = []flagSection{{"Flags:", []string{
+	"env", "compose-file", "port", "heap-mb", "kinesis-port", "kinesis-engine", "aws-quotas",
+}}}
+
+type brokersFlags struct {
+	port, heap, kinesisPort int
+	kinesisEngine           string
+	awsQuotas               bool
+	env, composeFile        string
+}
+
+// newBrokersFlagSet registers the flags of 'bench brokers', with their usage, into f.
+func newBrokersFlagSet(f *brokersFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("brokers", flag.ContinueOnError)
-	port := fs.Int("port", 0, "")
-	heap := fs.Int("heap-mb", 0, "")
-	kinesisPort := fs.Int("kinesis-port", 0, "")
-	kinesisEngine := fs.String("kinesis-engine", "", "")
-	awsQuotas := fs.Bool("aws-quotas", true, "")
-	env := fs.String("env", targets.EnvAuto, "")
-	composeFile := fs.String("compose-file", containers.ComposeFile, "")
+	fs.StringVar(&f.env, "env", targets.EnvAuto, "the environment `E`: auto, local or compose (see above)")
+	fs.StringVar(&f.composeFile, "compose-file", containers.ComposeFile, "the compose `FILE` (default "+containers.ComposeFile+")")
+	fs.IntVar(&f.port, "port", 0, "Kafka's PLAINTEXT listener `PORT` (default 9092; controller on port+1, TLS on port+2, "+
+		"SASL over TLS on port+3, the listener behind bench's fault proxy on port+4, advertised as the proxy's port+5)")
+	fs.IntVar(&f.heap, "heap-mb", 0, "Kafka's JVM heap, `N` MiB from 256 to 1024 (default 1024)")
+	fs.IntVar(&f.kinesisPort, "kinesis-port", 0, "the Kinesis engine's plain HTTP `PORT` (default 4569 for ferrokinesis, "+
+		"4568 for kinesis-mock, with HTTPS on port-1)")
+	fs.StringVar(&f.kinesisEngine, "kinesis-engine", "", "the Kinesis `ENGINE`: ferrokinesis or kinesis-mock (default for up: $"+
+		brokers.EnvKinesisEngine+", else ferrokinesis where cargo can build it, else kinesis-mock)")
+	fs.BoolVar(&f.awsQuotas, "aws-quotas", true, "enforce AWS's write quotas in ferrokinesis (default true; "+
+		"--aws-quotas=false starts it without them)")
+	return fs
+}
+
+func brokersCmd(args []string, stdout, stderr io.Writer) error {
+	var f brokersFlags
+	fs := newBrokersFlagSet(&f)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -108,32 +128,32 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 	in, stop := catchInterrupts()
 	defer stop()
 	ctx := in.soft
-	switch *env {
+	switch f.env {
 	case targets.EnvAuto:
-		*env = targets.EnvLocal
-		if _, err := os.Stat(*composeFile); err == nil {
+		f.env = targets.EnvLocal
+		if _, err := os.Stat(f.composeFile); err == nil {
 			if _, err := containers.CheckDocker(ctx); err == nil {
-				*env = targets.EnvCompose
+				f.env = targets.EnvCompose
 			}
 		}
-		fmt.Fprintf(stderr, "environment %s (auto: %s)\n", *env, map[string]string{
-			targets.EnvLocal:   "no Docker engine with " + *composeFile + " here",
-			targets.EnvCompose: "a Docker engine answers and " + *composeFile + " exists",
-		}[*env])
+		fmt.Fprintf(stderr, "environment %s (auto: %s)\n", f.env, map[string]string{
+			targets.EnvLocal:   "no Docker engine with " + f.composeFile + " here",
+			targets.EnvCompose: "a Docker engine answers and " + f.composeFile + " exists",
+		}[f.env])
 	case targets.EnvLocal, targets.EnvCompose:
 	case targets.EnvDocker:
 		return usagef("--env docker: its containers live for one run ('bench run --env docker' starts and removes them); use --env compose for brokers that outlive a command")
 	default:
-		return usagef("--env must be auto, local or compose, not %q", *env)
+		return usagef("--env must be auto, local or compose, not %q", f.env)
 	}
-	names, err := chooseBrokers(pos[1:], *env == targets.EnvCompose)
+	names, err := chooseBrokers(pos[1:], f.env == targets.EnvCompose)
 	if err != nil {
 		return err
 	}
-	if *env == targets.EnvCompose {
-		for _, f := range []string{"--port", "--heap-mb", "--kinesis-port", "--kinesis-engine", "--aws-quotas"} {
-			if _, ok := set[f]; ok {
-				return usagef("%s is a setting of the local brokers; the compose services' ports are fixed in %s", f, *composeFile)
+	if f.env == targets.EnvCompose {
+		for _, name := range []string{"--port", "--heap-mb", "--kinesis-port", "--kinesis-engine", "--aws-quotas"} {
+			if _, ok := set[name]; ok {
+				return usagef("%s is a setting of the local brokers; the compose services' ports are fixed in %s", name, f.composeFile)
 			}
 		}
 		var services []string
@@ -145,30 +165,30 @@ func brokersCmd(args []string, stdout, stderr io.Writer) error {
 		run := map[string]func(context.Context, string, []string, io.Writer) error{
 			"up": containers.ComposeUp, "status": containers.ComposeStatus, "down": containers.ComposeDown,
 		}[action]
-		return run(ctx, *composeFile, services, stdout)
+		return run(ctx, f.composeFile, services, stdout)
 	}
 	if action == "up" {
-		for _, f := range []struct{ flag, broker string }{
+		for _, s := range []struct{ flag, broker string }{
 			{"--port", "kafka"}, {"--heap-mb", "kafka"}, {"--kinesis-port", "kinesis"},
 			{"--kinesis-engine", "kinesis"}, {"--aws-quotas", "kinesis"},
 		} {
-			if _, ok := set[f.flag]; ok && !slices.Contains(names, f.broker) {
-				return usagef("%s is a setting of %s, which this command leaves alone", f.flag, f.broker)
+			if _, ok := set[s.flag]; ok && !slices.Contains(names, s.broker) {
+				return usagef("%s is a setting of %s, which this command leaves alone", s.flag, s.broker)
 			}
 		}
 	}
 
-	ko := brokers.KafkaOptions{HeapMB: *heap, Log: stderr}
-	if *port != 0 {
-		ko.Ports = brokers.KafkaPortsFrom(*port)
+	ko := brokers.KafkaOptions{HeapMB: f.heap, Log: stderr}
+	if f.port != 0 {
+		ko.Ports = brokers.KafkaPortsFrom(f.port)
 	}
-	engines, err := kinesisEngines(ctx, action, *kinesisEngine)
+	engines, err := kinesisEngines(ctx, action, f.kinesisEngine)
 	if err != nil {
 		return err
 	}
 	all := map[string][]brokers.Lifecycle{"kafka": {ko.Detached()}}
 	for _, e := range engines {
-		kio := brokers.KinesisOptions{Engine: e, NoQuotas: !*awsQuotas, Port: *kinesisPort, Log: stderr}
+		kio := brokers.KinesisOptions{Engine: e, NoQuotas: !f.awsQuotas, Port: f.kinesisPort, Log: stderr}
 		all["kinesis"] = append(all["kinesis"], kio.Detached())
 	}
 	var errs []error

@@ -7,7 +7,14 @@ import (
 	"streambench/report"
 )
 
-const compareHelp = `Usage: bench compare [flags] RESULT RESULT [RESULT...]
+// compareHelp is the help of 'bench compare': compareHelpHead, the flags, each with its
+// usage, and compareHelpTail.
+func compareHelp() string {
+	return compareHelpHead + flagHelp(newCompareFlagSet(new(showFlags)), compareFlagSections) + compareHelpTail
+}
+
+// compareHelpHead is the help of 'bench compare' before its flags.
+const compareHelpHead = `Usage: bench compare [flags] RESULT RESULT [RESULT...]
 
 Shows results side by side: one column per configuration, the same counts, throughput
 and latency percentiles in each, and the ratio of each figure to the first column's
@@ -26,22 +33,28 @@ the ranges of its column and of the first overlap: the difference is then smalle
 the spread between runs. With one run per column, nothing can be said of significance:
 the ratios are single measurements.
 
-Flags:
-  --format F  text (the default) or markdown
-  --each      one column per result file, not per configuration
-  -o FILE     write to FILE instead of standard output; FILE is replaced whole, or left
-              as it was when anything fails
+`
 
+// compareHelpTail is the help of 'bench compare' after its flags.
+const compareHelpTail = `
 Examples:
   bench compare results/small-msgs/20261124T140000Z-kafka.json results/small-msgs/20261124T140100Z-kinesis.json
   bench compare results/small-msgs/
   bench compare --format markdown -o before-after.md before/ after/
 `
 
+var compareFlagSections = []flagSection{{"Flags:", []string{"format", "each", "o"}}}
+
+// newCompareFlagSet registers the flags of 'bench compare', with their usage, into f.
+func newCompareFlagSet(f *showFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	f.register(fs, "text (the default) or markdown", "one column per result file, not per configuration")
+	return fs
+}
+
 func compareCmd(args []string, stdout, stderr io.Writer) error {
 	var f showFlags
-	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	f.register(fs)
+	fs := newCompareFlagSet(&f)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

@@ -66,10 +66,11 @@ const (
 )
 
 // flagHelp lists the flags of fs for a command's help, under the headings of sections
-// and in their order: each flag with the name of its value (the back-quoted word of its
-// usage; none for a bool) and its usage, wrapped; a blank line between two sections.
-// A flag that no section lists, or one listed that fs lacks, is a mistake of the
-// command's code, which panics (and which its tests catch).
+// and in their order: each flag (one dash for a one-letter name, two for the others)
+// with the name of its value (the back-quoted word of its usage; none for a bool) and
+// its usage, wrapped; a blank line between two sections. A flag that no section lists,
+// one listed that fs lacks, or one with a value whose usage does not name it is a
+// mistake of the command's code, which panics (and which TestHelp catches).
 func flagHelp(fs *flag.FlagSet, sections []flagSection) string {
 	var b strings.Builder
 	listed := map[string]bool{}
@@ -85,7 +86,13 @@ func flagHelp(fs *flag.FlagSet, sections []flagSection) string {
 			}
 			listed[name] = true
 			arg, usage := flag.UnquoteUsage(f)
+			if arg != "" && !strings.Contains(f.Usage, "`") {
+				panic("help of " + fs.Name() + ": the usage of --" + name + " names no value (a back-quoted word)")
+			}
 			head := "  --" + name
+			if utf8.RuneCountInString(name) == 1 {
+				head = "  -" + name
+			}
 			if arg != "" {
 				head += " " + arg
 			}

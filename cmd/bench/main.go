@@ -64,13 +64,13 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", runCmd, runHelp()},
-		{"validate", validateCmd, validateHelp},
-		{"report", reportCmd, reportHelp},
-		{"compare", compareCmd, compareHelp},
-		{"brokers", brokersCmd, brokersHelp},
-		{"verify", verifyCmd, verifyHelp},
-		{"peer", peerCmd, peerHelp},
-		{"version", versionCmd, "Usage: bench version\n\nPrints bench's version and the Go version it was built with.\n"},
+		{"validate", validateCmd, validateHelp()},
+		{"report", reportCmd, reportHelp()},
+		{"compare", compareCmd, compareHelp()},
+		{"brokers", brokersCmd, brokersHelp()},
+		{"verify", verifyCmd, verifyHelp()},
+		{"peer", peerCmd, peerHelp()},
+		{"version", versionCmd, versionHelp()},
 	}
 }
 

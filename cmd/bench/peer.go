@@ -17,7 +17,14 @@ import (
 	"streambench/report"
 )
 
-const peerHelp = `Usage: bench peer [flags]
+// peerHelp is the help of 'bench peer': peerHelpHead, the flags, each with its usage,
+// and peerHelpTail.
+func peerHelp() string {
+	return peerHelpHead + flagHelp(newPeerFlagSet(new(peerFlags)), peerFlagSections) + peerHelpTail
+}
+
+// peerHelpHead is the help of 'bench peer' before its flags.
+const peerHelpHead = `Usage: bench peer [flags]
 
 Measures bench beside Apache Kafka's own performance tools, on one local Kafka broker,
 in one sitting: in each repetition the peer tool runs, then bench ('bench run' of a
@@ -46,13 +53,10 @@ targets bench is held to), peer.json (every sample), the scenarios bench ran, be
 results, and what each process printed, headed by its command line and its cost. The
 tables are also printed on standard output.
 
-Flags:
-  --repeat N     repetitions of each measurement (default 3)
-  --only NAME    take only this measurement; repeatable
-  --scale X      multiply every run's size (records, durations) by X: 0.1 for a quick
-                 check (the figures are then rougher, JVM start-up weighs more)
-  --out DIR      where the comparison goes (default results)
+`
 
+// peerHelpTail is the help of 'bench peer' after its flags.
+const peerHelpTail = `
 Exit status: 0 when every measurement was taken, 1 when one failed (the tables hold
 what was measured), 2 for a bad flag, 130 if interrupted.
 
@@ -62,13 +66,29 @@ Examples:
   bench peer --scale 0.1 --repeat 1
 `
 
-func peerCmd(args []string, stdout, stderr io.Writer) error {
+var peerFlagSections = []flagSection{{"Flags:", []string{"repeat", "only", "scale", "out"}}}
+
+type peerFlags struct {
+	repeat int
+	only   stringList
+	scale  float64
+	out    string
+}
+
+// newPeerFlagSet registers the flags of 'bench peer', with their usage, into f.
+func newPeerFlagSet(f *peerFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("peer", flag.ContinueOnError)
-	repeat := fs.Int("repeat", 3, "")
-	var only stringList
-	fs.Var(&only, "only", "")
-	scale := fs.Float64("scale", 1, "")
-	out := fs.String("out", "results", "")
+	fs.IntVar(&f.repeat, "repeat", 3, "`N` repetitions of each measurement (default 3)")
+	fs.Var(&f.only, "only", "take only the measurement `NAME` (one of those above); repeatable")
+	fs.Float64Var(&f.scale, "scale", 1, "multiply every run's size (records, durations) by `X`: 0.1 for a quick check (the "+
+		"figures are then rougher, JVM start-up weighs more)")
+	fs.StringVar(&f.out, "out", "results", "the directory `DIR` the comparison goes to (default results)")
+	return fs
+}
+
+func peerCmd(args []string, stdout, stderr io.Writer) error {
+	var f peerFlags
+	fs := newPeerFlagSet(&f)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -76,13 +96,13 @@ func peerCmd(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("takes no arguments, got %q", pos)
 	}
-	if *repeat < 1 || *repeat > 100 {
-		return usagef("--repeat must be from 1 to 100, not %d", *repeat)
+	if f.repeat < 1 || f.repeat > 100 {
+		return usagef("--repeat must be from 1 to 100, not %d", f.repeat)
 	}
-	if !(*scale > 0 && *scale <= 10) {
-		return usagef("--scale must be above 0 and at most 10, not %g", *scale)
+	if !(f.scale > 0 && f.scale <= 10) {
+		return usagef("--scale must be above 0 and at most 10, not %g", f.scale)
 	}
-	for _, name := range only {
+	for _, name := range f.only {
 		if !slices.Contains(peer.Names(), name) {
 			return usagef("--only: no measurement %q (known: %s)", name, strings.Join(peer.Names(), ", "))
 		}
@@ -108,10 +128,10 @@ func peerCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 	}
-	dir := filepath.Join(*out, "peer", time.Now().UTC().Format("20060102T150405Z"))
+	dir := filepath.Join(f.out, "peer", time.Now().UTC().Format("20060102T150405Z"))
 	outs, runErr := peer.Run(soft, peer.Config{
 		Kafka: ko, Address: st.Address, Bench: exe, Dir: dir,
-		Repeat: *repeat, Only: only, Scale: *scale, Log: stderr,
+		Repeat: f.repeat, Only: f.only, Scale: f.scale, Log: stderr,
 	})
 	if err := writePeer(dir, outs, stdout); err != nil {
 		return errors.Join(runErr, err)

@@ -9,7 +9,14 @@ import (
 	"streambench/report"
 )
 
-const reportHelp = `Usage: bench report [flags] RESULT...
+// reportHelp is the help of 'bench report': reportHelpHead, the flags, each with its
+// usage, and reportHelpTail.
+func reportHelp() string {
+	return reportHelpHead + flagHelp(newReportFlagSet(new(reportFlags)), reportFlagSections) + reportHelpTail
+}
+
+// reportHelpHead is the help of 'bench report' before its flags.
+const reportHelpHead = `Usage: bench report [flags] RESULT...
 
 Shows result files to a reader: what produced the numbers (a real broker or an
 EMULATOR), counts, throughput and the latency percentiles of each metric (publish,
@@ -20,17 +27,10 @@ Results of the same scenario (name and settings) and target, from the same machi
 bench, are repetitions of one configuration: they are shown together, with the least,
 median and greatest value of each figure over the runs, and their counts added up.
 
-Flags:
-  --format F   text (the default), markdown, json (a summary for programs), html
-               (one self-contained page with charts: it loads nothing and runs no
-               script, so it opens offline and can be mailed or attached), or hgrm:
-               one result's latency distribution, the percentile table that
-               HdrHistogram's plotter reads (values in milliseconds)
-  --metric M   with --format hgrm: publish, end-to-end (the default), service or send-lag
-  --each       show every result on its own, not grouped with its repetitions
-  -o FILE      write to FILE instead of standard output; FILE is replaced whole, or
-               left as it was when anything fails
+`
 
+// reportHelpTail is the help of 'bench report' after its flags.
+const reportHelpTail = `
 A file that is not a result, is corrupt, holds values that cannot be (a negative count,
 more received than sent, a histogram that does not decode or disagrees with its count)
 or has another schema_version is an error that names it and the field (exit status 1).
@@ -42,6 +42,26 @@ Examples:
   bench report --format hgrm --metric publish -o kafka.hgrm results/small-msgs/20261124T140000Z-kafka.json
 `
 
+var reportFlagSections = []flagSection{{"Flags:", []string{"format", "metric", "each", "o"}}}
+
+type reportFlags struct {
+	showFlags
+	metric string
+}
+
+// newReportFlagSet registers the flags of 'bench report', with their usage, into f.
+func newReportFlagSet(f *reportFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	f.register(fs, "text (the default), markdown, json (a summary for programs), html (one self-contained "+
+		"page with charts: it loads nothing and runs no script, so it opens offline and can be mailed or "+
+		"attached), or hgrm: one result's latency distribution, the percentile table that HdrHistogram's "+
+		"plotter reads (values in milliseconds)",
+		"show every result on its own, not grouped with its repetitions")
+	fs.StringVar(&f.metric, "metric", "end-to-end", "with --format hgrm, the metric `M`: publish, end-to-end (the default), "+
+		"service or send-lag")
+	return fs
+}
+
 // showFlags are the flags bench report and bench compare share.
 type showFlags struct {
 	format string
@@ -49,10 +69,13 @@ type showFlags struct {
 	each   bool
 }
 
-func (f *showFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.format, "format", "text", "")
-	fs.StringVar(&f.out, "o", "", "")
-	fs.BoolVar(&f.each, "each", false, "")
+// register registers the flags of showFlags into fs, with their usage: formats lists
+// the values of --format, each says what --each does.
+func (f *showFlags) register(fs *flag.FlagSet, formats, each string) {
+	fs.StringVar(&f.format, "format", "text", "the output format `F`: "+formats)
+	fs.StringVar(&f.out, "o", "", "write to `FILE` instead of standard output; FILE is replaced whole, or left as it "+
+		"was when anything fails")
+	fs.BoolVar(&f.each, "each", false, each)
 }
 
 // groups puts the results in groups of repetitions, or each on its own.
@@ -64,11 +87,8 @@ func (f showFlags) groups(files []report.File) []report.Group {
 }
 
 func reportCmd(args []string, stdout, stderr io.Writer) error {
-	var f showFlags
-	var metric string
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	f.register(fs)
-	fs.StringVar(&metric, "metric", "end-to-end", "")
+	var f reportFlags
+	fs := newReportFlagSet(&f)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -79,7 +99,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) error {
 	if _, set := setFlags(fs)["--metric"]; set && f.format != "hgrm" {
 		return usagef("--metric goes with --format hgrm")
 	}
-	m, err := report.MetricNamed(metric)
+	m, err := report.MetricNamed(f.metric)
 	if err != nil {
 		return usagef("--metric: %v", err)
 	}

@@ -10,18 +10,33 @@ import (
 	"streambench/targets"
 )
 
-const validateHelp = `Usage: bench validate SCENARIO.yaml...
+// validateHelp is the help of 'bench validate': validateHelpHead, the flags (it has
+// none), and validateHelpTail.
+func validateHelp() string {
+	return validateHelpHead + flagHelp(newValidateFlagSet(), nil) + validateHelpTail
+}
+
+// validateHelpHead is the help of 'bench validate' before its flags.
+const validateHelpHead = `Usage: bench validate SCENARIO.yaml...
 
 Checks scenario files without running anything: every unknown or misspelt field, wrong
 type and out-of-range value is reported with file:line:column, in every run of a
 scenario's matrix. Exits 0 when every file is valid, 2 otherwise.
+`
 
+// validateHelpTail is the help of 'bench validate' after its flags.
+const validateHelpTail = `
 Example:
   bench validate scenarios/*.yaml
 `
 
+// newValidateFlagSet registers the flags of 'bench validate': none but --help.
+func newValidateFlagSet() *flag.FlagSet {
+	return flag.NewFlagSet("validate", flag.ContinueOnError)
+}
+
 func validateCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs := newValidateFlagSet()
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err

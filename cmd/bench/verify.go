@@ -25,7 +25,14 @@ import (
 // defaultClaims is the claims file bench verify checks when none is named.
 const defaultClaims = "scenarios/claims/tutorial.yaml"
 
-const verifyHelp = `Usage: bench verify [flags] [CLAIMS_FILE]
+// verifyHelp is the help of 'bench verify': verifyHelpHead, the flags, each with its
+// usage, and verifyHelpTail.
+func verifyHelp() string {
+	return verifyHelpHead + flagHelp(newVerifyFlagSet(new(verifyFlags)), verifyFlagSections) + verifyHelpTail
+}
+
+// verifyHelpHead is the help of 'bench verify' before its flags.
+const verifyHelpHead = `Usage: bench verify [flags] [CLAIMS_FILE]
 
 Turns measurements into a verdict on each claim of the claims file (default
 ` + defaultClaims + `, the tutorial's claims C1-C14): supported, refuted, mixed, not
@@ -45,22 +52,10 @@ results already in a directory instead, and runs nothing.
 The report is written next to the results, as verdicts.md and verdicts.html (self-
 contained), and the verdicts are listed on standard output.
 
-Flags:
-  --from DIR            judge the results under DIR (searched recursively); run nothing
-  --out DIR             where runs and the report go (default results)
-  --claim ID            judge only this claim (and run only its scenarios); repeatable
-  --repeat N            run each scenario N times, alternating targets: each verdict then
-                        carries the spread (median [min-max]); borderline when the
-                        spread straddles the threshold
-  --time-scale X        run every scenario at X times its length (0.1 for a quick
-                        check: the numbers are then rougher than the claims deserve)
-  --env, --kafka-brokers, --kinesis-endpoint, --kinesis-region, --aws-profile,
-  --kinesis-engine      as for 'bench run': where the brokers are (e.g. Amazon Kinesis
-                        for the verdicts an emulator cannot give). Without them, the local
-                        Kinesis engines the scenarios ask for are started once for all
-                        the runs (ferrokinesis by default; kinesis-mock for C4 and C8,
-                        whose semantics only it reproduces)
+`
 
+// verifyHelpTail is the help of 'bench verify' after its flags.
+const verifyHelpTail = `
 Exit status: 0 when the report was written, 1 when a run failed (the report is still
 written from what was measured), 2 for a bad claims file or flag, 130 if interrupted.
 
@@ -72,22 +67,52 @@ Examples:
   bench verify --kinesis-region eu-west-1 --claim C6 --claim C14
 `
 
-func verifyCmd(args []string, stdout, stderr io.Writer) error {
+var verifyFlagSections = []flagSection{
+	{"Flags:", []string{"from", "out", "claim", "repeat", "time-scale"}},
+	{"Where the brokers are, as for 'bench run' (e.g. Amazon Kinesis for the verdicts an emulator cannot " +
+		"give). Without them, the local Kinesis engines the scenarios ask for are started once for all the " +
+		"runs (ferrokinesis by default; kinesis-mock for C4 and C8, whose semantics only it reproduces):", []string{
+		"env", "kafka-brokers", "kinesis-endpoint", "kinesis-region", "aws-profile", "kinesis-engine",
+	}},
+}
+
+// verifyFlags are the flags of 'bench verify': its own, and those of its runs.
+type verifyFlags struct {
+	runFlags
+	from   string
+	claims stringList
+}
+
+// newVerifyFlagSet registers the flags of 'bench verify', with their usage, into f.
+func newVerifyFlagSet(f *verifyFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	from := fs.String("from", "", "")
-	var only stringList
-	fs.Var(&only, "claim", "")
-	// The flags of the runs, as 'bench run' has them.
-	f := runFlags{images: containers.ImagesFromEnv()}
-	fs.StringVar(&f.out, "out", "results", "")
-	fs.IntVar(&f.repeat, "repeat", 1, "")
-	fs.Float64Var(&f.timeScale, "time-scale", 1, "")
-	fs.StringVar(&f.env, "env", targets.EnvAuto, "")
-	fs.StringVar(&f.kafkaBrokers, "kafka-brokers", "", "")
-	fs.StringVar(&f.kinesisURL, "kinesis-endpoint", "", "")
-	fs.StringVar(&f.region, "kinesis-region", "", "")
-	fs.StringVar(&f.awsProfile, "aws-profile", "", "")
-	fs.StringVar(&f.engine, "kinesis-engine", "", "")
+	fs.StringVar(&f.from, "from", "", "judge the results under `DIR` (searched recursively); run nothing")
+	fs.Var(&f.claims, "claim", "judge only the claim `ID` (and run only its scenarios); repeatable")
+	// The flags of the runs are those of 'bench run', set into f.runFlags, with its
+	// defaults, and its usage where verify has nothing else to say.
+	run := newRunFlagSet(&f.runFlags)
+	for _, r := range []struct{ name, usage string }{
+		{"out", "the directory `DIR` runs and the report go to (default results)"},
+		{"repeat", "run each scenario `N` times, alternating targets: each verdict then carries the spread " +
+			"(median [min-max]); borderline when the spread straddles the threshold"},
+		{"time-scale", "run every scenario at `X` times its length (0.1 for a quick check: the numbers are then " +
+			"rougher than the claims deserve)"},
+		{"env", "the environment `E` of the brokers: auto, local, docker, compose or external (see 'bench help run')"},
+		{"aws-profile", "the `PROFILE` of ~/.aws/config to use for Kinesis (default $AWS_PROFILE)"},
+		{"kafka-brokers", ""}, {"kinesis-endpoint", ""}, {"kinesis-region", ""}, {"kinesis-engine", ""},
+	} {
+		rf := run.Lookup(r.name)
+		if r.usage == "" {
+			r.usage = rf.Usage
+		}
+		fs.Var(rf.Value, r.name, r.usage)
+	}
+	return fs
+}
+
+func verifyCmd(args []string, stdout, stderr io.Writer) error {
+	var f verifyFlags
+	fs := newVerifyFlagSet(&f)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -103,11 +128,11 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return invalidInput{err}
 	}
-	if err := keepClaims(claims, only); err != nil {
+	if err := keepClaims(claims, f.claims); err != nil {
 		return err
 	}
 
-	dir, runErr := *from, error(nil)
+	dir, runErr := f.from, error(nil)
 	if dir == "" {
 		dir = filepath.Join(f.out, "verify", time.Now().UTC().Format("20060102T150405Z"))
 		set := setFlags(fs)
