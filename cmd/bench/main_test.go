@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -303,11 +305,19 @@ duration: 8s
 warmup: 1s
 workload: {rate: 500}
 `)
-	time.AfterFunc(4*time.Second, func() { syscall.Kill(k.PID(), syscall.SIGKILL) })
-	start := time.Now()
-	code, stdout, stderr := runBench("run", sc, "--out", out, "--kafka-brokers", k.Address())
-	took := time.Since(start)
-	if took > 9*time.Second+30*time.Second {
+	// The broker dies once bench says it is measuring and receiving (its progress line,
+	// every 5 s), not at a fixed time, which a slow start-up on a loaded machine could
+	// make fall before the run began.
+	var stdout bytes.Buffer
+	w := &killOnLine{line: regexp.MustCompile(`measure \S+, .* received [1-9]`), kill: func() {
+		syscall.Kill(k.PID(), syscall.SIGKILL)
+	}}
+	code := mainCode([]string{"run", sc, "--out", out, "--kafka-brokers", k.Address()}, &stdout, w)
+	killed, stderr := w.result()
+	if killed.IsZero() {
+		t.Fatalf("bench never said it was measuring and receiving, so the broker was not killed\n%s", stderr)
+	}
+	if took := time.Since(killed); took > 9*time.Second+30*time.Second {
 		t.Errorf("bench took %s after the broker died; want at most the run's 9 s + 30 s", took)
 	}
 	if code != exitFailed {
@@ -323,7 +333,34 @@ workload: {rate: 500}
 	if len(r.Errors) == 0 || !strings.Contains(strings.Join(r.Notes, "\n"), "error") {
 		t.Errorf("result does not say what happened: errors %+v, notes %q", r.Errors, r.Notes)
 	}
-	t.Logf("took %s, counts %+v, notes %q\nstdout:\n%s", took, r.Counts, r.Notes, stdout)
+	t.Logf("counts %+v, notes %q\nstdout:\n%s", r.Counts, r.Notes, stdout.String())
+}
+
+// killOnLine is a run's stderr that calls kill, once, when a line written to it matches
+// line, and notes when.
+type killOnLine struct {
+	line   *regexp.Regexp
+	kill   func()
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	killed time.Time
+}
+
+func (w *killOnLine) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.killed.IsZero() && w.line.Match(p) {
+		w.kill()
+		w.killed = time.Now()
+	}
+	return w.buf.Write(p)
+}
+
+// result returns when kill was called (zero if never) and what was written.
+func (w *killOnLine) result() (time.Time, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.killed, w.buf.String()
 }
 
 // TestRunTLSOverhead runs the shipped TLS scenario, shortened, against the local broker's
