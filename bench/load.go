@@ -63,7 +63,7 @@ func Parse(file string, data []byte, reg *drivers.Registry, knownTargets []strin
 		d.Mapping("", body, fields)
 		// Last, because a matrix key may name a field written below it.
 		d.decodeMatrix(&s, fields, d.matrix)
-		d.problems(&s, knownTargets)
+		d.reportRules(&s, knownTargets)
 	}
 	if len(d.Errs) > 0 {
 		d.Errs.Sort()
@@ -81,9 +81,9 @@ var scenarioKind = strictyaml.Kind{
 	MaxSize: maxScenarioSize,
 }
 
-// problems reports the rules of check that the decoded scenario s breaks, each where
+// reportRules reports the rules of check that the decoded scenario s breaks, each where
 // its field was written.
-func (d *decoder) problems(s *Scenario, knownTargets []string) {
+func (d *decoder) reportRules(s *Scenario, knownTargets []string) {
 	for _, p := range s.problems(knownTargets) {
 		if d.FailedAt(p.path) {
 			// The value did not decode; its error is already in the list.
