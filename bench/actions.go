@@ -12,6 +12,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
+	"streambench/internal/strictyaml"
 	"streambench/internal/yamlast"
 )
 
@@ -85,7 +86,7 @@ func actionNames() []string {
 func unknownAction(name string) string {
 	names := actionNames()
 	msg := fmt.Sprintf("unknown action %q: want one of %s", name, strings.Join(names, ", "))
-	if near := suggest(name, names); near != "" {
+	if near := strictyaml.Suggest(name, names); near != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", near)
 	}
 	return msg
@@ -213,7 +214,7 @@ func (d *decoder) action(path string, n ast.Node, a *Action) {
 		"do": reflect.ValueOf(&do).Elem(),
 	}
 	if step != nil {
-		for name, f := range structFields(reflect.ValueOf(step).Elem()) {
+		for name, f := range strictyaml.StructFields(reflect.ValueOf(step).Elem()) {
 			fields[name] = f
 		}
 	}
@@ -221,25 +222,25 @@ func (d *decoder) action(path string, n ast.Node, a *Action) {
 	for _, o := range others {
 		fields[o.name] = o.value
 	}
-	d.mapping(path, n, fields)
+	d.Mapping(path, n, fields)
 
 	for _, o := range others {
 		p := path + "." + o.name
-		if d.failedAt(p) || o.value.IsZero() {
+		if d.FailedAt(p) || o.value.IsZero() {
 			continue // not written (a zero value is taken as not written), or reported
 		}
 		msg := notTaken(o.name, o.owners)
 		if o.name == "for" && o.value.Int() < 0 {
 			msg = "must not be negative"
 		}
-		d.errorAt(d.lookup(p), p, msg)
+		d.ErrorAt(d.Lookup(p), p, msg)
 	}
 	switch p := path + ".do"; {
-	case d.failedAt(p):
+	case d.FailedAt(p):
 		// Its problem is reported.
 	case step == nil || step.Name() != do:
-		d.failed[p] = true
-		d.errorAt(d.lookup(p), p, unknownAction(do))
+		d.MarkFailed(p)
+		d.ErrorAt(d.Lookup(p), p, unknownAction(do))
 	default:
 		a.Do = step
 	}
@@ -282,7 +283,7 @@ func otherFields(fields map[string]reflect.Value) []otherField {
 	at := map[string]int{}
 	for _, k := range actionKinds {
 		step := k()
-		theirs := structFields(reflect.ValueOf(step).Elem())
+		theirs := strictyaml.StructFields(reflect.ValueOf(step).Elem())
 		for _, name := range slices.Sorted(maps.Keys(theirs)) {
 			if _, own := fields[name]; own {
 				continue

@@ -644,27 +644,6 @@ func TestFieldError(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	known := []string{"message_size", "max_in_flight", "rate", "producers", "consumers", "keys", "payload"}
-	tests := map[string]string{
-		"mesage_size":  "message_size",
-		"messageSize":  "message_size",
-		"MESSAGE-SIZE": "message_size",
-		"rat":          "rate",
-		"producer":     "producers",
-		"consumer":     "consumers",
-		"payloads":     "payload",
-		"size":         "",
-		"throughput":   "",
-		"":             "",
-	}
-	for name, want := range tests {
-		if got := suggest(name, known); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", name, got, want)
-		}
-	}
-}
-
 // TestScenarioFiles loads the scenarios shipped in scenarios/ that need no driver
 // block (the test registry only imitates the real drivers).
 func TestScenarioFiles(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
+	"streambench/internal/strictyaml"
 	"streambench/internal/yamlast"
 )
 
@@ -434,21 +435,6 @@ func refusal(key string) string {
 	return ""
 }
 
-// isScalar says whether a field of type t is written as one YAML value.
-func isScalar(t reflect.Type) bool {
-	if isValueType(t) || reflect.PointerTo(t).Implements(textType) {
-		return true
-	}
-	switch t.Kind() {
-	case reflect.String, reflect.Bool,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return true
-	}
-	return false
-}
-
 // settingField finds the field that path names among a scenario's fields; when there is
 // none that can be swept, it says why instead.
 func settingField(fields map[string]reflect.Value, path string) (reflect.Value, string) {
@@ -462,7 +448,7 @@ func settingField(fields map[string]reflect.Value, path string) (reflect.Value, 
 		if !ok {
 			return reflect.Value{}, unknownSetting(path, prefix, level, fields)
 		}
-		name, last := join(prefix, key), i == len(keys)-1
+		name, last := strictyaml.Join(prefix, key), i == len(keys)-1
 		switch {
 		case isScalar(f.Type()) && last:
 			return f, ""
@@ -472,12 +458,12 @@ func settingField(fields map[string]reflect.Value, path string) (reflect.Value, 
 			return reflect.Value{}, fmt.Sprintf("%s cannot be swept: only a field written as one value can", name)
 		case last:
 			msg := name + " is a block of settings: sweep one of its fields"
-			if inside := settingPaths(structFields(f), name, true); len(inside) > 0 {
+			if inside := settingPaths(strictyaml.StructFields(f), name, true); len(inside) > 0 {
 				msg += ", e.g. " + inside[0]
 			}
 			return reflect.Value{}, msg
 		}
-		level, prefix = structFields(f), name
+		level, prefix = strictyaml.StructFields(f), name
 	}
 	return reflect.Value{}, "empty setting" // not reached: strings.Split gives a key
 }
@@ -490,11 +476,11 @@ func settingPaths(fields map[string]reflect.Value, prefix string, deep bool) []s
 		switch {
 		case prefix == "" && refusal(key) != "":
 		case isScalar(f.Type()):
-			paths = append(paths, join(prefix, key))
+			paths = append(paths, strictyaml.Join(prefix, key))
 		case f.Kind() == reflect.Struct && deep:
-			paths = append(paths, settingPaths(structFields(f), join(prefix, key), true)...)
+			paths = append(paths, settingPaths(strictyaml.StructFields(f), strictyaml.Join(prefix, key), true)...)
 		case f.Kind() == reflect.Struct:
-			paths = append(paths, join(prefix, key)+".*")
+			paths = append(paths, strictyaml.Join(prefix, key)+".*")
 		}
 	}
 	slices.Sort(paths)
@@ -506,13 +492,13 @@ func settingPaths(fields map[string]reflect.Value, prefix string, deep bool) []s
 // what the block where the path went wrong holds.
 func unknownSetting(path, prefix string, level, fields map[string]reflect.Value) string {
 	all := settingPaths(fields, "", true)
-	if s := suggest(path, all); s != "" {
+	if s := strictyaml.Suggest(path, all); s != "" {
 		return fmt.Sprintf("unknown setting (did you mean %q?)", s)
 	}
 	leaf := func(p string) string { return p[strings.LastIndex(p, ".")+1:] }
 	var near []string
 	for _, p := range all {
-		if suggest(leaf(path), []string{leaf(p)}) != "" {
+		if strictyaml.Suggest(leaf(path), []string{leaf(p)}) != "" {
 			near = append(near, strconv.Quote(p))
 		}
 	}
@@ -534,7 +520,7 @@ func (d *decoder) decodeMatrix(s *Scenario, fields map[string]reflect.Value, n a
 	}
 	entries, ok := yamlast.Entries(n)
 	if !ok {
-		d.fail(n, "matrix", fmt.Sprintf("want a mapping of settings to lists of values (kafka.linger: [0s, 5ms]), not %s", yamlast.Describe(n)))
+		d.Fail(n, "matrix", fmt.Sprintf("want a mapping of settings to lists of values (kafka.linger: [0s, 5ms]), not %s", yamlast.Describe(n)))
 		return
 	}
 	var m Matrix
@@ -544,17 +530,17 @@ func (d *decoder) decodeMatrix(s *Scenario, fields map[string]reflect.Value, n a
 		if mv == nil {
 			continue
 		}
-		name, ok := d.key("matrix", mv.Key)
+		name, ok := d.Key("matrix", mv.Key)
 		if !ok {
 			continue
 		}
-		path, at := "matrix."+name, posOf(mv.Key)
-		d.pos[path] = at
+		path, at := "matrix."+name, strictyaml.PosOf(mv.Key)
+		d.SetPos(path, at)
 		if first, dup := seen[name]; dup {
-			d.errorAt(at, path, fmt.Sprintf("duplicate key (first given at line %d)", first))
+			d.ErrorAt(at, path, fmt.Sprintf("duplicate key (first given at line %d)", first))
 			continue
 		}
-		seen[name] = at.line
+		seen[name] = at.Line
 		if seq, ok := mv.Value.(*ast.SequenceNode); ok {
 			written = append(written, len(seq.Values))
 		}
@@ -563,7 +549,7 @@ func (d *decoder) decodeMatrix(s *Scenario, fields map[string]reflect.Value, n a
 		}
 	}
 	if runs(written) > MaxRuns {
-		d.errorAt(d.lookup("matrix"), "matrix", fmt.Sprintf("%s runs, more than the limit of %d: sweep fewer values, or split the sweep over several scenario files", product(written), MaxRuns))
+		d.ErrorAt(d.Lookup("matrix"), "matrix", fmt.Sprintf("%s runs, more than the limit of %d: sweep fewer values, or split the sweep over several scenario files", product(written), MaxRuns))
 		return
 	}
 	s.Matrix = m
@@ -574,24 +560,24 @@ func (d *decoder) decodeMatrix(s *Scenario, fields map[string]reflect.Value, n a
 // where each was in the list.
 func (d *decoder) axis(s *Scenario, fields map[string]reflect.Value, name string, n ast.Node) Axis {
 	path := "matrix." + name
-	at := d.pos[path]
+	at, _ := d.Written(path)
 	f, msg := settingField(fields, name)
 	if msg != "" {
-		d.errorAt(at, path, msg)
+		d.ErrorAt(at, path, msg)
 		return Axis{}
 	}
 	driver, _, _ := strings.Cut(name, ".")
-	if s.Drivers[driver] != nil && len(s.Targets) > 0 && !d.failedAt("targets") && !slices.Contains(s.Targets, driver) {
-		d.errorAt(at, path, fmt.Sprintf("no target of this scenario uses the %s driver (targets: %s): sweeping %s would change nothing",
+	if s.Drivers[driver] != nil && len(s.Targets) > 0 && !d.FailedAt("targets") && !slices.Contains(s.Targets, driver) {
+		d.ErrorAt(at, path, fmt.Sprintf("no target of this scenario uses the %s driver (targets: %s): sweeping %s would change nothing",
 			driver, strings.Join(s.Targets, ", "), name))
 		return Axis{}
 	}
-	if p, set := d.pos[name]; set {
-		d.errorAt(at, path, fmt.Sprintf("%s is also set at line %d, a value the matrix replaces in every run: remove one of the two", name, p.line))
+	if p, set := d.Written(name); set {
+		d.ErrorAt(at, path, fmt.Sprintf("%s is also set at line %d, a value the matrix replaces in every run: remove one of the two", name, p.Line))
 		return Axis{}
 	}
 
-	n, ok := d.plain(path, n)
+	n, ok := d.Plain(path, n)
 	if !ok {
 		return Axis{}
 	}
@@ -599,13 +585,13 @@ func (d *decoder) axis(s *Scenario, fields map[string]reflect.Value, name string
 	seq, isSeq := n.(*ast.SequenceNode)
 	switch {
 	case yamlast.IsNull(n):
-		d.errorAt(at, path, "missing values: give a list, "+example)
+		d.ErrorAt(at, path, "missing values: give a list, "+example)
 		return Axis{}
 	case !isSeq:
-		d.fail(n, path, fmt.Sprintf("want a list of values, not %s%s", yamlast.Describe(n), listHint(n)))
+		d.Fail(n, path, fmt.Sprintf("want a list of values, not %s%s", yamlast.Describe(n), strictyaml.ListHint(n)))
 		return Axis{}
 	case len(seq.Values) == 0:
-		d.fail(seq, path, "empty list: give at least one value, "+example)
+		d.Fail(seq, path, "empty list: give at least one value, "+example)
 		return Axis{}
 	}
 
@@ -613,13 +599,13 @@ func (d *decoder) axis(s *Scenario, fields map[string]reflect.Value, name string
 	var from []int // the list index of each value in a
 	for i, elem := range seq.Values {
 		ip := itemPath(name, i)
-		if p := posOf(elem); p.line > 0 {
-			d.pos[ip] = p
+		if p := strictyaml.PosOf(elem); p.Line > 0 {
+			d.SetPos(ip, p)
 		}
 		v := reflect.New(f.Type()).Elem()
-		errs := len(d.errs)
-		d.value(ip, elem, v)
-		if len(d.errs) > errs {
+		errs := len(d.Errs)
+		d.Value(ip, elem, v)
+		if len(d.Errs) > errs {
 			continue
 		}
 		text, _ := yamlast.ScalarText(elem) // it decoded, so it is a scalar
@@ -628,7 +614,7 @@ func (d *decoder) axis(s *Scenario, fields map[string]reflect.Value, name string
 			if a.Values[j] != text {
 				msg = fmt.Sprintf("duplicate value %s (the same as [%d], %s)", text, from[j], a.Values[j])
 			}
-			d.fail(elem, ip, msg)
+			d.Fail(elem, ip, msg)
 			continue
 		}
 		from = append(from, i)

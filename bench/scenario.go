@@ -241,9 +241,9 @@ func (r *Retention) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// decodeNode reads the retention from a YAML string; a number has no unit, so it is
+// DecodeNode reads the retention from a YAML string; a number has no unit, so it is
 // refused.
-func (r *Retention) decodeNode(n ast.Node) error {
+func (r *Retention) DecodeNode(n ast.Node) error {
 	text, ok := yamlast.StringValue(n)
 	if !ok {
 		return fmt.Errorf("want default, unlimited or a duration with a unit, e.g. 7d, not %s", yamlast.Describe(n))
@@ -329,9 +329,9 @@ func (r *Rate) UnmarshalText(b []byte) error {
 	return r.set(v, s)
 }
 
-// decodeNode reads the rate from a YAML scalar: a number by its value, "max" and the
+// DecodeNode reads the rate from a YAML scalar: a number by its value, "max" and the
 // numbers the parser keeps as strings ("1e3") by their text.
-func (r *Rate) decodeNode(n ast.Node) error {
+func (r *Rate) DecodeNode(n ast.Node) error {
 	if v, ok := yamlast.NumberValue(n); ok {
 		// The text in a message is the number as Go writes it, as it always was.
 		return r.set(v, strconv.FormatFloat(v, 'g', -1, 64))
@@ -458,11 +458,11 @@ func (k *Keys) UnmarshalText(b []byte) error {
 	return k.setCount(int64(n), s)
 }
 
-// decodeNode reads the keys from a YAML scalar: a whole number by its value, a mode by
+// DecodeNode reads the keys from a YAML scalar: a whole number by its value, a mode by
 // its text.
-func (k *Keys) decodeNode(n ast.Node) error {
+func (k *Keys) DecodeNode(n ast.Node) error {
 	if i, ok := n.(*ast.IntegerNode); ok {
-		if x, fits := intValue(i); fits {
+		if x, fits := yamlast.IntValue(i); fits {
 			// The text in a message is the number without its underscores or base
 			// (1_000, 0x10), as it always was.
 			return k.setCount(x, strconv.FormatInt(x, 10))

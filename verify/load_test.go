@@ -122,6 +122,12 @@ func TestLoadBad(t *testing.T) {
 			"bad-reference.yaml:9:9: claims[0].references[1].source: required",
 			`bad-reference.yaml:10:9: claims[0].references[1].sourse: unknown field (did you mean "source"?)`,
 		}},
+		// As in a scenario, anchors and aliases are refused before anything is decoded.
+		{"bad-anchor.yaml", []string{
+			"bad-anchor.yaml:3:9: claims[0].id: anchors (&c) are not supported: write every value out in full",
+			"bad-anchor.yaml:4:12: claims[0].claim: aliases (*c) are not supported: write the value out in full",
+			"bad-anchor.yaml:5:17: claims[0].measurable: tags (!!str) are not supported: write the plain value",
+		}},
 		{"bad-yaml.yaml", []string{"bad-yaml.yaml:3:12: YAML: "}},
 		{"bad-shape.yaml", []string{"bad-shape.yaml:1:1: a claims file is a mapping of fields, not a list"}},
 		{"bad-prices-missing.yaml", []string{

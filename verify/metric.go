@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"streambench/bench"
+	"streambench/internal/strictyaml"
 	"streambench/report"
 )
 
@@ -165,7 +166,7 @@ func metricHint(name string) string {
 			known = append(known, family+"."+rest)
 		}
 	}
-	if s := bench.Suggest(name, known); s != "" {
+	if s := strictyaml.Suggest(name, known); s != "" {
 		return fmt.Sprintf("did you mean %q?", s)
 	}
 	// form writes a family's names as family.<a|b>.<c|d>: at each place, the parts

@@ -9,8 +9,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
-	"streambench/bench"
-	"streambench/internal/yamlast"
+	"streambench/internal/strictyaml"
 	"streambench/report"
 )
 
@@ -95,26 +94,26 @@ func (p *Prices) kafka(r *report.Result) float64 {
 var datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 // loadPrices reads and checks a prices file, returning every problem found.
-func loadPrices(path string) (*Prices, bench.Errors) {
-	d := &decoder{file: path}
-	body := d.read("prices file")
+func loadPrices(path string) (*Prices, strictyaml.Errors) {
+	d := &decoder{Decoder: strictyaml.New(path)}
+	body := d.read(pricesKind)
 	if body == nil {
-		return nil, d.errs
+		return nil, d.Errs
 	}
 	p := &Prices{Path: path}
-	f, _ := d.fields("", body, "as_of", "source", "currency", "kinesis", "kafka")
-	if n, ok := d.required(f, body, "", "as_of", "when the prices were taken, as YYYY-MM-DD"); ok {
-		if p.AsOf, ok = d.text("as_of", n); ok && !datePattern.MatchString(p.AsOf) {
-			d.errorAt(n, "as_of", fmt.Sprintf("want a date as YYYY-MM-DD, not %q", p.AsOf))
+	f, _ := d.Fields("", body, "as_of", "source", "currency", "kinesis", "kafka")
+	if n, ok := d.Required(f, body, "", "as_of", "when the prices were taken, as YYYY-MM-DD"); ok {
+		if p.AsOf, ok = d.Text("as_of", n); ok && !datePattern.MatchString(p.AsOf) {
+			d.Report(n, "as_of", fmt.Sprintf("want a date as YYYY-MM-DD, not %q", p.AsOf))
 		}
 	}
-	if n, ok := d.required(f, body, "", "source", "where the prices come from"); ok {
-		p.Source, _ = d.text("source", n)
+	if n, ok := d.Required(f, body, "", "source", "where the prices come from"); ok {
+		p.Source, _ = d.Text("source", n)
 	}
-	if n, ok := d.required(f, body, "", "currency", "what the prices are in, e.g. USD"); ok {
-		p.Currency, _ = d.text("currency", n)
+	if n, ok := d.Required(f, body, "", "currency", "what the prices are in, e.g. USD"); ok {
+		p.Currency, _ = d.Text("currency", n)
 	}
-	if n, ok := d.required(f, body, "", "kinesis", "Kinesis Data Streams' prices"); ok {
+	if n, ok := d.Required(f, body, "", "kinesis", "Kinesis Data Streams' prices"); ok {
 		k := &p.Kinesis
 		d.prices("kinesis", n, map[string]*float64{
 			"shard_hour":                    &k.ShardHour,
@@ -124,7 +123,7 @@ func loadPrices(path string) (*Prices, bench.Errors) {
 			"on_demand_per_gb_retrieved":    &k.OnDemandPerGBRetrieved,
 		}, nil)
 	}
-	if n, ok := d.required(f, body, "", "kafka", "the prices of running Kafka"); ok {
+	if n, ok := d.Required(f, body, "", "kafka", "the prices of running Kafka"); ok {
 		var brokers float64
 		d.prices("kafka", n, map[string]*float64{
 			"brokers":     &brokers,
@@ -134,14 +133,14 @@ func loadPrices(path string) (*Prices, bench.Errors) {
 			"retained_hours":   &p.Kafka.RetainedHours,
 		})
 		p.Kafka.Brokers = int(brokers)
-		if hasKey(n, "brokers") && !d.failedAt("kafka.brokers") && (brokers != math.Trunc(brokers) || brokers < 1) {
-			d.errorAt(field(n, "brokers"), "kafka.brokers", fmt.Sprintf("want a whole number of brokers, at least 1, not %v", brokers))
+		if hasKey(n, "brokers") && !d.FailedAt("kafka.brokers") && (brokers != math.Trunc(brokers) || brokers < 1) {
+			d.Report(field(n, "brokers"), "kafka.brokers", fmt.Sprintf("want a whole number of brokers, at least 1, not %v", brokers))
 		}
 		if hasKey(n, "storage_gb_month") != hasKey(n, "retained_hours") {
-			d.errorAt(n, "kafka", "storage_gb_month and retained_hours go together: give both to price storage, or neither")
+			d.Report(n, "kafka", "storage_gb_month and retained_hours go together: give both to price storage, or neither")
 		}
 	}
-	return p, d.errs
+	return p, d.Errs
 }
 
 // prices reads a mapping of prices: every key of required must be there, those of
@@ -154,45 +153,30 @@ func (d *decoder) prices(path string, n ast.Node, required, optional map[string]
 	for k := range optional {
 		known = append(known, k)
 	}
-	f, ok := d.fields(path, n, known...)
+	f, ok := d.Fields(path, n, known...)
 	if !ok {
 		return
 	}
 	for _, k := range slices.Sorted(maps.Keys(required)) {
-		if v, ok := d.required(f, n, path, k, "a price"); ok {
-			d.price(join(path, k), v, required[k])
+		if v, ok := d.Required(f, n, path, k, "a price"); ok {
+			d.price(strictyaml.Join(path, k), v, required[k])
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(optional)) {
 		if v, ok := f[k]; ok {
-			d.price(join(path, k), v, optional[k])
+			d.price(strictyaml.Join(path, k), v, optional[k])
 		}
 	}
 }
 
 func (d *decoder) price(path string, n ast.Node, dst *float64) {
-	x, ok := d.number(path, n)
+	x, ok := d.Number(path, n)
 	if !ok {
 		return
 	}
 	if x < 0 {
-		d.errorAt(n, path, fmt.Sprintf("must not be negative, not %v", x))
+		d.Fail(n, path, fmt.Sprintf("must not be negative, not %v", x))
 		return
 	}
 	*dst = x
-}
-
-// field is the value of key in mapping n, or n itself when there is none.
-func field(n ast.Node, key string) ast.Node {
-	values, _ := yamlast.Entries(n)
-	for _, mv := range values {
-		if k, ok := yamlast.ScalarText(mv.Key); ok && k == key {
-			return mv.Value
-		}
-	}
-	return n
-}
-
-func hasKey(n ast.Node, key string) bool {
-	return field(n, key) != n
 }

@@ -1,13 +1,14 @@
-// Package yamlast holds the small helpers that the strict YAML loaders (scenarios in
-// bench, claims and prices in verify) share for reading github.com/goccy/go-yaml's
-// syntax tree: parsing without panics, the place and text of a node, and the words
-// that name a node in "want X, not Y" messages.
+// Package yamlast holds the small helpers of the strict YAML decoder
+// (internal/strictyaml) for reading github.com/goccy/go-yaml's syntax tree: parsing
+// without panics, the place, text and value of a node, and the words that name a node
+// in "want X, not Y" messages.
 package yamlast
 
 import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strings"
 
@@ -235,6 +236,19 @@ func NumberValue(n ast.Node) (float64, bool) {
 		}
 	case *ast.FloatNode:
 		return n.Value, true
+	}
+	return 0, false
+}
+
+// IntValue is an integer node's value when it fits an int64.
+func IntValue(n *ast.IntegerNode) (int64, bool) {
+	switch x := n.Value.(type) {
+	case int64:
+		return x, true
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x), true
+		}
 	}
 	return 0, false
 }
