@@ -530,13 +530,14 @@ func TestRetentionAndEncryptionProbes(t *testing.T) {
 	}
 }
 
-// TestVerify runs 'bench verify' end to end at a tenth of every scenario's length, on
-// the brokers of 'bench brokers up' (which scripts/test starts), and checks that the
-// report gives every claim a verdict.
 // needUpBrokers skips the test (fails it in CI) unless the brokers of 'bench brokers up'
 // run, which scripts/test starts: a test that restarts, pauses or kills the local Kafka
 // needs a broker bench runs itself. It unsets the variables that name them, so that
 // auto finds them as local ones. why says what the test does to them.
+//
+// scripts/test runs such tests only once no other test uses those brokers, and sets
+// $BENCH_TEST_NO_FAULTS while others may: then a test that calls this fails, naming the
+// list in scripts/test it must be added to.
 func needUpBrokers(t *testing.T, why string) { needUp(t, why, true) }
 
 // needUpKafka is needUpBrokers for a test that uses only Kafka: a kinesis-mock still
@@ -545,6 +546,9 @@ func needUpKafka(t *testing.T, why string) { needUp(t, why, false) }
 
 func needUp(t *testing.T, why string, kinesis bool) {
 	t.Helper()
+	if os.Getenv("BENCH_TEST_NO_FAULTS") != "" {
+		t.Fatalf("%s disturbs the shared brokers (%s) while other tests may use them: add it to scripts/test's list of the tests that do (faulting)", t.Name(), why)
+	}
 	_, kafkaUp, kafkaErr := brokers.KafkaStatus(context.Background(), brokers.KafkaOptions{})
 	kinesisUp, kinesisErr := true, error(nil)
 	if kinesis {
@@ -561,6 +565,9 @@ func needUp(t *testing.T, why string, kinesis bool) {
 	t.Setenv(brokertest.EnvKinesisEndpoint, "")
 }
 
+// TestVerify runs 'bench verify' end to end at a tenth of every scenario's length, on
+// the brokers of 'bench brokers up' (which scripts/test starts), and checks that the
+// report gives every claim a verdict.
 func TestVerify(t *testing.T) {
 	needUpBrokers(t, "restart_broker restarts the local Kafka")
 	out := t.TempDir()
