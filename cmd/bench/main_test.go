@@ -538,11 +538,11 @@ func TestRetentionAndEncryptionProbes(t *testing.T) {
 // scripts/test runs such tests only once no other test uses those brokers, and sets
 // $BENCH_TEST_NO_FAULTS while others may: then a test that calls this fails, naming the
 // list in scripts/test it must be added to.
-func needUpBrokers(t *testing.T, why string) { needUp(t, why, true) }
+func needUpBrokers(t *testing.T, why string) { t.Helper(); needUp(t, why, true) }
 
 // needUpKafka is needUpBrokers for a test that uses only Kafka: a kinesis-mock still
 // busy with an earlier test's streams may miss its status check.
-func needUpKafka(t *testing.T, why string) { needUp(t, why, false) }
+func needUpKafka(t *testing.T, why string) { t.Helper(); needUp(t, why, false) }
 
 func needUp(t *testing.T, why string, kinesis bool) {
 	t.Helper()
