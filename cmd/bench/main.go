@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"streambench/report"
 	"streambench/session"
 )
 
@@ -16,6 +17,8 @@ const (
 	exitOK          = 0
 	exitFailed      = 1   // a target could not be run, or a command failed
 	exitUsage       = 2   // bad flags, arguments or scenario
+	exitIntegrity   = 98  // bench run: an SLO on lost or duplicated messages failed
+	exitSLO         = 99  // bench run: another SLO failed (k6's code for a failed threshold)
 	exitInterrupted = 130 // stopped by Ctrl-C; results were still written
 )
 
@@ -106,6 +109,7 @@ func mainCode(args []string, stdout, stderr io.Writer) int {
 		}
 		err := c.run(rest, stdout, stderr)
 		var ue usageError
+		var sloErr *session.SLOError
 		switch {
 		case err == nil:
 			return exitOK
@@ -121,6 +125,12 @@ func mainCode(args []string, stdout, stderr io.Writer) int {
 		case errors.As(err, new(invalidInput)):
 			fmt.Fprintln(stderr, err)
 			return exitUsage
+		case errors.As(err, &sloErr):
+			fmt.Fprintf(stderr, "bench %s: %v\n", name, err)
+			if sloErr.Outcome == report.IntegrityFailed {
+				return exitIntegrity
+			}
+			return exitSLO
 		}
 		fmt.Fprintf(stderr, "bench %s: %v\n", name, err)
 		return exitFailed
