@@ -109,7 +109,6 @@ func mainCode(args []string, stdout, stderr io.Writer) int {
 		}
 		err := c.run(rest, stdout, stderr)
 		var ue usageError
-		var sloErr *session.SLOError
 		switch {
 		case err == nil:
 			return exitOK
@@ -125,18 +124,25 @@ func mainCode(args []string, stdout, stderr io.Writer) int {
 		case errors.As(err, new(invalidInput)):
 			fmt.Fprintln(stderr, err)
 			return exitUsage
-		case errors.As(err, &sloErr):
+		case errors.As(err, new(*session.SLOError)):
 			fmt.Fprintf(stderr, "bench %s: %v\n", name, err)
-			if sloErr.Outcome == report.IntegrityFailed {
-				return exitIntegrity
-			}
-			return exitSLO
+			return sloExit(err)
 		}
 		fmt.Fprintf(stderr, "bench %s: %v\n", name, err)
 		return exitFailed
 	}
 	fmt.Fprintf(stderr, "bench: no command %q\n\n%s", name, usage)
 	return exitUsage
+}
+
+// sloExit is the exit code of a run whose SLOs did not hold: integrity's when an SLO on
+// lost or duplicated messages failed, else the SLO code.
+func sloExit(err error) int {
+	var e *session.SLOError
+	if errors.As(err, &e) && e.Outcome == report.IntegrityFailed {
+		return exitIntegrity
+	}
+	return exitSLO
 }
 
 // invalidInput wraps errors in files the user gave (a scenario), which are printed as
