@@ -147,7 +147,7 @@ func TestJudgeMedian(t *testing.T) {
 }
 
 // TestSLOVerdictsInResultFiles: verdicts are written and read back by the strict
-// reader, shown by the text and Markdown reports, and left out of a file without SLOs
+// reader, shown by the text, Markdown and HTML reports, and left out of a file without SLOs
 // (which reads as before).
 func TestSLOVerdictsInResultFiles(t *testing.T) {
 	r := sloResult(t, "kafka", 3*time.Millisecond, 0, 100, bench.SLO{Metric: "latency.end_to_end.p99", Max: bound(t, "1ms")})
@@ -165,6 +165,7 @@ func TestSLOVerdictsInResultFiles(t *testing.T) {
 	}{
 		{func(b *bytes.Buffer, g []Group) error { return Text(b, g) }, "\nSLO latency.end_to_end.p99 ≤ 1ms: FAILED (3.00 ms)\n"},
 		{func(b *bytes.Buffer, g []Group) error { return Markdown(b, g) }, "\n- SLO latency.end\\_to\\_end.p99 ≤ 1ms: FAILED (3.00 ms)\n"},
+		{func(b *bytes.Buffer, g []Group) error { return HTML(b, g) }, "SLO latency.end_to_end.p99 ≤ 1ms: FAILED (3.00 ms)"},
 	} {
 		var b bytes.Buffer
 		if err := write.to(&b, Groups([]*Result{back})); err != nil {
