@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"streambench/bench"
+	"streambench/report"
 	"streambench/targets"
 )
 
@@ -38,9 +39,10 @@ func FuzzScenario(f *testing.F) {
 	}
 
 	reg, names := targets.Registry(), targets.Names()
+	known := bench.Known{Registry: reg, Targets: names, Metrics: report.SLOMetrics()}
 	const file = "fuzz.yaml"
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := bench.Parse(file, data, reg, names)
+		s, err := bench.ParseWith(file, data, known)
 		if err != nil {
 			checkFuzzErrors(t, err, file, data)
 			return

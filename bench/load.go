@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -40,17 +39,21 @@ type Errors = strictyaml.Errors
 
 // Load reads and validates a scenario file. knownTargets are the target names the
 // program can run. On failure the error is an Errors listing every problem of the file.
+// It knows no metrics, so a scenario with SLOs needs LoadWith.
 func Load(path string, reg *drivers.Registry, knownTargets []string) (Scenario, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Scenario{}, fmt.Errorf("read scenario: %w", err)
-	}
-	return Parse(path, data, reg, knownTargets)
+	return LoadWith(path, Known{Registry: reg, Targets: knownTargets})
 }
 
 // Parse reads and validates a scenario held in data; file names it in messages. Every
-// field not in data keeps the default of NewScenario(reg).
+// field not in data keeps the default of NewScenario(reg). It knows no metrics, so a
+// scenario with SLOs needs ParseWith.
 func Parse(file string, data []byte, reg *drivers.Registry, knownTargets []string) (Scenario, error) {
+	return ParseWith(file, data, Known{Registry: reg, Targets: knownTargets})
+}
+
+// ParseWith is Parse knowing k: drivers, targets, and the metrics SLOs may name.
+func ParseWith(file string, data []byte, k Known) (Scenario, error) {
+	reg, knownTargets := k.Registry, k.Targets
 	if reg == nil {
 		reg = drivers.NewRegistry()
 	}
@@ -64,6 +67,7 @@ func Parse(file string, data []byte, reg *drivers.Registry, knownTargets []strin
 		// Last, because a matrix key may name a field written below it.
 		d.decodeMatrix(&s, fields, d.matrix)
 		d.reportRules(&s, knownTargets)
+		d.reportSLOMetrics(&s, k.Metrics)
 	}
 	if len(d.Errs) > 0 {
 		d.Errs.Sort()
@@ -189,6 +193,7 @@ func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
 	}
 
 	s.checkActions(report)
+	s.checkSLOs(report)
 	for i, p := range s.Probes {
 		if _, err := parseProbe(p); err != nil {
 			report(fmt.Sprintf("probes[%d]", i), err.Error())

@@ -315,7 +315,7 @@ func TestLoadBad(t *testing.T) {
 		// Unknown fields at the top, in a block, in a driver's block and its nested block.
 		{"bad-unknown.yaml", []string{
 			`bad-unknown.yaml:3:1: durration: unknown field (did you mean "duration"?)`,
-			`bad-unknown.yaml:4:1: throughput: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
+			`bad-unknown.yaml:4:1: throughput: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, slo, targets, topology, warmup, workload)`,
 			`bad-unknown.yaml:6:3: topology.partitons: unknown field (did you mean "partitions"?)`,
 			`bad-unknown.yaml:7:3: topology.shards: unknown field (known: partitions, replication, retention)`,
 			`bad-unknown.yaml:9:3: workload.Message-Size: unknown field (did you mean "message_size"?)`,
@@ -323,7 +323,7 @@ func TestLoadBad(t *testing.T) {
 			`bad-unknown.yaml:13:5: kafka.fetch.max-wait: unknown field (did you mean "max_wait"?)`,
 			`bad-unknown.yaml:14:5: kafka.fetch.bytes: unknown field (known: max_wait, min_bytes)`,
 			// A driver without settings has no block.
-			`bad-unknown.yaml:15:1: loopback: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
+			`bad-unknown.yaml:15:1: loopback: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, slo, targets, topology, warmup, workload)`,
 		}},
 		// Duplicate keys in a block, a flow mapping, a driver's nested block, the matrix.
 		{"bad-duplicate-nested.yaml", []string{
@@ -476,7 +476,7 @@ func TestParseBad(t *testing.T) {
 			`s.yaml:10:14: workload.consumers: must be from 0 to 1024, not 1025`,
 			`s.yaml:11:9: workload.keys: keys must be none, round-robin, random or a key count from 1 to 10000000, not "some"`,
 			`s.yaml:12:18: workload.max_in_flight: must be from 1 to 1000000, not 0`,
-			`s.yaml:13:1: unknown: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload)`,
+			`s.yaml:13:1: unknown: unknown field (known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, slo, targets, topology, warmup, workload)`,
 		}},
 	}
 	for _, tt := range tests {
@@ -495,7 +495,7 @@ func TestParseHostile(t *testing.T) {
 	for i := 1; i <= 1400; i++ {
 		indented += strings.Repeat(" ", i) + "a:\n"
 	}
-	known := "known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, targets, topology, warmup, workload"
+	known := "known: actions, description, drain, duration, kafka, matrix, name, other, probes, replay, slo, targets, topology, warmup, workload"
 	tests := []struct {
 		name string
 		data string

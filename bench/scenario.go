@@ -54,6 +54,10 @@ type Scenario struct {
 	// with a new reader, and counts what came back against what was acknowledged.
 	Replay bool `yaml:"replay" json:"replay,omitempty"`
 
+	// SLO holds the objectives each run is judged by (report.Judge): a figure, a bound,
+	// and the targets they apply to.
+	SLO []SLO `yaml:"slo" json:"slo,omitempty"`
+
 	// Drivers holds each registered driver's settings block (`kafka:`, …), keyed by the
 	// driver's name, with every default filled in.
 	Drivers map[string]drivers.Settings `yaml:"-" json:"drivers"`

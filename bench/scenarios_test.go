@@ -5,11 +5,13 @@ import (
 	"testing"
 
 	"streambench/bench"
+	"streambench/report"
 	"streambench/targets"
 )
 
 // TestShippedScenarios loads every scenario in scenarios/ (and its claims/ and perf/) with the real drivers'
-// settings and target names, and expands its matrix.
+// settings, target names and SLO metrics (as bench run loads them), and expands its
+// matrix.
 func TestShippedScenarios(t *testing.T) {
 	reg, names := targets.Registry(), targets.Names()
 	files, err := filepath.Glob(filepath.Join("..", "scenarios", "*.yaml"))
@@ -20,7 +22,7 @@ func TestShippedScenarios(t *testing.T) {
 		t.Fatalf("no scenarios: %v", err)
 	}
 	for _, file := range files {
-		s, err := bench.Load(file, reg, names)
+		s, err := bench.LoadWith(file, bench.Known{Registry: reg, Targets: names, Metrics: report.SLOMetrics()})
 		if err != nil {
 			t.Errorf("%v", err)
 			continue

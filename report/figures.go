@@ -63,6 +63,9 @@ type Figure struct {
 	// Of reads it from a run, in the result file's units, or says why the run has none
 	// (an error wrapping ErrNoValue).
 	Of func(*Result) (float64, error)
+	// Integrity marks a count of messages that were not delivered once each (lost,
+	// duplicated): an SLO on it that fails is an integrity failure, not a slow run.
+	Integrity bool
 }
 
 // ErrNoValue is what the error of a figure that a run does not have wraps.
@@ -76,6 +79,7 @@ func Figures() []Figure {
 	for _, m := range Metrics() {
 		figs = append(figs, m.figures(latencyStats())...)
 	}
+	figs = append(figs, receivedOfRequested())
 	figs = append(figs, countFigures()...)
 	figs = append(figs, replayFigures()...)
 	return append(figs, Figure{Name: "new capacity carries after", Key: "carries_after_s",
@@ -210,13 +214,34 @@ func countFigures() []Figure {
 		count("send_errors", func(c bench.Counts) int64 { return c.SendErrors }),
 		count("not_sent", func(c bench.Counts) int64 { return c.NotSent }),
 		count("received", func(c bench.Counts) int64 { return c.Received }),
-		count("lost", func(c bench.Counts) int64 { return c.Lost }),
-		count("duplicated", func(c bench.Counts) int64 { return c.Duplicated }),
+		integrity(count("lost", func(c bench.Counts) int64 { return c.Lost })),
+		integrity(count("duplicated", func(c bench.Counts) int64 { return c.Duplicated })),
 		count("reordered", func(c bench.Counts) int64 { return c.Reordered }),
 		count("unacknowledged", func(c bench.Counts) int64 { return c.Unacknowledged }),
 		count("foreign", func(c bench.Counts) int64 { return c.Foreign }),
 		count("redelivered", func(c bench.Counts) int64 { return c.Redelivered }),
 	}
+}
+
+// integrity marks f as a count of messages not delivered once each.
+func integrity(f Figure) Figure {
+	f.Integrity = true
+	return f
+}
+
+// receivedOfRequested is the received rate as a percentage of the requested (offered)
+// one, over the measured window: whether the system kept up with the load. It is not
+// among the throughput table's rows, which show both rates.
+func receivedOfRequested() Figure {
+	return Figure{Name: "received, % of requested", Key: "received_percent_of_requested",
+		Claim: "throughput.received_percent_of_requested", Unit: "%", Digits: Rate,
+		Of: func(r *Result) (float64, error) {
+			req := r.Throughput.RequestedMsgsPerS
+			if req == nil || *req <= 0 {
+				return 0, fmt.Errorf("%w: the rate is max, so nothing was offered to compare with", ErrNoValue)
+			}
+			return 100 * r.Throughput.ReceivedMsgsPerS / *req, nil
+		}}
 }
 
 // replayFigures are what reading the topology again found (scenario replay: true).

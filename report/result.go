@@ -76,6 +76,9 @@ type Result struct {
 	// Backlog is how fast the consumers read the backlog the load left, when the
 	// scenario has them read after the load (workload.consume: after).
 	Backlog *bench.Backlog `json:"backlog_read,omitempty"`
+	// SLO holds the run's verdicts on the scenario's SLOs that apply to its target
+	// (Judge); absent when there are none, and in files written before SLOs were.
+	SLO []Verdict `json:"slo,omitempty"`
 }
 
 // Target says what produced the numbers.

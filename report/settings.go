@@ -9,8 +9,8 @@ import (
 )
 
 // settings are the scenario settings a result's numbers depend on, as dotted paths
-// (workload.rate, drivers.kafka.linger) to values. The name, description, targets and
-// file are left out: they do not change how a target was loaded. Of the driver blocks
+// (workload.rate, drivers.kafka.linger) to values. The name, description, targets,
+// file and SLOs are left out: they do not change how a target was loaded. Of the driver blocks
 // only the target's own is kept: a Kafka run does not depend on the kinesis block.
 func settings(r *Result) map[string]string {
 	out := map[string]string{}
@@ -26,7 +26,7 @@ func settings(r *Result) map[string]string {
 		out["scenario"] = "unreadable: " + err.Error()
 		return out
 	}
-	for _, k := range []string{"name", "description", "targets", "file"} {
+	for _, k := range []string{"name", "description", "targets", "file", "slo"} {
 		delete(tree, k)
 	}
 	if ds, ok := tree["drivers"].(map[string]any); ok {

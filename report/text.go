@@ -24,6 +24,7 @@ func describe(p page, groups []Group) {
 		p.table(countsTable(g))
 		p.table(spreadTable(g, "throughput", throughputFigures()))
 		p.table(latencyTable(g))
+		p.lines(sloLines(g))
 		p.lines(groupNotes(g, ""))
 	}
 }

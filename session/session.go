@@ -93,9 +93,25 @@ func (o *Options) defaults() {
 	}
 }
 
-// Load reads a scenario file, knowing every target and driver of bench.
+// Load reads a scenario file, knowing every target and driver of bench, and the
+// figures its SLOs may name.
 func Load(path string) (bench.Scenario, error) {
-	return bench.Load(path, targets.Registry(), targets.Names())
+	return bench.LoadWith(path, bench.Known{Registry: targets.Registry(), Targets: targets.Names(), Metrics: report.SLOMetrics()})
+}
+
+// An SLOError says that the runs did not hold the scenario's SLOs, judged for each
+// target at each point of the matrix on the median of its repetitions (the run itself
+// when there is one). Outcome says whether an SLO on integrity (lost or duplicated
+// messages) failed, or only others.
+type SLOError struct {
+	Outcome report.Outcome
+}
+
+func (e *SLOError) Error() string {
+	if e.Outcome == report.IntegrityFailed {
+		return "integrity failed: an SLO on lost or duplicated messages did not hold"
+	}
+	return "an SLO did not hold"
 }
 
 // A TargetError is a target asked for (Options.Targets) that the scenario does not have.
@@ -233,14 +249,41 @@ func (ses *Session) Run(ctx context.Context, interrupt <-chan struct{}) error {
 		}
 		fmt.Fprintf(o.Log, "report with charts: %s\n", html)
 	}
+	outcome := judgeSLOs(o.Summary, results)
 	switch {
 	case soft.Err() != nil:
 		return ErrInterrupted
 	case failed > 0:
 		// each failure was written to the log with its run above
 		return fmt.Errorf("%d of %d runs failed", failed, len(ses.Runs))
+	case outcome != report.Held:
+		return &SLOError{Outcome: outcome}
 	}
 	return nil
+}
+
+// judgeSLOs writes how the runs fared against their SLOs to w and returns the worst
+// outcome of each group's median (the run itself for a group of one).
+func judgeSLOs(w io.Writer, results []*report.Result) report.Outcome {
+	groups := report.Groups(results)
+	lines := report.SLOLines(groups)
+	if len(lines) == 0 {
+		return report.Held
+	}
+	head := "SLOs:"
+	if slices.ContainsFunc(groups, func(g report.Group) bool { return len(g.Runs) > 1 }) {
+		head = "SLOs (each run, then the median of its repetitions, which the exit code follows):"
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, head)
+	for _, l := range lines {
+		fmt.Fprintln(w, "  "+l)
+	}
+	var verdicts []report.Verdict
+	for _, g := range groups {
+		verdicts = append(verdicts, report.JudgeMedian(g.Runs)...)
+	}
+	return report.OutcomeOf(verdicts)
 }
 
 // softContext returns a context that ends with ctx, or when interrupt is closed, and

@@ -107,6 +107,7 @@ func runOne(hard, soft context.Context, pr Run, o *Options) (*report.Result, str
 	if err := r.FromMeasurements(m); err != nil {
 		return nil, "", errors.Join(runErr, err)
 	}
+	r.SLO = report.Judge(r)
 	file := name
 	if len(pr.Point.Sweep) > 0 {
 		file += "-" + pr.Point.Sweep.Label()

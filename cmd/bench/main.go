@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"streambench/report"
 	"streambench/session"
 )
 
@@ -16,6 +17,8 @@ const (
 	exitOK          = 0
 	exitFailed      = 1   // a target could not be run, or a command failed
 	exitUsage       = 2   // bad flags, arguments or scenario
+	exitIntegrity   = 98  // bench run: an SLO on lost or duplicated messages failed
+	exitSLO         = 99  // bench run: another SLO failed (k6's code for a failed threshold)
 	exitInterrupted = 130 // stopped by Ctrl-C; results were still written
 )
 
@@ -121,12 +124,25 @@ func mainCode(args []string, stdout, stderr io.Writer) int {
 		case errors.As(err, new(invalidInput)):
 			fmt.Fprintln(stderr, err)
 			return exitUsage
+		case errors.As(err, new(*session.SLOError)):
+			fmt.Fprintf(stderr, "bench %s: %v\n", name, err)
+			return sloExit(err)
 		}
 		fmt.Fprintf(stderr, "bench %s: %v\n", name, err)
 		return exitFailed
 	}
 	fmt.Fprintf(stderr, "bench: no command %q\n\n%s", name, usage)
 	return exitUsage
+}
+
+// sloExit is the exit code of a run whose SLOs did not hold: integrity's when an SLO on
+// lost or duplicated messages failed, else the SLO code.
+func sloExit(err error) int {
+	var e *session.SLOError
+	if errors.As(err, &e) && e.Outcome == report.IntegrityFailed {
+		return exitIntegrity
+	}
+	return exitSLO
 }
 
 // invalidInput wraps errors in files the user gave (a scenario), which are printed as

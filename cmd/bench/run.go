@@ -69,6 +69,19 @@ DIR/<scenario>/<UTC time>-report.html. DIR is checked before anything runs; if w
 there still fails at the end, the results go to results/ in the state directory
 ($BENCH_STATE_DIR) instead, and bench says where and exits 1.
 
+A scenario's slo block (scenarios/README.md) judges each run: the verdicts, with the
+figure measured, are printed after the summary and written into each result. With
+--repeat, each run is judged, and so is the median of each target's runs, which the
+exit status follows.
+
+Exit status, the first that applies:
+  130  interrupted (Ctrl-C); the results of what ran are written
+  1    a target could not be run (a harness or broker error)
+  98   integrity failed: an SLO on counts.lost or counts.duplicated did not hold
+  99   an SLO did not hold, or its figure could not be measured
+  0    every run ran and every SLO held
+  2    (before anything runs) bad flags or a bad scenario
+
 Examples:
   bench run scenarios/small-msgs.yaml
   bench run scenarios/small-msgs.yaml --target kafka --duration 10s --warmup 2s
@@ -80,6 +93,7 @@ Examples:
   BENCH_KAFKA_PASSWORD=… bench run --target kafka --kafka-brokers b1.example.com:9096 \
       --kafka-sasl scram-sha-512 --kafka-user alice scenarios/small-msgs.yaml
   bench run --repeat 3 scenarios/small-msgs.yaml
+  bench run scenarios/slo-small-msgs.yaml && echo "SLOs held"
 `
 
 type runFlags struct {
@@ -202,7 +216,8 @@ func newRunFlagSet(f *runFlags) *flag.FlagSet {
 	fs.Float64Var(&f.timeScale, "time-scale", 1, "multiply the scenario's duration, warm-up and action times by `X` (0.1 runs it at a "+
 		"tenth of its length; the drain is kept)")
 	fs.IntVar(&f.repeat, "repeat", 1, "run each target `N` times, alternating them (A B A B …); the summary then shows each "+
-		"figure's median [min–max] and marks differences smaller than that spread. Start the brokers once with 'bench "+
+		"figure's median [min–max] and marks differences smaller than that spread; the scenario's SLOs are judged on each "+
+		"run and on the median, and the exit status follows the median's verdict. Start the brokers once with 'bench "+
 		"brokers up' first, or each run starts its own")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of bench itself to `FILE` (for 'go tool pprof')")
 

@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"streambench/bench"
-	"streambench/targets"
+	"streambench/session"
 )
 
 // validateHelp is the help of 'bench validate': validateHelpHead, the flags (it has
@@ -21,7 +20,7 @@ const validateHelpHead = `Usage: bench validate SCENARIO.yaml...
 
 Checks scenario files without running anything: every unknown or misspelt field, wrong
 type and out-of-range value is reported with file:line:column, in every run of a
-scenario's matrix. Exits 0 when every file is valid, 2 otherwise.
+scenario's matrix, and so is an SLO naming an unknown metric or target. Exits 0 when every file is valid, 2 otherwise.
 `
 
 // validateHelpTail is the help of 'bench validate' after its flags.
@@ -46,7 +45,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	var errs []error
 	for _, f := range files {
-		s, err := bench.Load(f, targets.Registry(), targets.Names())
+		s, err := session.Load(f)
 		if err != nil {
 			errs = append(errs, err)
 			continue
