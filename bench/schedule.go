@@ -62,10 +62,12 @@ type pacer struct {
 // schedule's period is not a whole number of nanoseconds).
 const spinGap = 20 * time.Microsecond
 
-func newPacer(s Schedule, now func() int64, stop <-chan struct{}) *pacer {
+func newPacer(s timetable, now func() int64, stop <-chan struct{}) *pacer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &pacer{now: now, stop: stop, period: max(time.Duration(s.period), time.Millisecond), timer: t}
+	// A shaped or Poisson timetable has no one period: the ticker follows its shortest
+	// mean gap, and a longer gap is slept through by the timer, which lays the grid anew.
+	return &pacer{now: now, stop: stop, period: max(time.Duration(s.gap()), time.Millisecond), timer: t}
 }
 
 // wait returns once the clock reaches intended, or as soon as stop is closed, with the
