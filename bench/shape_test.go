@@ -185,3 +185,23 @@ func TestProfile(t *testing.T) {
 		}
 	}
 }
+
+// --time-scale shortens the stages, keeps their rates, and the duration stays their
+// total; the scenario copied from keeps its own.
+func TestScaleTimeStages(t *testing.T) {
+	s, err := Parse("s.yaml", []byte(shapeHead+"workload:\n  rate:\n    - hold: 1000\n      for: 30s\n    - steps: [1, 2]\n      each: 1s\n"), testRegistry(), testTargets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := s
+	s.ScaleTime(0.1)
+	if got := s.Workload.Rate.String(); got != "hold 1000 for 3s, steps 1/2 each 100ms" || s.Duration.D() != 3200*time.Millisecond {
+		t.Errorf("scaled: %s over %s", got, s.Duration)
+	}
+	if err := s.Validate(testTargets); err != nil {
+		t.Errorf("Validate after ScaleTime: %v", err)
+	}
+	if orig.Workload.Rate.Stages[0].For != 30*time.Second {
+		t.Errorf("the scenario it was copied from changed: %v", orig.Workload.Rate)
+	}
+}
