@@ -84,8 +84,12 @@ func (s *shapedTimes) Count(t int64) uint64 {
 		return 0
 	}
 	est := math.Ceil((s.p.count(float64(t)/1e9) - s.j) / s.n)
-	n := uint64(max(0, min(est, 1<<62)))
-	// float rounding may put the estimate one off either way: count exactly
+	return settle(s, uint64(max(0, min(est, 1<<62))), t)
+}
+
+// settle corrects an estimate n of the messages of s before t, which float rounding
+// may put one off either way, into the exact count.
+func settle[S interface{ At(uint64) int64 }](s S, n uint64, t int64) uint64 {
 	for n > 0 && s.At(n-1) >= t {
 		n--
 	}

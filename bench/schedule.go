@@ -32,15 +32,7 @@ func (s Schedule) Count(t int64) uint64 {
 	if float64(t) <= s.offset {
 		return 0
 	}
-	n := uint64(math.Ceil((float64(t) - s.offset) / s.period))
-	// float rounding may put At(n-1) at or past t; count only those before it
-	for n > 0 && s.At(n-1) >= t {
-		n--
-	}
-	for s.At(n) < t {
-		n++
-	}
-	return n
+	return settle(s, uint64(math.Ceil((float64(t)-s.offset)/s.period)), t)
 }
 
 // pacer waits for intended send times with as few wake-ups as it can: a ticker whose

@@ -409,17 +409,7 @@ func (p *profile) count(t float64) float64 {
 	if t <= 0 {
 		return 0
 	}
-	// The last segment starting at or before t.
-	lo, hi := 0, len(p.segs)-1
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if p.segs[mid].start <= t {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	s := &p.segs[lo]
+	s := p.last(t, func(s *segment) float64 { return s.start })
 	tau := t - s.start
 	return s.before + s.r0*tau + s.slope*tau*tau/2
 }
@@ -429,19 +419,25 @@ func (p *profile) at(x float64) float64 {
 	if x <= 0 {
 		return 0
 	}
-	lo, hi := 0, len(p.segs)-1
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if p.segs[mid].before <= x {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	s := &p.segs[lo]
+	s := p.last(x, func(s *segment) float64 { return s.before })
 	y := x - s.before
 	// τ solves slope/2·τ² + r0·τ = y; this form of the root stays exact as the slope
 	// goes to 0 (a hold), where the textbook one divides by it.
 	disc := max(0, s.r0*s.r0+2*s.slope*y)
 	return s.start + 2*y/(s.r0+math.Sqrt(disc))
+}
+
+// last is the last segment whose key (its start, or the messages due before it, both
+// increasing along the segments) is at most x.
+func (p *profile) last(x float64, key func(*segment) float64) *segment {
+	lo, hi := 0, len(p.segs)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if key(&p.segs[mid]) <= x {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return &p.segs[lo]
 }
