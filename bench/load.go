@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
@@ -64,6 +65,10 @@ func ParseWith(file string, data []byte, k Known) (Scenario, error) {
 	if body := d.Document(data, scenarioKind); body != nil {
 		fields := s.fields()
 		d.Mapping("", body, fields)
+		if _, set := d.Written("duration"); !set && len(s.Workload.Rate.Stages) > 0 {
+			// A shaped rate is the measured window: its length is the stages'.
+			s.Duration = Duration(s.Workload.Rate.total())
+		}
 		// Last, because a matrix key may name a field written below it.
 		d.decodeMatrix(&s, fields, d.matrix)
 		d.reportRules(&s, knownTargets)
@@ -143,7 +148,8 @@ func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
 		}
 	}
 
-	if d := s.Duration.D(); d <= 0 || d > maxDuration {
+	// With a shaped rate the duration is the stages' (checkStages).
+	if d := s.Duration.D(); len(s.Workload.Rate.Stages) == 0 && (d <= 0 || d > maxDuration) {
 		report("duration", "must be more than 0 and at most 24h")
 	}
 	if d := s.Warmup.D(); d < 0 || d > maxWarmup {
@@ -163,8 +169,19 @@ func (s *Scenario) check(knownTargets []string, report func(path, msg string)) {
 	w := &s.Workload
 	checkRange(report, "workload.message_size", w.MessageSize, EnvelopeSize, maxMessageSize,
 		fmt.Sprintf(" (at least the %d-byte envelope, at most 100 MiB)", EnvelopeSize))
-	if !w.Rate.valid() {
+	if len(w.Rate.Stages) > 0 {
+		s.checkStages(report)
+	} else if !w.Rate.valid() {
 		report("workload.rate", rateRange)
+	}
+	switch w.Arrivals {
+	case ArrivalsUniform:
+	case ArrivalsPoisson:
+		if w.Rate.Max {
+			report("workload.arrivals", "poisson needs a rate: with rate max the producers send as fast as acknowledgements allow, on no schedule")
+		}
+	default:
+		report("workload.arrivals", fmt.Sprintf("must be uniform or poisson, not %q", w.Arrivals))
 	}
 	checkRange(report, "workload.producers", w.Producers, 1, maxClients, "")
 	checkRange(report, "workload.consumers", w.Consumers, 0, maxClients, "")
@@ -268,6 +285,17 @@ func (d *decoder) hook(path string, n ast.Node, v reflect.Value) bool {
 			d.action(path, n, p)
 			return true
 		}
+	case *Rate:
+		seq, ok := n.(*ast.SequenceNode)
+		if !ok {
+			return false
+		}
+		if strings.HasPrefix(path, "matrix.") {
+			d.Fail(n, path, "a list of stages cannot be a value of a matrix: a shape is swept by a scenario file each, a matrix sweeps constant rates")
+			return true
+		}
+		d.decodeStages(path, seq, p)
+		return true
 	}
 	return false
 }

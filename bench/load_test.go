@@ -108,6 +108,8 @@ func TestLoadGood(t *testing.T) {
 				MaxInFlight: 500,
 				Oversize:    OversizeMeasure,
 				Consume:     ConsumeAfter,
+				Arrivals:    ArrivalsUniform,
+				Seed:        DefaultSeed,
 			}
 			s.Drivers["kafka"] = &testKafka{
 				Acks:          "1",
@@ -519,7 +521,7 @@ func TestParseHostile(t *testing.T) {
 		// Nesting by indentation costs the parser little: the loader reads the first
 		// level and stops at the unknown field.
 		{"1,400 nested mappings", indented, []string{
-			`s.yaml:4:2: workload.a: unknown field (known: consume, consumers, keys, max_in_flight, message_size, oversize, payload, producers, rate)`,
+			`s.yaml:4:2: workload.a: unknown field (known: arrivals, consume, consumers, keys, max_in_flight, message_size, oversize, payload, producers, rate, seed)`,
 		}},
 		{"a megabyte of keys", strings.Repeat("x: 1\n", 200_000), []string{
 			`s.yaml:3334:2: YAML: more than 10000 tokens (keys, values and punctuation): far larger than such a file should be`,

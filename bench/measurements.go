@@ -63,6 +63,10 @@ type Interval struct {
 	Start   float64 `json:"start_s"`
 	Seconds float64 `json:"length_s"`
 	Phase   Phase   `json:"phase"`
+	// Offered is how many messages the schedule intended in the interval (open loop
+	// only; none in the drain): the offered rate, beside which Sent shows how the
+	// producers kept up.
+	Offered int64 `json:"offered,omitempty"`
 	// Messages sent, acknowledged, failed and received (first deliveries) in the interval.
 	Sent       int64 `json:"sent"`
 	Acked      int64 `json:"acked"`

@@ -26,7 +26,7 @@ func (s *Scenario) messageMemory() (bytes float64, how string) {
 		inFlight = float64(w.Producers) * float64(w.MaxInFlight)
 		how = fmt.Sprintf("workload.rate max keeps workload.producers %d × workload.max_in_flight %d messages", w.Producers, w.MaxInFlight)
 	} else {
-		inFlight = math.Max(math.Ceil(w.Rate.PerSecond), float64(w.Producers))
+		inFlight = math.Max(math.Ceil(w.Rate.Peak()), float64(w.Producers))
 		how = fmt.Sprintf("workload.rate %s keeps about a second's %.0f messages in flight", w.Rate, inFlight)
 	}
 	how += fmt.Sprintf(" of workload.message_size %d bytes", w.MessageSize)

@@ -39,7 +39,7 @@ func pacingFor(w Workload) func(*producer) pacing {
 // openLoop sends each message at its time in the producer's schedule.
 type openLoop struct {
 	p     *producer
-	sched Schedule
+	sched timetable
 	ticks *pacer // between begin and end
 }
 
@@ -51,14 +51,14 @@ const (
 
 func newOpenLoop(p *producer) pacing {
 	r, w := p.r, p.r.s.Workload
-	o := &openLoop{p: p, sched: NewSchedule(w.Rate.PerSecond, w.Producers, p.id)}
+	o := &openLoop{p: p, sched: newTimetable(w, r.s.Warmup.D(), p.id)}
 	// Acknowledged messages come back to the free list, often many at once (a client's
 	// batch); one that finds the list full is left to the collector, and next
 	// allocates another. The list holds a second of this producer's messages, so that
 	// a broker that acknowledges within a second takes nothing new from the allocator,
 	// and after a longer stall it keeps no more than a second's worth.
-	p.free = make(chan *drivers.Message, min(max(int(w.Rate.PerSecond)/w.Producers, minFreeList), maxFreeList))
-	if n := o.sched.Count(r.loadEnd); n < 1<<30 {
+	p.free = make(chan *drivers.Message, min(max(int(w.Rate.Peak())/w.Producers, minFreeList), maxFreeList))
+	if n := o.sched.about(r.loadEnd); n < 1<<30 {
 		p.ackedSet = make(bitset, n/64+1)
 	}
 	return o

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
@@ -82,8 +83,14 @@ type Topology struct {
 type Workload struct {
 	// MessageSize in bytes, envelope included.
 	MessageSize int `yaml:"message_size" json:"message_size"`
-	// Rate of the whole run in messages per second, or max (closed loop).
+	// Rate of the whole run in messages per second, or max (closed loop), or a list of
+	// stages (a load shape over the measured window).
 	Rate Rate `yaml:"rate" json:"rate"`
+	// Arrivals is how an open loop spreads the messages in time: uniform (evenly
+	// spaced) or poisson (the same mean rate, exponential gaps).
+	Arrivals Arrivals `yaml:"arrivals" json:"arrivals"`
+	// Seed seeds the Poisson arrivals, so that runs repeat their schedule.
+	Seed uint64 `yaml:"seed" json:"seed"`
 	// Producers and Consumers are the number of client instances of each kind. No
 	// consumers at all measures producing alone.
 	Producers int `yaml:"producers" json:"producers"`
@@ -131,6 +138,8 @@ func NewScenario(reg *drivers.Registry) Scenario {
 		Workload: Workload{
 			MessageSize: DefaultMessageSize,
 			Rate:        Rate{PerSecond: DefaultRate},
+			Arrivals:    ArrivalsUniform,
+			Seed:        DefaultSeed,
 			Producers:   DefaultProducers,
 			Consumers:   DefaultConsumers,
 			Consume:     ConsumeDuring,
@@ -269,10 +278,12 @@ func parseText[T any, P interface {
 	return v, nil
 }
 
-// Rate is the offered load in messages per second, or Max for a closed loop.
+// Rate is the offered load in messages per second, or Max for a closed loop, or a load
+// shape: Stages, played over the measured window (PerSecond is then 0).
 type Rate struct {
 	Max       bool
 	PerSecond float64
+	Stages    []Stage
 }
 
 // maxRate is the highest rate a scenario may ask for; rateRange says it in words.
@@ -288,13 +299,23 @@ func (r Rate) String() string {
 	if r.Max {
 		return "max"
 	}
+	if len(r.Stages) > 0 {
+		parts := make([]string, len(r.Stages))
+		for i, st := range r.Stages {
+			parts[i] = st.String()
+		}
+		return strings.Join(parts, ", ")
+	}
 	return strconv.FormatFloat(r.PerSecond, 'f', -1, 64)
 }
 
-// MarshalJSON writes "max" or the number.
+// MarshalJSON writes "max", the number, or the list of stages.
 func (r Rate) MarshalJSON() ([]byte, error) {
 	if r.Max {
 		return []byte(`"max"`), nil
+	}
+	if len(r.Stages) > 0 {
+		return json.Marshal(r.Stages)
 	}
 	return json.Marshal(r.PerSecond)
 }
@@ -306,6 +327,9 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	*r = Rate{}
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+		return json.Unmarshal(b, &r.Stages)
+	}
 	return json.Unmarshal(b, &r.PerSecond)
 }
 
@@ -546,6 +570,11 @@ func (s *Scenario) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*s = Scenario(v.plain)
+	if s.Workload.Arrivals == "" && s.Workload.MessageSize > 0 {
+		// Written before a workload had arrivals: its runs were all evenly spaced, and
+		// read so they compare equal to those written since.
+		s.Workload.Arrivals, s.Workload.Seed = ArrivalsUniform, DefaultSeed
+	}
 	if v.Drivers == nil {
 		return nil // as written: null, or no drivers key
 	}

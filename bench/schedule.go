@@ -32,15 +32,7 @@ func (s Schedule) Count(t int64) uint64 {
 	if float64(t) <= s.offset {
 		return 0
 	}
-	n := uint64(math.Ceil((float64(t) - s.offset) / s.period))
-	// float rounding may put At(n-1) at or past t; count only those before it
-	for n > 0 && s.At(n-1) >= t {
-		n--
-	}
-	for s.At(n) < t {
-		n++
-	}
-	return n
+	return settle(s, uint64(math.Ceil((float64(t)-s.offset)/s.period)), t)
 }
 
 // pacer waits for intended send times with as few wake-ups as it can: a ticker whose
@@ -62,10 +54,12 @@ type pacer struct {
 // schedule's period is not a whole number of nanoseconds).
 const spinGap = 20 * time.Microsecond
 
-func newPacer(s Schedule, now func() int64, stop <-chan struct{}) *pacer {
+func newPacer(s timetable, now func() int64, stop <-chan struct{}) *pacer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &pacer{now: now, stop: stop, period: max(time.Duration(s.period), time.Millisecond), timer: t}
+	// A shaped or Poisson timetable has no one period: the ticker follows its shortest
+	// mean gap, and a longer gap is slept through by the timer, which lays the grid anew.
+	return &pacer{now: now, stop: stop, period: max(time.Duration(s.gap()), time.Millisecond), timer: t}
 }
 
 // wait returns once the clock reaches intended, or as soon as stop is closed, with the

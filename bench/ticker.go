@@ -23,6 +23,7 @@ type ticker struct {
 	e2eAll    *hdrhistogram.Histogram
 	last      tallies // at the last tick
 	lastAt    int64
+	offered   int64 // what the schedule intended by the last tick
 	intervals []Interval
 }
 
@@ -61,10 +62,12 @@ func (t *ticker) tick() {
 	}
 	length := float64(now-t.lastAt) / 1e9
 	phase := t.r.phase(t.lastAt)
+	offered := t.intended(now)
 	iv := Interval{
 		Start:      float64(t.lastAt) / 1e9,
 		Seconds:    length,
 		Phase:      phase,
+		Offered:    offered - t.offered,
 		Sent:       cur.sent - t.last.sent,
 		Acked:      cur.acked - t.last.acked,
 		SendErrors: cur.failed - t.last.failed,
@@ -85,7 +88,7 @@ func (t *ticker) tick() {
 	t.mu.Unlock()
 	t.publish.Reset()
 	t.e2e.Reset()
-	t.last, t.lastAt = cur, now
+	t.last, t.lastAt, t.offered = cur, now, offered
 	if t.progress != nil {
 		t.progress(Progress{
 			Phase:        t.r.phase(now),
@@ -98,6 +101,24 @@ func (t *ticker) tick() {
 			P99:          time.Duration(t.e2eSoFar.ValueAtQuantile(99)),
 		})
 	}
+}
+
+// intended is how many messages the producers' schedules intended before now, or
+// before the load stopped if it has (as Counts.Requested counts them); 0 in a closed
+// loop, which has no schedule.
+func (t *ticker) intended(now int64) int64 {
+	if t.r.s.Workload.Rate.Max {
+		return 0
+	}
+	at := min(now, t.r.loadEnd)
+	if t.r.stopped.Load() {
+		at = min(at, t.r.stopAt.Load())
+	}
+	var n int64
+	for _, p := range t.producers {
+		n += p.pace.requested(at)
+	}
+	return n
 }
 
 // baselineP99 is the end-to-end p99, in ms, of what the measured part has received so

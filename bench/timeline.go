@@ -117,6 +117,16 @@ func (s *Scenario) ScaleTime(x float64) {
 		return Duration(time.Duration(float64(d.D()) * x).Round(time.Millisecond))
 	}
 	s.Duration, s.Warmup = max(scale(s.Duration), Duration(time.Millisecond)), scale(s.Warmup)
+	if st := s.Workload.Rate.Stages; st != nil {
+		// A shape keeps its rates and takes the scaled time; the duration stays its total.
+		stages := make([]Stage, len(st))
+		for i, x := range st {
+			x.For = max(scale(Duration(x.For)), Duration(time.Millisecond)).D()
+			stages[i] = x
+		}
+		s.Workload.Rate.Stages = stages
+		s.Duration = Duration(s.Workload.Rate.total())
+	}
 	if s.Actions == nil {
 		return
 	}

@@ -227,6 +227,11 @@ func shade(c color.RGBA, i, n int) color.RGBA {
 // p99, sent beside received).
 func solid(c color.Color) draw.LineStyle { return draw.LineStyle{Color: c, Width: vg.Points(1.6)} }
 
+// dotted is the style of a third figure (the offered rate beside sent and received).
+func dotted(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}}
+}
+
 func dashed(c color.Color) draw.LineStyle {
 	return draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
 }

@@ -99,7 +99,7 @@ func allCharts(groups []Group, pal palette) ([]chart, error) {
 			out = append(out, c)
 		}
 	}
-	for _, o := range overTimeCharts() {
+	for _, o := range overTimeCharts(groups) {
 		c, ok, err := o.draw(groups, pal)
 		if err != nil {
 			return nil, err

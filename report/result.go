@@ -229,7 +229,7 @@ func (r *Result) FromMeasurements(m *bench.Measurements) error {
 	r.ClientPeakRSSBytes = m.PeakRSSBytes
 	r.Probes, r.Actions, r.Partitions, r.Replay, r.Backlog = m.Probes, m.Actions, m.Partitions, m.Replay, m.Backlog
 	if !r.Scenario.Workload.Rate.Max {
-		rate := r.Scenario.Workload.Rate.PerSecond
+		rate := r.Scenario.Workload.Rate.Mean()
 		r.Throughput.RequestedMsgsPerS = &rate
 	}
 	if secs := m.MeasuredSeconds; secs > 0 {

@@ -126,7 +126,7 @@ type overTime struct {
 	id, title, yLabel, caption string
 	// latency sets a latency axis (see yScale), else a linear one from 0.
 	latency bool
-	// figures are drawn, the first solid, the second dashed.
+	// figures are drawn, the first solid, the second dashed, the third dotted.
 	figures []intervalFigure
 }
 
@@ -170,8 +170,11 @@ func (o overTime) draw(groups []Group, pal palette) (chart, bool, error) {
 					pts[j] = plotter.XY{X: iv.Start + iv.Seconds/2, Y: tr(f.of(iv))}
 				}
 				style, name := solid(col), ""
-				if n > 0 {
+				switch {
+				case n == 1:
 					style = dashed(col)
+				case n > 1:
+					style = dotted(col)
 				}
 				if i == 0 {
 					name = legendName(g.Label, g.Runs[0].Target) + " " + f.name
@@ -192,8 +195,8 @@ func (o overTime) draw(groups []Group, pal palette) (chart, bool, error) {
 }
 
 // overTimeCharts are the charts of each second of the runs: end-to-end latency and
-// throughput.
-func overTimeCharts() []overTime {
+// throughput, with the offered rate when a run's result has it.
+func overTimeCharts(groups []Group) []overTime {
 	ms := func(us float64, iv bench.Interval) float64 {
 		if iv.Received == 0 || us <= 0 {
 			return math.NaN()
@@ -206,6 +209,21 @@ func overTimeCharts() []overTime {
 		}
 		return float64(n) / iv.Seconds
 	}
+	throughput := overTime{"throughput-over-time", "Throughput over time", "messages per second (msg/s)",
+		"Messages received (solid) and sent (dashed) in each second.", false,
+		[]intervalFigure{
+			{"received", func(iv bench.Interval) float64 { return rate(iv.Received, iv) }},
+			{"sent", func(iv bench.Interval) float64 { return rate(iv.Sent, iv) }},
+		}}
+	if offers(groups) {
+		throughput.caption = "Messages received (solid), sent (dashed) and offered by the schedule (dotted) in each second."
+		throughput.figures = append(throughput.figures, intervalFigure{"offered", func(iv bench.Interval) float64 {
+			if iv.Phase == bench.PhaseDrain {
+				return math.NaN() // nothing is offered once the load is over
+			}
+			return rate(iv.Offered, iv)
+		}})
+	}
 	return []overTime{
 		{"latency-over-time", "End-to-end latency over time", "end-to-end latency (ms)",
 			"The p99 (solid) and p50 (dashed) end-to-end latency of the messages received in each second.", true,
@@ -213,13 +231,23 @@ func overTimeCharts() []overTime {
 				{"p99", func(iv bench.Interval) float64 { return ms(iv.E2EP99, iv) }},
 				{"p50", func(iv bench.Interval) float64 { return ms(iv.E2EP50, iv) }},
 			}},
-		{"throughput-over-time", "Throughput over time", "messages per second (msg/s)",
-			"Messages received (solid) and sent (dashed) in each second.", false,
-			[]intervalFigure{
-				{"received", func(iv bench.Interval) float64 { return rate(iv.Received, iv) }},
-				{"sent", func(iv bench.Interval) float64 { return rate(iv.Sent, iv) }},
-			}},
+		throughput,
 	}
+}
+
+// offers says whether a run's intervals record the offered rate (results of open-loop
+// runs since it was added).
+func offers(groups []Group) bool {
+	for _, g := range groups {
+		for _, r := range g.Runs {
+			for _, iv := range r.Intervals {
+				if iv.Offered > 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // shadePhases greys the warm-up and the drain, when all runs share them, and says so.

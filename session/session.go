@@ -210,6 +210,9 @@ func (ses *Session) Run(ctx context.Context, interrupt <-chan struct{}) error {
 	defer stop()
 	fmt.Fprintf(o.Log, "scenario %s: %s warm-up + %s measured, %s msg/s of %d bytes, %d partitions, %d producers, %d consumers\n",
 		s.Name, s.Warmup, s.Duration, s.Workload.Rate, s.Workload.MessageSize, s.Topology.Partitions, s.Workload.Producers, s.Workload.Consumers)
+	if s.Workload.Arrivals == bench.ArrivalsPoisson {
+		fmt.Fprintf(o.Log, "arrivals: poisson, seed %d (workload.seed; the same seed repeats the schedule)\n", s.Workload.Seed)
+	}
 	if len(ses.Points) > 1 {
 		fmt.Fprintf(o.Log, "matrix: %d runs per target (%s)\n", len(ses.Points), s.Matrix)
 	}

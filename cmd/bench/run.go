@@ -307,6 +307,11 @@ func applyOverrides(s *bench.Scenario, f runFlags) error {
 		if err != nil {
 			return usagef("--rate: %v", err)
 		}
+		if len(s.Workload.Rate.Stages) > 0 {
+			// The stages are the measured window too: a constant rate in their place
+			// would leave the scenario's duration to a guess.
+			return usagef("--rate: the scenario's workload.rate is a list of stages (%s), which a constant rate cannot replace: edit the scenario instead", s.Workload.Rate)
+		}
 		s.Workload.Rate = r
 	}
 	return nil
