@@ -309,6 +309,15 @@ func (r Rate) String() string {
 	return strconv.FormatFloat(r.PerSecond, 'f', -1, 64)
 }
 
+// Phrase is the rate with its unit, for a sentence: "1000 msg/s", "max msg/s", or the
+// stages, each with its own.
+func (r Rate) Phrase() string {
+	if len(r.Stages) > 0 {
+		return r.String()
+	}
+	return r.String() + " msg/s"
+}
+
 // MarshalJSON writes "max", the number, or the list of stages.
 func (r Rate) MarshalJSON() ([]byte, error) {
 	if r.Max {

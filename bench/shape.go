@@ -77,11 +77,11 @@ func (st Stage) String() string {
 	d := FormatDuration(st.For)
 	switch st.Kind {
 	case StageRamp:
-		return fmt.Sprintf("ramp %s to %s over %s", rates[0], rates[len(rates)-1], d)
+		return fmt.Sprintf("ramp %s to %s msg/s over %s", rates[0], rates[len(rates)-1], d)
 	case StageSteps:
-		return fmt.Sprintf("steps %s each %s", strings.Join(rates, "/"), d)
+		return fmt.Sprintf("steps %s msg/s each %s", strings.Join(rates, "/"), d)
 	}
-	return fmt.Sprintf("hold %s for %s", strings.Join(rates, "/"), d)
+	return fmt.Sprintf("hold %s msg/s for %s", strings.Join(rates, "/"), d)
 }
 
 // stageJSON is a stage as a result file holds it: as the scenario writes it.

@@ -40,7 +40,7 @@ func TestParseStages(t *testing.T) {
 	if s.Workload.Arrivals != ArrivalsPoisson || s.Workload.Seed != 42 {
 		t.Errorf("arrivals %q seed %d", s.Workload.Arrivals, s.Workload.Seed)
 	}
-	if got := s.Workload.Rate.String(); got != "hold 1000 for 30s, ramp 1000 to 20000 over 2m0s, steps 5000/10000/20000 each 30s" {
+	if got := s.Workload.Rate.String(); got != "hold 1000 msg/s for 30s, ramp 1000 to 20000 msg/s over 2m0s, steps 5000/10000/20000 msg/s each 30s" {
 		t.Errorf("String() = %q", got)
 	}
 	// Mean: (30·1000 + 120·10500 + 30·35000) / 240 s.
@@ -195,7 +195,7 @@ func TestScaleTimeStages(t *testing.T) {
 	}
 	orig := s
 	s.ScaleTime(0.1)
-	if got := s.Workload.Rate.String(); got != "hold 1000 for 3s, steps 1/2 each 100ms" || s.Duration.D() != 3200*time.Millisecond {
+	if got := s.Workload.Rate.String(); got != "hold 1000 msg/s for 3s, steps 1/2 msg/s each 100ms" || s.Duration.D() != 3200*time.Millisecond {
 		t.Errorf("scaled: %s over %s", got, s.Duration)
 	}
 	if err := s.Validate(testTargets); err != nil {

@@ -43,8 +43,8 @@ func about(g Group) [][2]string {
 	out := [][2]string{
 		{"broker", broker},
 		{"host", fmt.Sprintf("%s: %d × %s, %s/%s; bench %s, %s", h.Hostname, h.CPUs, h.CPUModel, h.OS, h.Arch, h.BenchVersion, h.GoVersion)},
-		{"scenario", fmt.Sprintf("%s msg/s of %d B, %s, %s, %s; %s measured after %s warm-up",
-			s.Workload.Rate, s.Workload.MessageSize, plural(s.Topology.Partitions, "partition"),
+		{"scenario", fmt.Sprintf("%s of %d B, %s, %s, %s; %s measured after %s warm-up",
+			s.Workload.Rate.Phrase(), s.Workload.MessageSize, plural(s.Topology.Partitions, "partition"),
 			plural(s.Workload.Producers, "producer"), plural(s.Workload.Consumers, "consumer"), s.Duration, s.Warmup)},
 	}
 	const when = "2006-01-02 15:04:05 UTC"

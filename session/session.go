@@ -208,8 +208,8 @@ func (ses *Session) Run(ctx context.Context, interrupt <-chan struct{}) error {
 	o, s := &ses.o, &ses.Scenario
 	soft, stop := softContext(ctx, interrupt)
 	defer stop()
-	fmt.Fprintf(o.Log, "scenario %s: %s warm-up + %s measured, %s msg/s of %d bytes, %d partitions, %d producers, %d consumers\n",
-		s.Name, s.Warmup, s.Duration, s.Workload.Rate, s.Workload.MessageSize, s.Topology.Partitions, s.Workload.Producers, s.Workload.Consumers)
+	fmt.Fprintf(o.Log, "scenario %s: %s warm-up + %s measured, %s of %d bytes, %d partitions, %d producers, %d consumers\n",
+		s.Name, s.Warmup, s.Duration, s.Workload.Rate.Phrase(), s.Workload.MessageSize, s.Topology.Partitions, s.Workload.Producers, s.Workload.Consumers)
 	if s.Workload.Arrivals == bench.ArrivalsPoisson {
 		fmt.Fprintf(o.Log, "arrivals: poisson, seed %d (workload.seed; the same seed repeats the schedule)\n", s.Workload.Seed)
 	}

@@ -23,7 +23,7 @@ workload:
       for: 3s
 `)
 	_, stderr := mustRun(t, "run", sc, "--out", out)
-	if !strings.Contains(stderr, "ramp 1000 to 4000 over 3s msg/s") {
+	if !strings.Contains(stderr, "ramp 1000 to 4000 msg/s over 3s") {
 		t.Errorf("the output does not state the shape:\n%s", stderr)
 	}
 	r, _ := onlyResult(t, out)
