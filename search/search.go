@@ -106,7 +106,6 @@ func Defaults(start float64) Config {
 func (c Config) Check() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	if !finite(c.Start) || c.Start <= 0 || c.Start > MaxRate {
 		bad("the start rate must be above 0 and at most %g msg/s, not %g", MaxRate, c.Start)
 	}
@@ -143,6 +142,8 @@ func (c Config) Check() error {
 	}
 	return errors.Join(errs...)
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // floor is the lowest rate the search tries.
 func (c Config) floor() float64 {
@@ -187,7 +188,7 @@ type Observation struct {
 
 func (o Observation) check() error {
 	for _, v := range []float64{o.Offered, o.Sent, o.Received} {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		if !finite(v) || v < 0 {
 			return fmt.Errorf("an observation's rates are finite and not negative: offered %g, sent %g, received %g", o.Offered, o.Sent, o.Received)
 		}
 	}
@@ -196,7 +197,7 @@ func (o Observation) check() error {
 	}
 	if b := o.Backlog; b != nil {
 		for _, v := range []float64{b.Start, b.End} {
-			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			if !finite(v) || v < 0 {
 				return fmt.Errorf("a backlog is finite and not negative: start %g, end %g", b.Start, b.End)
 			}
 		}
