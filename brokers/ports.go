@@ -2,8 +2,12 @@ package brokers
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // namedPort is one port a broker listens on, with what it is for ("listener").
@@ -64,11 +68,67 @@ func portFree(host string, port int) error {
 	return l.Close()
 }
 
-// freePorts asks the kernel for n distinct unused ports on host. The listeners are held
-// open until all n are chosen so that the kernel cannot hand out the same port twice;
-// another process could still take one before the broker binds it, which the broker then
-// reports as a bind error in its log.
+// freePorts picks n distinct unused ports on host. The listeners are held open until
+// all n are chosen, so that no port is handed out twice; another process could still
+// take one before the broker binds it, which the broker then reports as a bind error in
+// its log. To make that unlikely, the ports come from above the kernel's ephemeral range
+// where there is room (Linux: net.ipv4.ip_local_port_range), which outgoing connections
+// and ports the kernel or Docker hand out never use; on a busy machine a port the kernel
+// picks for us can be taken by one of those within the seconds a JVM needs to bind it.
+// Elsewhere the kernel picks.
 func freePorts(host string, n int) ([]int, error) {
+	if _, hi, ok := ephemeralRange(); ok && maxPort-hi >= minRoom {
+		if ports, ok := portsAbove(host, hi, n); ok {
+			return ports, nil
+		}
+	}
+	return kernelPorts(host, n)
+}
+
+// Above the ephemeral range, the ports freePorts tries: at least minRoom of them, and
+// up to maxPort.
+const (
+	maxPort = 65535
+	minRoom = 1000
+)
+
+// ephemeralRange is the kernel's range of ephemeral ports, if it can be read.
+func ephemeralRange() (lo, hi int, ok bool) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0, 0, false
+	}
+	lo, err1 := strconv.Atoi(f[0])
+	hi, err2 := strconv.Atoi(f[1])
+	return lo, hi, err1 == nil && err2 == nil && lo <= hi && hi <= maxPort
+}
+
+// portsAbove binds n distinct random ports above floor on host, holding each until all
+// are chosen; false if it found fewer within its tries.
+func portsAbove(host string, floor, n int) ([]int, bool) {
+	ports := make([]int, 0, n)
+	for try := 0; try < 50*n && len(ports) < n; try++ {
+		port := floor + 1 + rand.IntN(maxPort-floor)
+		if slices.Contains(ports, port) {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		defer l.Close()
+		ports = append(ports, port)
+	}
+	return ports, len(ports) == n
+}
+
+// kernelPorts asks the kernel for n distinct unused ports on host, holding each until
+// all are chosen.
+func kernelPorts(host string, n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	for range n {
 		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
