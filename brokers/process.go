@@ -198,19 +198,45 @@ func logTail(path string, n int) string {
 		return ""
 	}
 	defer f.Close()
-	// The last 16 KiB hold far more than n lines of broker log; Java stack traces, the
-	// usual reason for reading this, are long but not that long.
-	const window = 16 << 10
-	if fi, err := f.Stat(); err == nil && fi.Size() > window {
-		if _, err := f.Seek(-window, io.SeekEnd); err != nil {
-			return ""
-		}
-	}
-	b, err := io.ReadAll(f)
+	// A broker that failed to start has written little: the first MiB holds its first
+	// error, which its shutdown can push out of the last lines (Kafka logs a failed bind,
+	// then a page of shutting down).
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
 		return ""
 	}
-	return "\n  last lines of the broker log:" + strings.ReplaceAll(OutputTail(string(b), n), "\n    ", "\n    | ")
+	// The last 16 KiB hold far more than n lines of broker log; Java stack traces, the
+	// usual reason for reading this, are long but not that long.
+	const window = 16 << 10
+	tail := b
+	if fi, err := f.Stat(); err == nil && fi.Size() > int64(len(b)) {
+		if _, err := f.Seek(-window, io.SeekEnd); err != nil {
+			return ""
+		}
+		if tail, err = io.ReadAll(f); err != nil {
+			return ""
+		}
+	} else if len(b) > window {
+		tail = b[len(b)-window:]
+	}
+	last := OutputTail(string(tail), n)
+	out := ""
+	if first := firstError(string(b)); first != "" && !strings.Contains(last, first) {
+		out = "\n  first error in the broker log:\n    | " + first
+	}
+	return out + "\n  last lines of the broker log:" + strings.ReplaceAll(last, "\n    ", "\n    | ")
+}
+
+// firstError is the first line of a broker log that reports an error (log4j's ERROR or
+// FATAL level, or a Java exception), without colour codes; "" if none does.
+func firstError(log string) string {
+	for _, l := range strings.Split(log, "\n") {
+		l = strings.TrimRight(stripANSI(l), " \r\t")
+		if strings.Contains(l, " ERROR ") || strings.Contains(l, " FATAL ") || strings.Contains(l, "Exception: ") {
+			return l
+		}
+	}
+	return ""
 }
 
 // spawn starts cmd as a broker, its stdout and stderr appended to logPath, and polls ready
