@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -149,12 +150,21 @@ func createAndListTopic(t *testing.T, ctx context.Context, addr string) {
 	if err != nil || resp.Err != nil {
 		t.Fatalf("create topic %s at %s: %v %v", topic, addr, err, resp.Err)
 	}
-	topics, err := adm.ListTopics(ctx)
-	if err != nil {
-		t.Fatalf("list topics at %s: %v", addr, err)
-	}
-	if !slices.Contains(topics.Names(), topic) {
-		t.Fatalf("topics at %s = %v, want %s among them", addr, topics.Names(), topic)
+	// CreateTopics answers once the controller has committed the topic; the broker's
+	// metadata, which ListTopics reads, follows a moment later (seen empty once on a
+	// loaded machine), so the listing is asked again for up to 10 s.
+	var topics kadm.TopicDetails
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		topics, err = adm.ListTopics(ctx)
+		if err != nil {
+			t.Fatalf("list topics at %s: %v", addr, err)
+		}
+		if slices.Contains(topics.Names(), topic) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("topics at %s = %v 10 s after creating it, want %s among them", addr, topics.Names(), topic)
+		}
 	}
 	if got := len(topics[topic].Partitions); got != 3 {
 		t.Errorf("topic %s has %d partitions, want 3", topic, got)
