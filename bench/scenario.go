@@ -286,14 +286,15 @@ type Rate struct {
 	Stages    []Stage
 }
 
-// maxRate is the highest rate a scenario may ask for; rateRange says it in words.
+// MaxRate is the highest rate a scenario (or a search over rates) may ask for; rateRange
+// says it in words.
 const (
-	maxRate   = 1e9
+	MaxRate   = 1e9
 	rateRange = "must be max or a number of messages per second above 0 and at most 1e9"
 )
 
 // valid is the range rule of a rate (rateRange).
-func (r Rate) valid() bool { return r.Max || r.PerSecond > 0 && r.PerSecond <= maxRate }
+func (r Rate) valid() bool { return r.Max || r.PerSecond > 0 && r.PerSecond <= MaxRate }
 
 func (r Rate) String() string {
 	if r.Max {

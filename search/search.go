@@ -60,14 +60,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// MaxRate is the highest rate the search may try, bench's own range for a rate.
-const MaxRate = 1e9
+	"streambench/bench"
+)
 
 // Config is how the search goes. Defaults gives the usual values; New refuses nonsense.
 type Config struct {
-	// Start is the first rate tried, in msg/s: above 0, at most MaxRate.
+	// Start is the first rate tried, in msg/s: above 0, at most bench.MaxRate.
 	Start float64 `json:"start"`
 	// Max, when above 0, is the highest rate tried (the ceiling): at least Start.
 	Max float64 `json:"max,omitempty"`
@@ -106,11 +105,11 @@ func Defaults(start float64) Config {
 func (c Config) Check() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if !finite(c.Start) || c.Start <= 0 || c.Start > MaxRate {
-		bad("the start rate must be above 0 and at most %g msg/s, not %g", MaxRate, c.Start)
+	if !finite(c.Start) || c.Start <= 0 || c.Start > bench.MaxRate {
+		bad("the start rate must be above 0 and at most %g msg/s, not %g", bench.MaxRate, c.Start)
 	}
-	if !finite(c.Max) || c.Max < 0 || c.Max > MaxRate {
-		bad("the maximum rate must be 0 (none) or above 0 and at most %g msg/s, not %g", MaxRate, c.Max)
+	if !finite(c.Max) || c.Max < 0 || c.Max > bench.MaxRate {
+		bad("the maximum rate must be 0 (none) or above 0 and at most %g msg/s, not %g", bench.MaxRate, c.Max)
 	} else if c.Max > 0 && c.Max < c.Start {
 		bad("the maximum rate (%g msg/s) is below the start rate (%g msg/s)", c.Max, c.Start)
 	}

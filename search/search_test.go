@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"streambench/bench"
 )
 
 const p99 = "latency.end_to_end.p99 ≤ 50ms"
@@ -99,7 +101,7 @@ func TestSaturationFound(t *testing.T) {
 		{"at the maximum", func(c *Config) { c.Max = 50000 }, 50000, CeilingReached, 50000},
 		{"just below the maximum", func(c *Config) { c.Max = 50000 }, 45000, Converged, 0},
 		{"fractional rates", func(c *Config) { c.Start = 0.5 }, 3.3, Converged, 0},
-		{"near bench's highest rate", func(c *Config) { c.Start, c.Max = 1e6, MaxRate }, 7.77e8, Converged, 0},
+		{"near bench's highest rate", func(c *Config) { c.Start, c.Max = 1e6, bench.MaxRate }, 7.77e8, Converged, 0},
 		{"a factor of 1.5, 2 %", func(c *Config) { c.Factor, c.Tolerance, c.Budget = 1.5, 0.02, 20 }, 23456, Converged, 0},
 		{"a factor of 10, 10 %", func(c *Config) { c.Factor, c.Tolerance = 10, 0.1 }, 23456, Converged, 0},
 	} {
